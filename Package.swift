@@ -1,0 +1,34 @@
+// swift-tools-version:5.10
+import PackageDescription
+
+let package = Package(
+  name: "aisearch",
+  products: [
+    .executable(name: "aisearch", targets: ["aisearch"]),
+    .library(name: "AISearch", targets: ["AISearch"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+  ],
+  targets: [
+    // Supplies ICU's pkg-config and link flags; never imported by Swift (see CICU).
+    .systemLibrary(
+      name: "CICUSystem", pkgConfig: "icu-uc", providers: [.apt(["libicu-dev"])]),
+    // The only code that includes ICU headers: Foundation on Linux carries its own copy of
+    // them, so a Swift module cannot import both (shared/design.md, "ICU from Swift").
+    .target(
+      name: "CICU", dependencies: ["CICUSystem"],
+      linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icui18n"), .linkedLibrary("icudata")]),
+    .target(
+      name: "AISearch",
+      dependencies: ["CICU", .product(name: "Yams", package: "Yams")]),
+    .executableTarget(
+      name: "aisearch",
+      dependencies: [
+        "AISearch", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .testTarget(name: "AISearchTests", dependencies: ["AISearch"]),
+    .testTarget(name: "AISearchCLITests", dependencies: ["aisearch"]),
+  ]
+)

@@ -1,0 +1,213 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The POSIX calls the engine needs, each turning errno into an `AISearchError` that names
+/// the path. All system calls of the library live here.
+enum FileSystem {
+  struct Status {
+    var isDirectory: Bool
+    var isRegular: Bool
+    var size: UInt64
+    var modifiedNanoseconds: Int64
+  }
+
+  static func status(_ path: String) -> Status? {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return nil }
+    let mode = info.st_mode & S_IFMT
+    return Status(
+      isDirectory: mode == S_IFDIR, isRegular: mode == S_IFREG, size: UInt64(info.st_size),
+      modifiedNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+  }
+
+  static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+  static func errorText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
+
+  /// Names in a directory, sorted by their bytes, without "." and "..".
+  static func list(_ directory: String) throws -> [String] {
+    guard let handle = opendir(directory) else {
+      throw AISearchError(.input, "cannot read directory \(directory): \(errorText())", path: directory)
+    }
+    defer { closedir(handle) }
+    var names: [String] = []
+    while let entry = readdir(handle) {
+      let name = withUnsafePointer(to: entry.pointee.d_name) {
+        $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+  }
+
+  static func readFile(_ path: String) throws -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
+      throw AISearchError(.input, "cannot read \(path): \(errorText())", path: path)
+    }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else {
+      throw AISearchError(.input, "cannot read \(path): \(errorText())", path: path)
+    }
+    var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+    var done = 0
+    while done < bytes.count {
+      let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw AISearchError(.input, "cannot read \(path): \(errorText())", path: path)
+      }
+      if n == 0 { bytes.removeSubrange(done...); break }  // the file shrank meanwhile
+      done += n
+    }
+    return bytes
+  }
+
+  /// Writes `bytes` to `path` and fsyncs it (the file is new or replaced in place).
+  static func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else {
+      throw AISearchError(.io, "cannot write \(path): \(errorText())", path: path)
+    }
+    defer { close(fd) }
+    var done = 0
+    while done < bytes.count {
+      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw AISearchError(.io, "cannot write \(path): \(errorText())", path: path)
+      }
+      done += n
+    }
+    guard fsync(fd) == 0 else {
+      throw AISearchError(.io, "cannot sync \(path): \(errorText())", path: path)
+    }
+  }
+
+  /// Replaces `path` atomically: write `path.tmp`, fsync, rename over `path`, fsync the
+  /// directory. The temporary file sits in the target's own directory because a rename is
+  /// atomic only within one file system.
+  static func atomicWrite(_ path: String, _ bytes: [UInt8]) throws {
+    let temporary = path + ".tmp"
+    try writeFile(temporary, bytes)
+    guard rename(temporary, path) == 0 else {
+      throw AISearchError(.io, "cannot rename \(temporary) to \(path): \(errorText())", path: path)
+    }
+    try syncDirectory(parent(of: path))
+  }
+
+  static func syncDirectory(_ directory: String) throws {
+    let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard fd >= 0 else {
+      throw AISearchError(.io, "cannot open directory \(directory): \(errorText())", path: directory)
+    }
+    defer { close(fd) }
+    guard fsync(fd) == 0 else {
+      throw AISearchError(.io, "cannot sync directory \(directory): \(errorText())", path: directory)
+    }
+  }
+
+  static func makeDirectory(_ path: String) throws {
+    var partial = path.hasPrefix("/") ? "" : "."
+    for component in path.split(separator: "/") {
+      partial += "/" + component
+      if mkdir(partial, 0o755) != 0 && errno != EEXIST {
+        throw AISearchError(.io, "cannot create directory \(partial): \(errorText())", path: partial)
+      }
+    }
+  }
+
+  static func remove(_ path: String) { unlink(path) }
+
+  static func realPath(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
+  }
+
+  static func parent(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+  }
+}
+
+/// A read-only memory map of a whole file; unmapped on deinit.
+///
+/// Index files are immutable once committed (a commit writes new files and renames a new
+/// manifest into place), so the mapped bytes never change under a reader.
+final class MappedFile {
+  let path: String
+  let bytes: UnsafeRawBufferPointer
+
+  init(_ path: String) throws {
+    self.path = path
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
+      throw AISearchError(.corrupt, "cannot open index file \(path): \(FileSystem.errorText()); rebuild with `aisearch index --rebuild PATH...`", path: path)
+    }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else {
+      throw AISearchError(.io, "cannot stat \(path): \(FileSystem.errorText())", path: path)
+    }
+    let size = Int(info.st_size)
+    if size == 0 {
+      bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+      return
+    }
+    guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
+      throw AISearchError(.io, "cannot map \(path): \(FileSystem.errorText())", path: path)
+    }
+    bytes = UnsafeRawBufferPointer(start: base, count: size)
+  }
+
+  deinit {
+    if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+  }
+}
+
+/// The single-writer lock: an exclusive `flock` on `LOCK` in the index directory, which
+/// also records the holder's PID for the message. The kernel drops a flock when its holder
+/// dies, so a lock left by a killed process is free again without cleanup.
+final class WriterLock {
+  private let fd: Int32
+
+  init(directory: String) throws {
+    let path = directory + "/LOCK"
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    guard fd >= 0 else {
+      throw AISearchError(.io, "cannot open lock file \(path): \(FileSystem.errorText())", path: path)
+    }
+    if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+      let holder = (try? FileSystem.readFile(path)).map { String(decoding: $0, as: UTF8.self) }
+      close(fd)
+      let pid = holder?.trimming(" \n") ?? ""
+      throw AISearchError(
+        .locked,
+        "index \(directory) is locked by PID \(pid.isEmpty ? "?" : pid) (another `aisearch index` is running); wait for it to finish",
+        path: path)
+    }
+    let text = Array("\(getpid())\n".utf8)
+    _ = ftruncate(fd, 0)
+    _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+  }
+
+  deinit {
+    _ = ftruncate(fd, 0)
+    flock(fd, LOCK_UN)
+    close(fd)
+  }
+}
+
+extension String {
+  func trimming(_ set: String) -> String {
+    var scalars = Substring(self).unicodeScalars[...]
+    while let first = scalars.first, set.unicodeScalars.contains(first) { scalars = scalars.dropFirst() }
+    while let last = scalars.last, set.unicodeScalars.contains(last) { scalars = scalars.dropLast() }
+    return String(String.UnicodeScalarView(scalars))
+  }
+}

@@ -1,0 +1,225 @@
+/// Brings an index up to date with a set of files, one atomic commit per run.
+///
+/// Contract: one writer per index directory at a time (a second gets `.locked`, naming the
+/// holder's PID); readers only ever see whole commits, because a commit first writes and
+/// fsyncs new segment files, then atomically replaces the manifest. A writer killed at any
+/// point leaves the previous commit intact; files it left behind are removed by the next
+/// commit.
+///
+/// Incremental rules: a file whose size and modification time are unchanged is not read; a
+/// file whose bytes hash the same is not re-analyzed; a changed file's passages are marked
+/// deleted and its new passages go into the new segment; a file that disappeared from under
+/// one of the roots has its passages deleted. When there are more than `maxSegments`
+/// segments, all live passages are merged into one.
+public final class IndexWriter {
+  public struct Summary: Sendable {
+    public var added = 0
+    public var changed = 0
+    public var deleted = 0
+    public var unchanged = 0
+    /// Live passages in the index after the run.
+    public var passages = 0
+    public var skipped: [(path: String, reason: String)] = []
+    public var warnings: [(path: String, message: String)] = []
+    public var bytesRead: UInt64 = 0
+    public var seconds = 0.0
+    public var committed = false
+
+    public var files: Int { added + changed + unchanged }
+  }
+
+  public static let maxSegments = 10
+
+  public let directory: String
+  private let lock: WriterLock
+  private let analyzer: Analyzer
+  private let reader = DocumentReader()
+
+  public init(directory: String) throws {
+    self.directory = directory
+    try FileSystem.makeDirectory(directory)
+    lock = try WriterLock(directory: directory)
+    analyzer = try Analyzer()
+  }
+
+  /// Indexes `roots` (files or directories). With `rebuild`, the old index is ignored and
+  /// replaced whole.
+  public func update(roots: [String], rebuild: Bool = false) throws -> Summary {
+    let clock = ContinuousClock()
+    let started = clock.now
+    var summary = Summary()
+    let scan = try Corpus.scan(roots: roots, excluding: directory)
+    summary.skipped = scan.skipped
+    let previous = try Manifest.read(directory: directory)
+    if let previous, previous.analyzerVersion != Analyzer.version, !rebuild {
+      throw AISearchError(
+        .corrupt,
+        "index \(directory) was built by another analyzer version; rebuild it with `aisearch index --rebuild PATH...`",
+        path: directory)
+    }
+    var manifest = rebuild ? Manifest() : (previous ?? Manifest())
+    manifest.generation = (previous?.generation ?? 0) + 1
+    manifest.analyzerVersion = Analyzer.version
+
+    var known: [String: Int] = [:]
+    for (i, file) in manifest.files.enumerated() { known[file.path] = i }
+    var keep = [Bool](repeating: true, count: manifest.files.count)
+    var seen = Set<String>()
+    let segmentName = "s\(manifest.generation)"
+    let newSegmentIndex = manifest.segments.count
+    let segment = SegmentWriter(analyzer: analyzer)
+    var newFiles: [Manifest.SourceFile] = []
+    var metadataChanged = false
+
+    for file in scan.files {
+      seen.insert(file.path)
+      let existing = known[file.path]
+      if let existing, manifest.files[existing].size == file.size,
+        manifest.files[existing].modifiedNanoseconds == file.modifiedNanoseconds
+      {
+        summary.unchanged += 1
+        continue
+      }
+      let bytes: [UInt8]
+      do {
+        bytes = try FileSystem.readFile(file.path)
+      } catch let error as AISearchError {
+        summary.skipped.append((file.path, error.message))
+        continue
+      }
+      summary.bytesRead += UInt64(bytes.count)
+      let hash = contentHash(bytes)
+      if let existing, manifest.files[existing].contentHash == hash {
+        manifest.files[existing].size = file.size
+        manifest.files[existing].modifiedNanoseconds = file.modifiedNanoseconds
+        metadataChanged = true
+        summary.unchanged += 1
+        continue
+      }
+      if TextDecoder.looksBinary(bytes) {
+        summary.skipped.append((file.path, "binary file"))
+        if let existing { keep[existing] = false; summary.deleted += 1 }
+        continue
+      }
+      let document = reader.read(bytes: bytes, path: file.path, format: DocumentReader.format(ofPath: file.path))
+      for warning in document.warnings { summary.warnings.append((file.path, warning)) }
+      let first = try segment.add(document: document)
+      newFiles.append(
+        Manifest.SourceFile(
+          path: file.path, size: file.size, modifiedNanoseconds: file.modifiedNanoseconds, contentHash: hash,
+          segment: newSegmentIndex, firstPassage: first, passageCount: UInt32(document.passages.count)))
+      if let existing {
+        keep[existing] = false
+        summary.changed += 1
+      } else {
+        summary.added += 1
+      }
+    }
+    for (i, file) in manifest.files.enumerated()
+    where keep[i] && !seen.contains(file.path) && Corpus.isUnder(file.path, roots: scan.roots) {
+      keep[i] = false
+      summary.deleted += 1
+    }
+
+    if summary.added + summary.changed + summary.deleted == 0 && !metadataChanged && previous != nil && !rebuild {
+      summary.passages = manifest.segments.reduce(0) { $0 + Int($1.passageCount) - $1.deleted.count }
+      summary.seconds = seconds(since: started, clock)
+      return summary
+    }
+
+    // Tombstones for the passages of changed and deleted files.
+    for (i, file) in manifest.files.enumerated() where !keep[i] && file.passageCount > 0 {
+      for id in file.firstPassage..<(file.firstPassage + file.passageCount) {
+        manifest.segments[file.segment].deleted.insert(id)
+      }
+    }
+    manifest.files = manifest.files.indices.filter { keep[$0] }.map { manifest.files[$0] }
+    if segment.passageCount > 0 {
+      try segment.write(directory: directory, name: segmentName)
+      manifest.segments.append(
+        Manifest.Segment(
+          name: segmentName, passageCount: UInt32(segment.passageCount), tokenCount: segment.tokenCount, deleted: []))
+    }
+    manifest.files.append(contentsOf: newFiles)
+    manifest = dropEmptySegments(manifest)
+    if manifest.segments.count > IndexWriter.maxSegments {
+      manifest = try mergeAll(manifest, name: segmentName + "m")
+    }
+    manifest.files.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+    try manifest.write(directory: directory)
+    removeUnreferencedFiles(manifest)
+    summary.committed = true
+    summary.passages = manifest.segments.reduce(0) { $0 + Int($1.passageCount) - $1.deleted.count }
+    summary.seconds = seconds(since: started, clock)
+    return summary
+  }
+
+  private func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
+    let elapsed = clock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+  }
+
+  /// Removes segments whose passages are all deleted and renumbers the files' references.
+  private func dropEmptySegments(_ manifest: Manifest) -> Manifest {
+    var result = manifest
+    var newIndex: [Int?] = []
+    result.segments = []
+    for segment in manifest.segments {
+      if segment.deleted.count == Int(segment.passageCount) {
+        newIndex.append(nil)
+      } else {
+        newIndex.append(result.segments.count)
+        result.segments.append(segment)
+      }
+    }
+    for i in result.files.indices {
+      if result.files[i].passageCount == 0 {
+        result.files[i].segment = 0
+        result.files[i].firstPassage = 0
+      } else if let mapped = newIndex[result.files[i].segment] {
+        result.files[i].segment = mapped
+      }
+    }
+    return result
+  }
+
+  /// Rewrites every live passage into one segment (from the stored passages, re-analyzed),
+  /// dropping deleted passages.
+  private func mergeAll(_ manifest: Manifest, name: String) throws -> Manifest {
+    let readers = try manifest.segments.map { try SegmentReader(directory: directory, segment: $0) }
+    let merged = SegmentWriter(analyzer: analyzer)
+    var result = manifest
+    for i in result.files.indices where result.files[i].passageCount > 0 {
+      let file = result.files[i]
+      let store = readers[file.segment].store
+      let firstPassage = try store.passage(Int(file.firstPassage))
+      let stored = try store.document(firstPassage.document)
+      var document = Document(path: stored.path, title: stored.title, url: stored.url, date: stored.date)
+      for id in file.firstPassage..<(file.firstPassage + file.passageCount) {
+        let passage = try store.passage(Int(id))
+        document.passages.append(Passage(text: passage.text, lineStart: passage.lineStart, lineEnd: passage.lineEnd))
+      }
+      result.files[i].firstPassage = try merged.add(document: document)
+      result.files[i].segment = 0
+    }
+    try merged.write(directory: directory, name: name)
+    result.segments = [
+      Manifest.Segment(name: name, passageCount: UInt32(merged.passageCount), tokenCount: merged.tokenCount, deleted: [])
+    ]
+    return result
+  }
+
+  /// Deletes segment files no longer named by the manifest, and leftovers of a killed run.
+  private func removeUnreferencedFiles(_ manifest: Manifest) {
+    let live = Set(manifest.segments.map(\.name))
+    guard let names = try? FileSystem.list(directory) else { return }
+    for name in names {
+      let base = name.split(separator: ".", maxSplits: 1).first.map(String.init) ?? name
+      let ext = name.split(separator: ".").last.map(String.init) ?? ""
+      let isSegmentFile = name.hasPrefix("s") && SegmentReader.extensions.contains(ext)
+      if (isSegmentFile && !live.contains(base)) || name == Manifest.fileName + ".tmp" {
+        FileSystem.remove(directory + "/" + name)
+      }
+    }
+  }
+}

@@ -1,0 +1,125 @@
+/// The commit point: which segments are live, which of their passages are deleted, and
+/// which source files the index holds (for incremental updates).
+///
+///     Manifest --> Header "MANI", Generation u64, AnalyzerVersion u32,
+///                  SegmentCount u32, <Segment>^SegmentCount,
+///                  FileCount u32, <SourceFile>^FileCount, Footer
+///     Segment  --> Name string, PassageCount u32, TokenCount u64,
+///                  DeletedCount u32, <DeletedDelta varint>^DeletedCount
+///     SourceFile --> Path string, Size u64, ModifiedNanoseconds u64, ContentHash u64,
+///                  SegmentIndex u32, FirstPassage u32, PassageCount u32
+///
+/// Deleted passage ids are ascending, each stored as the difference from the previous (the
+/// first from 0). A segment's files are Name.terms, Name.postings, Name.lengths and
+/// Name.passages. The manifest is replaced only atomically (FileSystem.atomicWrite), so a
+/// reader sees the previous commit or the next one, never a mix.
+///
+/// Example: generation 3, one segment "s3" of 40 passages and 900 tokens with passages 5
+/// and 6 deleted, one file: ... 03 00 00 00 00 00 00 00, 01 00 00 00, 01 00 00 00,
+/// 02 "s3" 28 00 00 00 84 03 00 00 00 00 00 00 02 00 00 00 05 01, ...
+public struct Manifest: Equatable {
+  public static let fileName = "MANIFEST"
+
+  public struct Segment: Equatable {
+    public var name: String
+    public var passageCount: UInt32
+    public var tokenCount: UInt64
+    public var deleted: Set<UInt32>
+  }
+
+  public struct SourceFile: Equatable {
+    public var path: String
+    public var size: UInt64
+    public var modifiedNanoseconds: Int64
+    public var contentHash: UInt64
+    public var segment: Int
+    public var firstPassage: UInt32
+    public var passageCount: UInt32
+  }
+
+  public var generation: UInt64 = 0
+  public var analyzerVersion: UInt32 = Analyzer.version
+  public var segments: [Segment] = []
+  public var files: [SourceFile] = []
+
+  public init() {}
+
+  func serialize() -> [UInt8] {
+    var writer = FileFormat.header(.manifest)
+    writer.u64(generation)
+    writer.u32(analyzerVersion)
+    writer.u32(UInt32(segments.count))
+    for segment in segments {
+      writer.string(segment.name)
+      writer.u32(segment.passageCount)
+      writer.u64(segment.tokenCount)
+      writer.u32(UInt32(segment.deleted.count))
+      var previous: UInt32 = 0
+      for id in segment.deleted.sorted() {
+        writer.varint(UInt64(id - previous))
+        previous = id
+      }
+    }
+    writer.u32(UInt32(files.count))
+    for file in files {
+      writer.string(file.path)
+      writer.u64(file.size)
+      writer.u64(UInt64(bitPattern: file.modifiedNanoseconds))
+      writer.u64(file.contentHash)
+      writer.u32(UInt32(file.segment))
+      writer.u32(file.firstPassage)
+      writer.u32(file.passageCount)
+    }
+    FileFormat.finish(&writer)
+    return writer.bytes
+  }
+
+  /// Reads the manifest of `directory`; nil when there is none (no index yet).
+  static func read(directory: String) throws -> Manifest? {
+    let path = directory + "/" + fileName
+    guard FileSystem.exists(path) else { return nil }
+    let file = try MappedFile(path)
+    let body = try FileFormat.openBody(file.bytes, kind: .manifest, path: path)
+    var reader = ByteReader(file.bytes, range: body, path: path)
+    var manifest = Manifest()
+    manifest.generation = try reader.u64()
+    manifest.analyzerVersion = try reader.u32()
+    let segmentCount = Int(try reader.u32())
+    for _ in 0..<min(segmentCount, body.count) {
+      let name = try reader.string()
+      let passageCount = try reader.u32()
+      let tokenCount = try reader.u64()
+      let deletedCount = Int(try reader.u32())
+      guard deletedCount <= Int(passageCount) else { throw AISearchError.corrupt(path, "more deletions than passages") }
+      var deleted = Set<UInt32>(minimumCapacity: deletedCount)
+      var previous: UInt64 = 0
+      for _ in 0..<deletedCount {
+        previous += try reader.varint()
+        guard previous < UInt64(passageCount) else { throw AISearchError.corrupt(path, "deleted passage out of range") }
+        deleted.insert(UInt32(previous))
+      }
+      guard name.utf8.allSatisfy({ $0 != UInt8(ascii: "/") }) else { throw AISearchError.corrupt(path, "bad segment name") }
+      manifest.segments.append(Segment(name: name, passageCount: passageCount, tokenCount: tokenCount, deleted: deleted))
+    }
+    let fileCount = Int(try reader.u32())
+    for _ in 0..<min(fileCount, body.count) {
+      let file = SourceFile(
+        path: try reader.string(), size: try reader.u64(),
+        modifiedNanoseconds: Int64(bitPattern: try reader.u64()), contentHash: try reader.u64(),
+        segment: Int(try reader.u32()), firstPassage: try reader.u32(), passageCount: try reader.u32())
+      guard file.segment < manifest.segments.count || file.passageCount == 0,
+        file.passageCount == 0
+          || UInt64(file.firstPassage) + UInt64(file.passageCount) <= UInt64(manifest.segments[file.segment].passageCount)
+      else { throw AISearchError.corrupt(path, "file \(file.path) points outside its segment") }
+      manifest.files.append(file)
+    }
+    guard reader.isAtEnd, manifest.segments.count == segmentCount, manifest.files.count == fileCount else {
+      throw AISearchError.corrupt(path, "unexpected length")
+    }
+    return manifest
+  }
+
+  func write(directory: String) throws {
+    try FileSystem.atomicWrite(directory + "/" + Manifest.fileName, serialize())
+  }
+}

@@ -1,0 +1,53 @@
+/// One segment's files, memory-mapped, with their envelopes checked.
+final class SegmentReader {
+  static let extensions = ["terms", "postings", "lengths", "passages"]
+
+  let name: String
+  let passageCount: Int
+  let terms: TermDictionary.Reader
+  let postings: MappedFile
+  let lengths: PassageLengths.Reader
+  let store: PassageStore.Reader
+  let deleted: [Bool]
+  /// Passages not deleted, and their tokens: BM25's N and average length count live ones.
+  let livePassages: Int
+  let liveTokens: UInt64
+
+  init(directory: String, segment: Manifest.Segment) throws {
+    name = segment.name
+    passageCount = Int(segment.passageCount)
+    let base = directory + "/" + segment.name
+    terms = try TermDictionary.Reader(MappedFile(base + ".terms"))
+    postings = try MappedFile(base + ".postings")
+    _ = try FileFormat.openBody(postings.bytes, kind: .postings, path: postings.path)
+    lengths = try PassageLengths.Reader(MappedFile(base + ".lengths"), expectedCount: passageCount)
+    store = try PassageStore.Reader(MappedFile(base + ".passages"), expectedPassages: passageCount)
+    var deleted = [Bool](repeating: false, count: passageCount)
+    var deletedTokens: UInt64 = 0
+    for id in segment.deleted {
+      deleted[Int(id)] = true
+      deletedTokens += UInt64(lengths[Int(id)])
+    }
+    self.deleted = deleted
+    livePassages = passageCount - segment.deleted.count
+    liveTokens = segment.tokenCount >= deletedTokens ? segment.tokenCount - deletedTokens : 0
+  }
+
+  /// A cursor over `term`'s postings, or nil when the segment does not hold the term.
+  func cursor(_ term: [UInt8]) throws -> PostingsCursor? {
+    guard let info = try terms.lookup(term) else { return nil }
+    let start = Int(info.postingsOffset)
+    let end = start + Int(info.postingsLength)
+    guard start >= FileFormat.headerSize, end <= postings.bytes.count - FileFormat.footerSize else {
+      throw AISearchError.corrupt(postings.path, "postings of a term run past the end")
+    }
+    return PostingsCursor(postings.bytes, range: start..<end, docLimit: UInt32(passageCount), path: postings.path)
+  }
+
+  /// Verifies every file's checksum (what `aisearch check` does for large files too).
+  func verifyChecksums() throws {
+    for file in [terms.file, postings, lengths.file, store.file] {
+      try FileFormat.verifyChecksum(file.bytes, path: file.path)
+    }
+  }
+}

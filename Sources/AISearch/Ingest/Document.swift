@@ -1,0 +1,39 @@
+/// A source file turned into searchable passages.
+public struct Document: Equatable, Sendable {
+  /// The path as grep prints it: the root given to `index` joined with the path below it.
+  public var path: String
+  public var title: String?
+  public var url: String?
+  public var date: String?
+  public var passages: [Passage]
+  /// Problems worth reporting that did not stop ingestion (e.g. invalid UTF-8 replaced).
+  public var warnings: [String]
+
+  public init(
+    path: String, title: String? = nil, url: String? = nil, date: String? = nil,
+    passages: [Passage] = [], warnings: [String] = []
+  ) {
+    self.path = path
+    self.title = title
+    self.url = url
+    self.date = date
+    self.passages = passages
+    self.warnings = warnings
+  }
+}
+
+/// About a paragraph of text with the 1-based, inclusive line range it came from.
+///
+/// Every line of `text` (split on "\n") is found in the source between `lineStart` and
+/// `lineEnd` (for HTML, in the tag-stripped rendering of those lines).
+public struct Passage: Equatable, Sendable {
+  public var text: String
+  public var lineStart: Int
+  public var lineEnd: Int
+
+  public init(text: String, lineStart: Int, lineEnd: Int) {
+    self.text = text
+    self.lineStart = lineStart
+    self.lineEnd = lineEnd
+  }
+}

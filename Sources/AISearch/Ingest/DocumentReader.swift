@@ -1,0 +1,50 @@
+/// A file's bytes → a `Document`: decode, take the metadata, cut passages.
+public struct DocumentReader: Sendable {
+  public var splitter = PassageSplitter()
+
+  public init() {}
+
+  /// The formats that get their own treatment; everything else indexed is plain text.
+  public enum Format: Sendable {
+    case text, markdown, html
+  }
+
+  public static func format(ofPath path: String) -> Format {
+    switch pathExtension(path) {
+    case "md", "markdown": return .markdown
+    case "html", "htm": return .html
+    default: return .text
+    }
+  }
+
+  public func read(bytes: [UInt8], path: String, format: Format) -> Document {
+    let decoded = TextDecoder.decode(bytes)
+    var document = Document(path: path)
+    if let warning = decoded.warning { document.warnings.append(warning) }
+    switch format {
+    case .html:
+      let html = HTMLText(decoded.text)
+      document.title = html.title
+      document.passages = splitter.split(html.lines.map { Substring($0) })
+    case .text, .markdown:
+      let lines = decoded.text.split(separator: "\n", omittingEmptySubsequences: false)
+      let (metadata, frontMatterLines) = Metadata.frontMatter(lines)
+      document.title = metadata.title
+      document.url = metadata.url
+      document.date = metadata.date
+      let body = lines[frontMatterLines...]
+      if document.title == nil {
+        document.title = body.lazy.compactMap { Metadata.heading($0.trimmingTrailingSpace) }.first
+      }
+      document.passages = splitter.split(Array(body), firstLine: frontMatterLines + 1)
+    }
+    return document
+  }
+}
+
+/// The lower-cased extension of the last path component ("" when there is none).
+func pathExtension(_ path: String) -> String {
+  let name = path.split(separator: "/").last ?? ""
+  guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
+  return name[name.index(after: dot)...].lowercased()
+}

@@ -1,0 +1,47 @@
+/// Okapi BM25 as Lucene (≥ 8) computes it, without Lucene's one-byte length quantization:
+///
+///     idf(t)      = ln(1 + (N − n + 0.5) / (n + 0.5))
+///     score(t, p) = idf(t) · tf / (tf + k1 · (1 − b + b · dl / avgdl))
+///
+/// N is the number of live passages, n those holding t, tf the occurrences of t in passage
+/// p, dl its length in tokens and avgdl the mean length. Lucene dropped the classic (k1 + 1)
+/// numerator factor in 8.0; it scales every score alike and does not change the ranking.
+/// k1 = 1.2 and b = 0.75 are Lucene's defaults (Robertson and Zaragoza, "The Probabilistic
+/// Relevance Framework: BM25 and Beyond", 2009, recommend k1 in [1.2, 2.0], b = 0.75).
+public struct BM25: Sendable, Equatable {
+  public var k1: Double = 1.2
+  public var b: Double = 0.75
+
+  public init(k1: Double = 1.2, b: Double = 0.75) {
+    self.k1 = k1
+    self.b = b
+  }
+
+  public func idf(passages: Int, containing: Int) -> Double {
+    let n = Double(containing)
+    return (1 + (Double(passages) - n + 0.5) / (n + 0.5)).logNatural
+  }
+
+  public func score(tf: Int, length: Int, averageLength: Double, idf: Double) -> Double {
+    let t = Double(tf)
+    let norm = averageLength > 0 ? (1 - b + b * Double(length) / averageLength) : 1
+    return idf * t / (t + k1 * norm)
+  }
+}
+
+extension Double {
+  /// Natural logarithm without pulling in Foundation on the search path.
+  var logNatural: Double {
+    #if canImport(Glibc)
+      return Glibc.log(self)
+    #else
+      return Darwin.log(self)
+    #endif
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif

@@ -1,0 +1,52 @@
+/// A point-in-time view of an index: the manifest found at open and its segments, mapped.
+///
+/// A commit that lands after `open` is not seen by this reader; open a new one to see it.
+public final class IndexReader {
+  public let directory: String
+  public let manifest: Manifest
+  let segments: [SegmentReader]
+  /// Live passages and their total tokens over all segments (BM25's N and avgdl).
+  public let passageCount: Int
+  let tokenCount: UInt64
+
+  /// Opens the index in `directory`; `.noIndex` when it holds none.
+  public init(directory: String) throws {
+    self.directory = directory
+    // A writer may delete the files of a superseded commit between our reading the manifest
+    // and opening its segments; reading the (new) manifest again resolves that.
+    var attempt = 0
+    while true {
+      guard let manifest = try Manifest.read(directory: directory) else {
+        throw AISearchError(
+          .noIndex, "no index in \(directory); build one with `aisearch index PATH... --index \(directory)`",
+          path: directory)
+      }
+      if manifest.analyzerVersion != Analyzer.version {
+        throw AISearchError(
+          .corrupt,
+          "index \(directory) was built by another analyzer version; rebuild it with `aisearch index --rebuild PATH...`",
+          path: directory)
+      }
+      do {
+        segments = try manifest.segments.map { try SegmentReader(directory: directory, segment: $0) }
+        self.manifest = manifest
+        break
+      } catch let error as AISearchError where attempt < 3 && (try? Manifest.read(directory: directory)) != manifest {
+        _ = error
+        attempt += 1
+      }
+    }
+    passageCount = segments.reduce(0) { $0 + $1.livePassages }
+    tokenCount = segments.reduce(0) { $0 + $1.liveTokens }
+  }
+
+  /// True when `directory` holds a committed index.
+  public static func exists(directory: String) -> Bool {
+    FileSystem.exists(directory + "/" + Manifest.fileName)
+  }
+
+  /// Verifies every checksum, including files too large to verify at open.
+  public func verify() throws {
+    for segment in segments { try segment.verifyChecksums() }
+  }
+}

@@ -1,0 +1,41 @@
+// The one door to ICU. This header uses only <stdint.h> types on purpose: Swift's
+// Foundation on Linux ships its own ICU headers (_FoundationICU), and a Swift module that
+// sees both copies fails to compile. ICU's headers are included by cicu.c only.
+#ifndef CICU_H
+#define CICU_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Status codes are ICU's UErrorCode: > 0 is a failure, <= 0 success (negative values are warnings,
+/// e.g. U_USING_DEFAULT_WARNING when the locale falls back to root).
+
+/// An ICU word break iterator (UBRK_WORD) owned by the caller.
+typedef struct cicu_word_breaker cicu_word_breaker;
+
+/// Opens a word break iterator for `locale` (e.g. "zh"). NULL on failure, with *status set.
+cicu_word_breaker *cicu_word_breaker_open(const char *locale, int32_t *status);
+void cicu_word_breaker_close(cicu_word_breaker *breaker);
+
+/// Segments `text` (UTF-16, `length` units). For every segment i, writes its end offset to
+/// ends[i] and ICU's rule status (UBRK_WORD_NONE 0-99, NUMBER 100-199, LETTER 200-299,
+/// KANA 300-399, IDEO 400-499) to statuses[i]. Both arrays must hold `length` entries.
+/// Returns the number of segments, or -1 with *status set on failure.
+int32_t cicu_word_breaker_segment(cicu_word_breaker *breaker, const uint16_t *text,
+                                  int32_t length, int32_t *ends, int32_t *statuses,
+                                  int32_t *status);
+
+/// NFKC_Casefold of `src` into `dst` (capacity `capacity` units). Returns the length of the
+/// result; if it exceeds `capacity`, nothing useful is written and the caller retries with
+/// a larger buffer.
+int32_t cicu_nfkc_casefold(const uint16_t *src, int32_t length, uint16_t *dst,
+                           int32_t capacity, int32_t *status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

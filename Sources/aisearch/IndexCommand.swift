@@ -1,0 +1,44 @@
+import AISearch
+import ArgumentParser
+
+/// `aisearch index PATH... [--index DIR] [--rebuild]`.
+struct IndexCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "index",
+    abstract: "Add PATHs (files or directories) to the index, or bring it up to date.",
+    discussion: """
+      Indexes .txt .md .markdown .html .htm and extension-less text files. Unchanged files
+      are not read again; changed files are re-indexed; files deleted under a PATH leave the
+      index. Each run is one atomic commit: a killed run leaves the previous commit intact.
+      """)
+
+  @Argument(help: "Files or directories to index.")
+  var paths: [String]
+
+  @OptionGroup var indexOptions: IndexOptions
+
+  @Flag(help: "Discard the existing index and build it again from PATHs.")
+  var rebuild = false
+
+  func run() throws {
+    let writer = try IndexWriter(directory: indexOptions.directory)
+    let summary = try writer.update(roots: paths, rebuild: rebuild)
+    for warning in summary.warnings { printError("warning: \(warning.path): \(warning.message)") }
+    for skipped in summary.skipped where !IndexCommand.quietSkipReasons.contains(where: skipped.reason.hasPrefix) {
+      printError("skipped \(skipped.path): \(skipped.reason)")
+    }
+    Output.write(IndexCommand.summaryLine(summary) + "\n")
+    Output.flush()
+  }
+
+  /// Skips that are expected in any tree and only counted, not listed.
+  static let quietSkipReasons = ["binary file", "unsupported file type"]
+
+  static func summaryLine(_ summary: IndexWriter.Summary) -> String {
+    let megabytes = Double(summary.bytesRead) / 1_048_576
+    return "indexed \(summary.files) files (\(summary.added) new, \(summary.changed) changed, "
+      + "\(summary.deleted) deleted, \(summary.unchanged) unchanged), \(summary.passages) passages, "
+      + "\(summary.skipped.count) skipped, \(Output.decimal(megabytes, 2)) MB read in \(Output.decimal(summary.seconds, 2)) s"
+      + (summary.committed ? "" : " (index unchanged)")
+  }
+}

@@ -1,0 +1,97 @@
+import AISearch
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Renders hits as text (colored when stdout is a terminal), JSON or JSONL.
+struct Output {
+  let format: OutputFormat
+  let color: Bool
+
+  init(format: OutputFormat) {
+    self.format = format
+    color = format == .text && isatty(STDOUT_FILENO) == 1 && getenv("NO_COLOR") == nil
+  }
+
+  func print(hits: [Hit], query: String) {
+    switch format {
+    case .json:
+      Output.write("{\"query\":\(JSON.string(query)),\"hits\":[" + hits.map { $0.json() }.joined(separator: ",") + "]}\n")
+    case .jsonl:
+      for hit in hits { Output.write(hit.json() + "\n") }
+    case .text:
+      for (i, hit) in hits.enumerated() {
+        if i > 0 { Output.write("\n") }
+        Output.write(textBlock(hit))
+      }
+    }
+    Output.flush()
+  }
+
+  /// One hit as text:
+  ///
+  ///     1. seeds/a.txt:3-5  Title  (score 4.2)
+  ///        passage line one
+  ///        passage line two
+  func textBlock(_ hit: Hit) -> String {
+    var header = "\(hit.rank). " + paint("\(hit.path):\(hit.lineStart)-\(hit.lineEnd)", "35")
+    if let title = hit.title { header += "  " + paint(title, "1") }
+    header += "  " + paint("(score \(Output.decimal(hit.score, 2)))", "2")
+    var body = ""
+    for line in highlighted(hit).split(separator: "\n", omittingEmptySubsequences: false) {
+      body += "   " + line + "\n"
+    }
+    return header + "\n" + body
+  }
+
+  /// The passage text with highlights painted (on a terminal) or left plain.
+  private func highlighted(_ hit: Hit) -> String {
+    guard color, !hit.highlights.isEmpty else { return hit.text }
+    var out = ""
+    var next = 0
+    var ranges = hit.highlights[...]
+    for (offset, scalar) in hit.text.unicodeScalars.enumerated() {
+      if let range = ranges.first, offset == range.lowerBound { out += "\u{1B}[1;31m" }
+      out.unicodeScalars.append(scalar)
+      next = offset + 1
+      if let range = ranges.first, next == range.upperBound {
+        out += "\u{1B}[0m"
+        ranges = ranges.dropFirst()
+      }
+    }
+    return out
+  }
+
+  private func paint(_ text: String, _ code: String) -> String {
+    color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+  }
+
+  static func write(_ text: String) {
+    fputs(text, stdout)
+  }
+
+  static func flush() {
+    fflush(stdout)
+  }
+
+  /// `value` with `places` decimals, without Foundation's String(format:).
+  static func decimal(_ value: Double, _ places: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<places { scale *= 10 }
+    let scaled = Int64((value * scale).rounded())
+    let whole = scaled / Int64(scale)
+    var fraction = String(abs(scaled % Int64(scale)))
+    fraction = String(repeating: "0", count: places - fraction.count) + fraction
+    return (scaled < 0 && whole == 0 ? "-" : "") + String(whole) + (places > 0 ? "." + fraction : "")
+  }
+}
+
+extension String {
+  var trimmingWhitespace: String {
+    var s = Substring(self)
+    while let first = s.first, first.isWhitespace { s.removeFirst() }
+    while let last = s.last, last.isWhitespace { s.removeLast() }
+    return String(s)
+  }
+}

@@ -1,0 +1,91 @@
+import AISearch
+import ArgumentParser
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `aisearch [search] QUERY` and `aisearch search --batch FILE`.
+struct SearchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "search",
+    abstract: "Print the passages that best match QUERY (the default command).",
+    discussion: """
+      Words are matched after Unicode normalization (full-width and case folded); Chinese
+      is matched by character bigrams, so words missing from ICU's dictionary still match.
+      """)
+
+  @Argument(help: "The query; several words may be given unquoted.")
+  var words: [String] = []
+
+  @OptionGroup var indexOptions: IndexOptions
+
+  @Option(name: .customShort("k"), help: "Number of passages to print.")
+  var limit = 10
+
+  @Option(help: "Output format: text, json or jsonl.")
+  var format: OutputFormat = .text
+
+  @Option(help: "Answer one query per line of FILE; prints JSONL hits with query_id (the line number) and query.")
+  var batch: String?
+
+  var query: String { words.joined(separator: " ") }
+
+  func validate() throws {
+    if batch == nil && query.allSatisfy(\.isWhitespace) {
+      throw ValidationError("the query is empty")
+    }
+    if batch != nil && !words.isEmpty {
+      throw ValidationError("give either a QUERY or --batch FILE, not both")
+    }
+    if limit < 1 { throw ValidationError("-k must be at least 1") }
+  }
+
+  func run() throws {
+    let searcher = try Searcher(index: openIndex())
+    if let batch {
+      try runBatch(batch, searcher)
+      return
+    }
+    let hits = try searcher.search(query, k: limit)
+    let output = Output(format: format)
+    output.print(hits: hits, query: query)
+    if hits.isEmpty { throw ExitCode(ExitStatus.noResults) }
+  }
+
+  private func runBatch(_ path: String, _ searcher: Searcher) throws {
+    guard let file = fopen(path, "r") else {
+      throw AISearchError(.input, "cannot read batch file \(path): \(String(cString: strerror(errno)))", path: path)
+    }
+    defer { fclose(file) }
+    var lineNumber = 0
+    var anyHits = false
+    var line: UnsafeMutablePointer<CChar>? = nil
+    var capacity = 0
+    defer { free(line) }
+    while getline(&line, &capacity, file) >= 0, let line {
+      lineNumber += 1
+      let query = String(cString: line).trimmingWhitespace
+      if query.isEmpty { continue }
+      let hits = try searcher.search(query, k: limit)
+      anyHits = anyHits || !hits.isEmpty
+      let prefix = "\"query_id\":\(lineNumber),\"query\":\(JSON.string(query))"
+      for hit in hits { Output.write(hit.json(prefix: prefix) + "\n") }
+    }
+    Output.flush()
+    if !anyHits { throw ExitCode(ExitStatus.noResults) }
+  }
+
+  /// Opens the index; the default ./index is built from ./seeds when it does not exist yet.
+  private func openIndex() throws -> IndexReader {
+    let directory = indexOptions.directory
+    if indexOptions.isDefault && !IndexReader.exists(directory: directory),
+      Corpus.isDirectory("seeds")
+    {
+      printError("no index in ./\(directory) yet; indexing ./seeds first")
+      let summary = try IndexWriter(directory: directory).update(roots: ["seeds"])
+      printError(IndexCommand.summaryLine(summary))
+    }
+    return try IndexReader(directory: directory)
+  }
+}
