@@ -29,6 +29,6 @@ let package = Package(
         "AISearch", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(name: "AISearchTests", dependencies: ["AISearch"]),
-    .testTarget(name: "AISearchCLITests", dependencies: ["aisearch"]),
+    .testTarget(name: "AISearchCLITests", dependencies: ["aisearch", "AISearch"]),
   ]
 )

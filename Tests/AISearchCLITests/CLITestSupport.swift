@@ -1,0 +1,100 @@
+import Foundation
+import XCTest
+
+/// The result of one run of the built `aisearch` binary.
+struct RunResult {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+}
+
+/// The `aisearch` executable SwiftPM built next to this test bundle.
+let aisearchBinary: String = {
+  let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+  var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
+  // On Linux the bundle is an executable in the build directory; elsewhere it may be nested.
+  for _ in 0..<4 {
+    let candidate = directory.appendingPathComponent("aisearch").path
+    if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    directory.deleteLastPathComponent()
+  }
+  return "aisearch"
+}()
+
+/// Runs `aisearch ARGS` in `directory` with a clean environment (no $AISEARCH_INDEX).
+func runAISearch(_ arguments: [String], in directory: String, stdin: String? = nil) throws -> RunResult {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: aisearchBinary)
+  process.arguments = arguments
+  process.currentDirectoryURL = URL(fileURLWithPath: directory)
+  var environment = ProcessInfo.processInfo.environment
+  environment.removeValue(forKey: "AISEARCH_INDEX")
+  process.environment = environment
+  let out = Pipe()
+  let err = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  process.standardInput = FileHandle.nullDevice
+  try process.run()
+  // Read both pipes before waiting, so a large output cannot fill a pipe and block.
+  var outData = Data()
+  var errData = Data()
+  let group = DispatchGroup()
+  group.enter()
+  DispatchQueue.global().async {
+    errData = err.fileHandleForReading.readDataToEndOfFile()
+    group.leave()
+  }
+  outData = out.fileHandleForReading.readDataToEndOfFile()
+  group.wait()
+  process.waitUntilExit()
+  return RunResult(
+    status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+    stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// A temporary working directory, removed on deinit.
+final class Workspace {
+  let path: String
+
+  init() throws {
+    path = NSTemporaryDirectory() + "aisearch-cli-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+  }
+
+  deinit { try? FileManager.default.removeItem(atPath: path) }
+
+  func write(_ relative: String, _ text: String) throws {
+    try write(relative, Data(text.utf8))
+  }
+
+  func write(_ relative: String, _ data: Data) throws {
+    let url = URL(fileURLWithPath: path + "/" + relative)
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try data.write(to: url)
+  }
+
+  func run(_ arguments: String...) throws -> RunResult {
+    try runAISearch(arguments, in: path)
+  }
+
+  /// Copies the repository's seeds/ into the workspace.
+  func copySeeds() throws {
+    var url = URL(fileURLWithPath: #filePath)
+    while url.path != "/" {
+      url.deleteLastPathComponent()
+      let seeds = url.appendingPathComponent("seeds")
+      if FileManager.default.fileExists(atPath: seeds.appendingPathComponent("000_da694b247fc40f0e.txt").path) {
+        try FileManager.default.copyItem(atPath: seeds.path, toPath: path + "/seeds")
+        return
+      }
+    }
+    XCTFail("seeds/ not found above \(#filePath)")
+  }
+}
+
+func jsonLines(_ text: String) throws -> [[String: Any]] {
+  try text.split(separator: "\n").map {
+    try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+  }
+}

@@ -1,0 +1,79 @@
+import AISearch
+import Foundation
+import XCTest
+
+final class IndexCLITests: XCTestCase {
+  /// Summary line up to the timing, which varies.
+  private func summaryPrefix(_ stdout: String) -> String {
+    String(stdout.prefix { $0 != "\n" }.split(separator: " MB read")[0])
+  }
+
+  func testIndexSummaryAndIncrementalRuns() throws {
+    let workspace = try Workspace()
+    try workspace.write("docs/a.txt", "alpha 芯片\n")
+    try workspace.write("docs/b.md", "# Beta\n\nbeta text\n")
+    try workspace.write("docs/picture.png", "png\n")
+    try workspace.write("docs/blob", Data([0x00, 0x01, 0x02, 0x03]))
+    let first = try workspace.run("index", "docs", "--index", "idx")
+    XCTAssertEqual(first.status, 0, first.stderr)
+    XCTAssertEqual(
+      summaryPrefix(first.stdout),
+      "indexed 2 files (2 new, 0 changed, 0 deleted, 0 unchanged), 2 passages, 2 skipped, 0.00")
+    XCTAssertEqual(first.stderr, "")
+
+    let again = try workspace.run("index", "docs", "--index", "idx")
+    XCTAssertEqual(
+      summaryPrefix(again.stdout),
+      "indexed 2 files (0 new, 0 changed, 0 deleted, 2 unchanged), 2 passages, 2 skipped, 0.00")
+    XCTAssertTrue(again.stdout.hasSuffix(" s (index unchanged)\n"), again.stdout)
+
+    try workspace.write("docs/a.txt", "alpha 芯片 changed and longer\n")
+    try FileManager.default.removeItem(atPath: workspace.path + "/docs/b.md")
+    try workspace.write("docs/sub/c.txt", "gamma\n")
+    let third = try workspace.run("index", "docs", "--index", "idx")
+    XCTAssertEqual(
+      summaryPrefix(third.stdout),
+      "indexed 2 files (1 new, 1 changed, 1 deleted, 0 unchanged), 2 passages, 2 skipped, 0.00")
+    XCTAssertEqual(try workspace.run("beta", "--index", "idx").status, 1)
+    // N = 2 passages of 5 and 1 tokens (avgdl 3); idf(gamma) = ln 2;
+    // score = 0.693147 / (1 + 1.2 · (0.25 + 0.75 / 3)) = 0.433217.
+    let gamma = try workspace.run("gamma", "--index", "idx")
+    XCTAssertEqual(gamma.stdout, "1. docs/sub/c.txt:1-1  (score 0.43)\n   gamma\n")
+  }
+
+  func testMissingPathIsAnInputError() throws {
+    let workspace = try Workspace()
+    let result = try workspace.run("index", "missing", "--index", "idx")
+    XCTAssertEqual(result.status, 2)
+    XCTAssertEqual(result.stderr, "aisearch: no such file or directory: missing\n")
+    XCTAssertFalse(FileManager.default.fileExists(atPath: workspace.path + "/idx/MANIFEST"))
+  }
+
+  func testInvalidUTF8IsReportedNotFatal() throws {
+    let workspace = try Workspace()
+    try workspace.write("docs/bad.txt", Data([0x61, 0x62, 0x63, 0xFF, 0xFE, 0x20, 0x64, 0x65, 0x66, 0x0A]))
+    let result = try workspace.run("index", "docs", "--index", "idx")
+    XCTAssertEqual(result.status, 0)
+    XCTAssertEqual(result.stderr, "aisearch: warning: docs/bad.txt: invalid UTF-8 bytes replaced with U+FFFD\n")
+    XCTAssertEqual(try workspace.run("def", "--index", "idx").status, 0)
+  }
+
+  func testConcurrentIndexIsRefusedWithThePID() throws {
+    let workspace = try Workspace()
+    try workspace.write("docs/a.txt", "alpha\n")
+    let holder = try IndexWriter(directory: workspace.path + "/idx")
+    let result = try workspace.run("index", "docs", "--index", "idx")
+    XCTAssertEqual(result.status, 3)
+    XCTAssertEqual(
+      result.stderr,
+      "aisearch: index idx is locked by PID \(getpid()) (another `aisearch index` is running); wait for it to finish\n")
+    _ = holder
+  }
+
+  func testNoIndexAndNoSeeds() throws {
+    let workspace = try Workspace()
+    let result = try workspace.run("anything")
+    XCTAssertEqual(result.status, 3)
+    XCTAssertEqual(result.stderr, "aisearch: no index in index; build one with `aisearch index PATH... --index index`\n")
+  }
+}

@@ -1,0 +1,121 @@
+import AISearch
+import Foundation
+import XCTest
+
+/// Runs the built `aisearch` binary and checks its exact output and exit status.
+final class SearchCLITests: XCTestCase {
+  private func corpus() throws -> Workspace {
+    let workspace = try Workspace()
+    try workspace.write(
+      "c/a.md", "---\ntitle: Chips\nurl: https://example.com/a\ndate: 2025-01-02\n---\n\n华为昇腾 910B 芯片量产。\n")
+    try workspace.write("c/b.txt", "Nothing about chips here, only 芯片 alone.\n")
+    let result = try workspace.run("index", "c", "--index", "idx")
+    XCTAssertEqual(result.status, 0, result.stderr)
+    return workspace
+  }
+
+  func testDemoOnTheSeedsBuildsTheIndexFirst() throws {
+    let workspace = try Workspace()
+    try workspace.copySeeds()
+    let first = try workspace.run("昇腾 910C", "--format", "jsonl", "-k", "3")
+    XCTAssertEqual(first.status, 0, first.stderr)
+    XCTAssertTrue(first.stderr.hasPrefix("aisearch: no index in ./index yet; indexing ./seeds first\n"), first.stderr)
+    let hits = try jsonLines(first.stdout)
+    XCTAssertEqual(hits.count, 3)
+    XCTAssertTrue(
+      hits.contains {
+        $0["path"] as? String == "seeds/000_da694b247fc40f0e.txt"
+          && ($0["text"] as? String ?? "").contains("华为的Ascend芯片，比如最新的910C")
+      }, first.stdout)
+    XCTAssertTrue(
+      hits.contains { ($0["text"] as? String ?? "").contains("昇腾") && ($0["text"] as? String ?? "").contains("910B") },
+      first.stdout)
+    let second = try workspace.run("昇腾 910C", "--format", "jsonl", "-k", "3")
+    XCTAssertEqual(second.stderr, "")
+    XCTAssertEqual(second.stdout, first.stdout)
+  }
+
+  // N = 2 passages of 7 tokens each; 昇腾 is in one: idf = ln(1 + 1.5 / 1.5) = ln 2,
+  // score = 0.693147 · 1 / (1 + 1.2 · 1) = 0.315067.
+  func testTextOutput() throws {
+    let workspace = try corpus()
+    let result = try workspace.run("昇腾", "--index", "idx")
+    XCTAssertEqual(result.status, 0)
+    XCTAssertEqual(result.stdout, "1. c/a.md:7-7  Chips  (score 0.32)\n   华为昇腾 910B 芯片量产。\n")
+    XCTAssertEqual(result.stderr, "")
+  }
+
+  func testJSONLAndJSONOutput() throws {
+    let workspace = try corpus()
+    let exact = try workspace.run("search", "昇腾", "--index", "idx", "--format", "jsonl")
+    XCTAssertEqual(
+      exact.stdout,
+      #"{"rank":1,"score":0.3151,"path":"c/a.md","line_start":7,"line_end":7,"title":"Chips","url":"https://example.com/a","date":"2025-01-02","text":"华为昇腾 910B 芯片量产。","highlights":[[2,4]]}"#
+        + "\n")
+    let json = try workspace.run("芯片", "--index", "idx", "--format", "json", "-k", "1")
+    XCTAssertEqual(json.status, 0)
+    let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+    XCTAssertEqual(object["query"] as? String, "芯片")
+    let hits = try XCTUnwrap(object["hits"] as? [[String: Any]])
+    XCTAssertEqual(hits.count, 1)
+    XCTAssertEqual(hits[0]["path"] as? String, "c/a.md")
+    XCTAssertEqual(hits[0]["highlights"] as? [[Int]], [[10, 12]])
+    let untitled = try workspace.run("alone", "--index", "idx", "--format", "jsonl")
+    XCTAssertTrue(untitled.stdout.contains(#""title":null,"url":null,"date":null"#), untitled.stdout)
+  }
+
+  func testBatchNumbersQueriesByLine() throws {
+    let workspace = try corpus()
+    try workspace.write("queries.txt", "昇腾\n\nnomatchzzz\n芯片\n")
+    let result = try workspace.run("search", "--batch", "queries.txt", "--index", "idx")
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let hits = try jsonLines(result.stdout)
+    XCTAssertEqual(hits.map { $0["query_id"] as? Int }, [1, 4, 4])
+    XCTAssertEqual(hits.map { $0["query"] as? String }, ["昇腾", "芯片", "芯片"])
+    XCTAssertEqual(hits.map { $0["rank"] as? Int }, [1, 1, 2])
+    XCTAssertEqual(hits.map { $0["path"] as? String }, ["c/a.md", "c/a.md", "c/b.txt"])
+    XCTAssertTrue(result.stdout.hasPrefix(#"{"query_id":1,"query":"昇腾","rank":1,"#))
+  }
+
+  func testExitStatuses() throws {
+    let workspace = try corpus()
+    let none = try workspace.run("nomatchzzz", "--index", "idx")
+    XCTAssertEqual(none.status, 1)
+    XCTAssertEqual(none.stdout, "")
+
+    for query in ["", "   "] {
+      let empty = try workspace.run(query, "--index", "idx")
+      XCTAssertEqual(empty.status, 2)
+      XCTAssertTrue(empty.stderr.hasPrefix("aisearch: the query is empty\nUsage: aisearch search"), empty.stderr)
+    }
+
+    let noIndex = try workspace.run("芯片")
+    XCTAssertEqual(noIndex.status, 3)
+    XCTAssertEqual(noIndex.stderr, "aisearch: no index in index; build one with `aisearch index PATH... --index index`\n")
+
+    let badK = try workspace.run("芯片", "--index", "idx", "-k", "0")
+    XCTAssertEqual(badK.status, 2)
+  }
+
+  func testCorruptIndexNamesTheFile() throws {
+    let workspace = try corpus()
+    let path = workspace.path + "/idx/s1.postings"
+    var data = try Data(contentsOf: URL(fileURLWithPath: path))
+    data[data.count / 2] ^= 0x01
+    try data.write(to: URL(fileURLWithPath: path))
+    let result = try workspace.run("芯片", "--index", "idx")
+    XCTAssertEqual(result.status, 3)
+    XCTAssertEqual(
+      result.stderr,
+      "aisearch: index file idx/s1.postings is corrupt (checksum mismatch); rebuild it with `aisearch index --rebuild PATH...`\n")
+
+    try Data(data.prefix(20)).write(to: URL(fileURLWithPath: path))
+    let truncated = try workspace.run("芯片", "--index", "idx")
+    XCTAssertEqual(truncated.status, 3)
+    XCTAssertTrue(truncated.stderr.contains("idx/s1.postings is corrupt"), truncated.stderr)
+
+    let rebuilt = try workspace.run("index", "--rebuild", "c", "--index", "idx")
+    XCTAssertEqual(rebuilt.status, 0, rebuilt.stderr)
+    XCTAssertEqual(try workspace.run("芯片", "--index", "idx").status, 0)
+  }
+}

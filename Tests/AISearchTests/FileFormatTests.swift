@@ -1,0 +1,143 @@
+import Foundation
+import XCTest
+
+@testable import AISearch
+
+final class FileFormatTests: XCTestCase {
+  func testVarintRoundTripAndLayout() throws {
+    var writer = ByteWriter()
+    let values: [UInt64] = [0, 1, 127, 128, 300, 16_383, 16_384, UInt64(UInt32.max), UInt64.max]
+    for value in values { writer.varint(value) }
+    XCTAssertEqual(Array(writer.bytes[3..<5]), [0x80, 0x01])  // 128
+    XCTAssertEqual(Array(writer.bytes[5..<7]), [0xAC, 0x02])  // 300
+    try withMapped(writer.bytes) { bytes in
+      var reader = ByteReader(bytes, range: 0..<bytes.count, path: "test")
+      for value in values { XCTAssertEqual(try reader.varint(), value) }
+      XCTAssertTrue(reader.isAtEnd)
+      XCTAssertThrowsError(try reader.varint())
+    }
+  }
+
+  func testCRC32MatchesTheStandardCheckValue() {
+    XCTAssertEqual(CRC32.checksum(Array("123456789".utf8)), 0xCBF4_3926)
+    XCTAssertEqual(CRC32.checksum([]), 0)
+  }
+
+  func testPostingsRoundTripAndWorkedExample() throws {
+    var encoder = PostingsEncoder()
+    encoder.add(doc: 7, positions: [3])
+    encoder.add(doc: 11, positions: [0, 4, 9])
+    XCTAssertEqual(encoder.bytes, [7, 1, 3, 4, 3, 0, 4, 5])  // the example in Postings.swift
+
+    var random = SystemRandomNumberGenerator()
+    var expected: [(UInt32, [Int32])] = []
+    var randomEncoder = PostingsEncoder()
+    var doc: UInt32 = 0
+    for _ in 0..<500 {
+      doc += UInt32.random(in: 1...300, using: &random)
+      var positions: [Int32] = []
+      var position: Int32 = -1
+      for _ in 0..<Int.random(in: 1...6, using: &random) {
+        position += Int32.random(in: 1...200, using: &random)
+        positions.append(position)
+      }
+      expected.append((doc, positions))
+      randomEncoder.add(doc: doc, positions: positions)
+    }
+    try withMapped(randomEncoder.bytes) { bytes in
+      var cursor = PostingsCursor(bytes, range: 0..<bytes.count, docLimit: doc + 1, path: "test")
+      for (i, (doc, positions)) in expected.enumerated() {
+        XCTAssertTrue(try cursor.next())
+        XCTAssertEqual(cursor.doc, doc)
+        XCTAssertEqual(cursor.freq, positions.count)
+        if i % 2 == 0 { XCTAssertEqual(try cursor.positions(), positions) }  // odd ones are skipped
+      }
+      XCTAssertFalse(try cursor.next())
+    }
+  }
+
+  func testTermDictionaryLookupsAndWorkedExample() throws {
+    let entries: [(term: [UInt8], info: TermDictionary.Info)] = [
+      (Array("910c".utf8), .init(docFreq: 2, postingsOffset: 12, postingsLength: 9)),
+      (Array("华为".utf8), .init(docFreq: 1, postingsOffset: 21, postingsLength: 3)),
+    ]
+    let bytes = TermDictionary.serialize(entries)
+    // Header, count 2, two 16-byte infos, three offsets, 10 term bytes, footer.
+    XCTAssertEqual(bytes.count, 12 + 4 + 32 + 12 + 10 + 8)
+    XCTAssertEqual(Array(bytes[(12 + 4 + 32)..<(12 + 4 + 32 + 12)]), [0, 0, 0, 0, 4, 0, 0, 0, 10, 0, 0, 0])
+    let directory = try TemporaryDirectory()
+    let path = directory.path + "/t.terms"
+    try FileSystem.writeFile(path, bytes)
+    let reader = try TermDictionary.Reader(MappedFile(path))
+    XCTAssertEqual(reader.count, 2)
+    XCTAssertEqual(try reader.lookup(Array("华为".utf8)), entries[1].info)
+    XCTAssertEqual(try reader.lookup(Array("910c".utf8)), entries[0].info)
+    XCTAssertNil(try reader.lookup(Array("910".utf8)))
+    XCTAssertNil(try reader.lookup(Array("zzz".utf8)))
+    XCTAssertNil(try reader.lookup([]))
+  }
+
+  func testEmptyTermDictionary() throws {
+    let directory = try TemporaryDirectory()
+    let path = directory.path + "/e.terms"
+    try FileSystem.writeFile(path, TermDictionary.serialize([]))
+    let reader = try TermDictionary.Reader(MappedFile(path))
+    XCTAssertEqual(reader.count, 0)
+    XCTAssertNil(try reader.lookup(Array("a".utf8)))
+  }
+
+  func testPassageStoreRoundTripAndWorkedExample() throws {
+    let documents = [PassageStore.StoredDocument(path: "a.md", title: "T", url: nil, date: nil)]
+    let passages = [PassageStore.StoredPassage(document: 0, lineStart: 3, lineEnd: 3, text: "hi")]
+    let bytes = PassageStore.serialize(documents: documents, passages: passages)
+    let records = Array(bytes[(12 + 8 + 16 + 16)..<(bytes.count - 8)])
+    XCTAssertEqual(records, [4] + Array("a.md".utf8) + [2] + Array("T".utf8) + [0, 0, 0, 3, 3, 2] + Array("hi".utf8))
+    let directory = try TemporaryDirectory()
+    let path = directory.path + "/p.passages"
+    try FileSystem.writeFile(path, bytes)
+    let reader = try PassageStore.Reader(MappedFile(path), expectedPassages: 1)
+    XCTAssertEqual(try reader.document(0), documents[0])
+    XCTAssertEqual(try reader.passage(0), passages[0])
+    XCTAssertThrowsError(try reader.passage(1))
+  }
+
+  func testManifestRoundTrip() throws {
+    var manifest = Manifest()
+    manifest.generation = 3
+    manifest.segments = [.init(name: "s3", passageCount: 40, tokenCount: 900, deleted: [5, 6])]
+    manifest.files = [
+      .init(path: "seeds/a.txt", size: 10, modifiedNanoseconds: -5, contentHash: 77, segment: 0, firstPassage: 0, passageCount: 5)
+    ]
+    let directory = try TemporaryDirectory()
+    try manifest.write(directory: directory.path)
+    XCTAssertEqual(try Manifest.read(directory: directory.path), manifest)
+    let bytes = manifest.serialize()
+    // The worked example of Manifest.swift: the segment record.
+    let segment: [UInt8] = [2] + Array("s3".utf8) + [0x28, 0, 0, 0, 0x84, 3, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 5, 1]
+    XCTAssertEqual(Array(bytes[(12 + 8 + 4 + 4)..<(12 + 8 + 4 + 4 + segment.count)]), segment)
+  }
+
+  func testEnvelopeRejectsWrongKindVersionAndTruncation() throws {
+    let directory = try TemporaryDirectory()
+    let path = directory.path + "/x.lengths"
+    try FileSystem.writeFile(path, PassageLengths.serialize([57, 3]))
+    XCTAssertEqual(try PassageLengths.Reader(MappedFile(path), expectedCount: 2)[0], 57)
+    XCTAssertThrowsError(try TermDictionary.Reader(MappedFile(path))) { error in
+      XCTAssertEqual((error as? AISearchError)?.code, .corrupt)
+    }
+    var bytes = PassageLengths.serialize([57, 3])
+    bytes[8] = 99  // version
+    try FileSystem.writeFile(path, bytes)
+    XCTAssertThrowsError(try PassageLengths.Reader(MappedFile(path), expectedCount: 2)) { error in
+      XCTAssertTrue((error as? AISearchError)?.message.contains("format version 99") ?? false)
+    }
+    try FileSystem.writeFile(path, Array(PassageLengths.serialize([57, 3]).dropLast(3)))
+    XCTAssertThrowsError(try PassageLengths.Reader(MappedFile(path), expectedCount: 2)) { error in
+      XCTAssertEqual((error as? AISearchError)?.message, "index file \(path) is corrupt (truncated: footer missing); rebuild it with `aisearch index --rebuild PATH...`")
+    }
+  }
+
+  private func withMapped(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    try bytes.withUnsafeBytes { try body($0) }
+  }
+}

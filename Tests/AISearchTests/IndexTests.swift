@@ -1,0 +1,184 @@
+import Foundation
+import XCTest
+
+@testable import AISearch
+
+final class IndexTests: XCTestCase {
+  private func search(_ directory: String, _ query: String, k: Int = 10) throws -> [Hit] {
+    try Searcher(index: IndexReader(directory: directory)).search(query, k: k)
+  }
+
+  /// BM25 (Lucene form, k1 1.2, b 0.75) on three passages, against values worked out by
+  /// hand: N = 3, lengths 3, 2, 4, avgdl = 3.
+  func testBM25ScoresMatchHandComputedValues() throws {
+    let corpus = try TemporaryDirectory()
+    try corpus.write("c/a.txt", "apple banana apple\n")
+    try corpus.write("c/b.txt", "banana cherry\n")
+    try corpus.write("c/c.txt", "cherry date elder fig\n")
+    let index = corpus.path + "/index"
+    _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
+
+    // apple: n = 1, idf = ln(1 + 2.5 / 1.5) = 0.980829; a.txt: tf 2, dl 3:
+    // 0.980829 · 2 / (2 + 1.2 · (0.25 + 0.75 · 3/3)) = 0.613018
+    let apple = try search(index, "apple")
+    XCTAssertEqual(apple.count, 1)
+    XCTAssertEqual(apple[0].score, 0.613018, accuracy: 1e-6)
+
+    // banana: n = 2, idf = ln(1 + 1.5 / 2.5) = 0.470004;
+    // b.txt (dl 2): 0.470004 / (1 + 1.2 · 0.75) = 0.247371; a.txt (dl 3): 0.470004 / 2.2 = 0.213638
+    let banana = try search(index, "banana")
+    XCTAssertEqual(banana.map { String($0.path.suffix(5)) }, ["b.txt", "a.txt"])
+    XCTAssertEqual(banana[0].score, 0.247371, accuracy: 1e-6)
+    XCTAssertEqual(banana[1].score, 0.213638, accuracy: 1e-6)
+
+    // apple cherry: BM25 × idf-weighted coverage, total idf 0.980829 + 0.470004 = 1.450833.
+    // a.txt 0.613018 · 0.676046 = 0.414428; b.txt 0.247371 · 0.323954 = 0.080137;
+    // c.txt (dl 4): 0.470004 / (1 + 1.2 · 1.25) = 0.188002, · 0.323954 = 0.060904
+    let both = try search(index, "Apple CHERRY")
+    XCTAssertEqual(both.map { String($0.path.suffix(5)) }, ["a.txt", "b.txt", "c.txt"])
+    XCTAssertEqual(both[0].score, 0.414428, accuracy: 1e-5)
+    XCTAssertEqual(both[1].score, 0.080137, accuracy: 1e-5)
+    XCTAssertEqual(both[2].score, 0.060904, accuracy: 1e-5)
+    XCTAssertEqual(BM25().idf(passages: 3, containing: 1), 0.980829, accuracy: 1e-6)
+  }
+
+  func testHanWordOutranksItsCharactersApart() throws {
+    let corpus = try TemporaryDirectory()
+    try corpus.write("c/apart.txt", "华人为了这件事情忙碌了很久。\n")
+    try corpus.write("c/word.txt", "华为发布了新的芯片产品。\n")
+    let index = corpus.path + "/index"
+    _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
+    XCTAssertEqual(try search(index, "华为").map { String($0.path.suffix(8)) }, ["word.txt"])
+  }
+
+  func testHighlightsLandOnOriginalCharacters() throws {
+    let corpus = try TemporaryDirectory()
+    try corpus.write("c/a.txt", "新一代ＨＵＡＷＥＩ芯片：昇腾910C上市\n")
+    let index = corpus.path + "/index"
+    _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
+    let hit = try XCTUnwrap(try search(index, "huawei 昇腾 910c").first)
+    let scalars = Array(hit.text.unicodeScalars)
+    XCTAssertEqual(
+      hit.highlights.map { String(String.UnicodeScalarView(scalars[$0])) }, ["ＨＵＡＷＥＩ", "昇腾910C"])
+    XCTAssertEqual(hit.highlights, [3..<9, 12..<18])
+  }
+
+  func testIncrementalUpdates() throws {
+    let corpus = try TemporaryDirectory()
+    try corpus.write("c/a.txt", "alpha unique1\n")
+    try corpus.write("c/b.txt", "beta\n")
+    try corpus.write("c/c.md", "# Gamma\n\ngamma text\n")
+    let index = corpus.path + "/index"
+    let root = corpus.path + "/c"
+    let writer = try IndexWriter(directory: index)
+
+    var summary = try writer.update(roots: [root])
+    XCTAssertEqual([summary.added, summary.changed, summary.deleted, summary.unchanged], [3, 0, 0, 0])
+    XCTAssertTrue(summary.committed)
+    let manifestPath = index + "/" + Manifest.fileName
+    let firstCommit = try Data(contentsOf: URL(fileURLWithPath: manifestPath))
+
+    summary = try writer.update(roots: [root])
+    XCTAssertEqual([summary.added, summary.changed, summary.deleted, summary.unchanged], [0, 0, 0, 3])
+    XCTAssertFalse(summary.committed)
+    XCTAssertEqual(summary.bytesRead, 0, "an unchanged tree is not read again")
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: manifestPath)), firstCommit)
+
+    try corpus.write("c/a.txt", "alpha unique2 changed\n")
+    summary = try writer.update(roots: [root])
+    XCTAssertEqual([summary.added, summary.changed, summary.deleted, summary.unchanged], [0, 1, 0, 2])
+    XCTAssertEqual(try search(index, "unique1").count, 0)
+    XCTAssertEqual(try search(index, "unique2").map { String($0.path.suffix(5)) }, ["a.txt"])
+    XCTAssertEqual(try search(index, "alpha").count, 1, "the old passage of a.txt is gone")
+
+    try corpus.remove("c/b.txt")
+    summary = try writer.update(roots: [root])
+    XCTAssertEqual([summary.added, summary.changed, summary.deleted, summary.unchanged], [0, 0, 1, 2])
+    XCTAssertEqual(try search(index, "beta").count, 0)
+
+    try corpus.write("c/d.txt", "delta\n")
+    summary = try writer.update(roots: [root])
+    XCTAssertEqual([summary.added, summary.changed, summary.deleted, summary.unchanged], [1, 0, 0, 2])
+    XCTAssertEqual(try search(index, "delta").map { String($0.path.suffix(5)) }, ["d.txt"])
+    XCTAssertEqual(summary.passages, 3)
+
+    // Same bytes, new modification time: hashed, not analyzed, not a content change.
+    let c = root + "/c.md"
+    try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 60)], ofItemAtPath: c)
+    summary = try writer.update(roots: [root])
+    XCTAssertEqual([summary.added, summary.changed, summary.deleted, summary.unchanged], [0, 0, 0, 3])
+    XCTAssertEqual(try search(index, "gamma").first?.title, "Gamma")
+
+    // Indexing another root leaves files under the first one alone.
+    try corpus.write("other/e.txt", "epsilon\n")
+    summary = try writer.update(roots: [corpus.path + "/other"])
+    XCTAssertEqual([summary.added, summary.deleted], [1, 0])
+    XCTAssertEqual(try search(index, "delta").count, 1)
+  }
+
+  func testMergeKeepsSearchResults() throws {
+    let corpus = try TemporaryDirectory()
+    let index = corpus.path + "/index"
+    let root = corpus.path + "/c"
+    let writer = try IndexWriter(directory: index)
+    for i in 0..<IndexWriter.maxSegments {
+      try corpus.write("c/f\(i).txt", "common word \(i) 芯片 " + String(repeating: "filler ", count: i) + "\n")
+      _ = try writer.update(roots: [root])
+    }
+    try corpus.write("c/f3.txt", "replaced 芯片 common\n")
+    _ = try writer.update(roots: [root])
+    XCTAssertEqual(try IndexReader(directory: index).manifest.segments.count, IndexWriter.maxSegments)
+    XCTAssertEqual(try search(index, "common 芯片").count, 10)
+    try corpus.write("c/last.txt", "unrelated\n")
+    _ = try writer.update(roots: [root])
+    let merged = try IndexReader(directory: index)
+    XCTAssertEqual(merged.manifest.segments.count, 1)
+    XCTAssertEqual(merged.manifest.segments[0].deleted, [])
+    // The merged index answers exactly as an index built in one go from the same files.
+    let fresh = corpus.path + "/fresh"
+    _ = try IndexWriter(directory: fresh).update(roots: [root])
+    XCTAssertEqual(try search(index, "common 芯片"), try search(fresh, "common 芯片"))
+    XCTAssertEqual(try search(index, "replaced filler"), try search(fresh, "replaced filler"))
+    let files = try FileManager.default.contentsOfDirectory(atPath: index).filter { $0.hasSuffix(".terms") }
+    XCTAssertEqual(files, [merged.manifest.segments[0].name + ".terms"], "superseded segments are removed")
+  }
+
+  func testFlippedByteInEachFileKindIsReportedAsCorrupt() throws {
+    for kind in ["terms", "postings", "lengths", "passages", "MANIFEST"] {
+      let corpus = try TemporaryDirectory()
+      try corpus.write("c/a.txt", "华为昇腾 910B 芯片 and some English words\n")
+      let index = corpus.path + "/index"
+      _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
+      let path = kind == "MANIFEST" ? index + "/MANIFEST" : index + "/s1." + kind
+      try flipByte(in: path)
+      XCTAssertThrowsError(try search(index, "昇腾"), kind) { error in
+        let error = error as? AISearchError
+        XCTAssertEqual(error?.code, .corrupt, kind)
+        XCTAssertEqual(error?.path, path, kind)
+        XCTAssertTrue(error?.message.contains("aisearch index --rebuild") ?? false, kind)
+      }
+    }
+  }
+
+  func testSecondWriterIsRefusedWithTheHoldersPID() throws {
+    let corpus = try TemporaryDirectory()
+    let index = corpus.path + "/index"
+    let first = try IndexWriter(directory: index)
+    XCTAssertThrowsError(try IndexWriter(directory: index)) { error in
+      XCTAssertEqual((error as? AISearchError)?.code, .locked)
+      XCTAssertTrue((error as? AISearchError)?.message.contains("locked by PID \(getpid())") ?? false)
+    }
+    _ = first
+  }
+
+  func testBinaryAndEmptyFiles() throws {
+    let corpus = try TemporaryDirectory()
+    try corpus.write("c/empty.txt", "")
+    try corpus.write("c/data", Data([0x7F, 0x45, 0x4C, 0x46, 0, 0, 1, 2]))
+    try corpus.write("c/ok.txt", "text\n")
+    let summary = try IndexWriter(directory: corpus.path + "/index").update(roots: [corpus.path + "/c"])
+    XCTAssertEqual(summary.files, 2)
+    XCTAssertEqual(summary.passages, 1)
+    XCTAssertEqual(summary.skipped.map(\.reason), ["binary file"])
+  }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import XCTest
+
+@testable import AISearch
+
+final class IngestTests: XCTestCase {
+  private func readSeed(_ name: String) throws -> (Document, [Substring]) {
+    let path = seedsDirectory + "/" + name
+    let bytes = try FileSystem.readFile(path)
+    let document = DocumentReader().read(bytes: bytes, path: "seeds/" + name, format: .text)
+    let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+    return (document, lines)
+  }
+
+  private static let seedNames = [
+    "000_da694b247fc40f0e.txt", "001_a4a25052c983028c.txt", "002_adb9185c34c19f90.txt",
+    "003_a2d3ffc32f773a1c.txt", "004_cbc905a0334dfc15.txt",
+  ]
+
+  /// Every line of every passage is found, in order, in the cited source lines, and the
+  /// first and last passage lines sit on line_start and line_end exactly.
+  func testSeedPassagesCiteExactlyTheirLines() throws {
+    for name in IngestTests.seedNames {
+      let (document, lines) = try readSeed(name)
+      XCTAssertFalse(document.passages.isEmpty, name)
+      var previousEnd = 0
+      for passage in document.passages {
+        XCTAssertLessThanOrEqual(passage.text.unicodeScalars.count, 1000, "\(name):\(passage.lineStart)")
+        XCTAssertGreaterThan(passage.lineStart, previousEnd, "passages of \(name) overlap or go backwards")
+        XCTAssertLessThanOrEqual(passage.lineStart, passage.lineEnd)
+        previousEnd = passage.lineEnd
+        let textLines = passage.text.split(separator: "\n")
+        var line = passage.lineStart
+        for (i, textLine) in textLines.enumerated() {
+          while line <= passage.lineEnd && !lines[line - 1].contains(textLine) { line += 1 }
+          XCTAssertLessThanOrEqual(line, passage.lineEnd, "\(name):\(passage.lineStart): \(textLine.prefix(40)) not in its lines")
+          if i == 0 { XCTAssertEqual(line, passage.lineStart, "\(name): first line of passage") }
+        }
+        XCTAssertEqual(line, passage.lineEnd, "\(name):\(passage.lineStart): last line of passage")
+      }
+    }
+  }
+
+  func testSeedPassageAroundTheAscend910C() throws {
+    let (document, _) = try readSeed("000_da694b247fc40f0e.txt")
+    let hits = document.passages.filter { $0.text.contains("华为的Ascend芯片，比如最新的910C") }
+    // Line 298 and its repeat on line 302 (inside the <details> block of lines 300-303).
+    XCTAssertEqual(hits.map(\.lineStart), [298, 300])
+    XCTAssertEqual(hits.map(\.lineEnd), [298, 303])
+  }
+
+  func testFrontMatterAndHeadingMetadata() throws {
+    let (seed000, _) = try readSeed("000_da694b247fc40f0e.txt")
+    XCTAssertEqual(seed000.title, "中美AI终局之战：谁将定义21世纪的技术超级大国？")
+    XCTAssertEqual(seed000.url, "https://www.youtube.com/watch?v=7avo_mHcSLU")
+    XCTAssertEqual(seed000.date, "2025-11-11")
+    // Front matter (lines 1-66) is metadata, not passage text; line 67 is blank.
+    XCTAssertEqual(seed000.passages.first?.lineStart, 68)
+    let (seed004, _) = try readSeed("004_cbc905a0334dfc15.txt")
+    XCTAssertEqual(seed004.title, "2026-03-01 DeepSeek 震撼：中国 AI 的历史性机遇与虚幻希望")
+    XCTAssertNil(seed004.url)
+    let (seed002, _) = try readSeed("002_adb9185c34c19f90.txt")
+    XCTAssertNil(seed002.title)
+  }
+
+  func testLongLinesAreCutAtSentenceEnds() throws {
+    let sentence = "这是一个用于测试的中文句子，它大约有三十个字符长短。"  // 26 scalars
+    let line = String(repeating: sentence, count: 100)
+    let passages = PassageSplitter().split([Substring(line)])
+    XCTAssertEqual(passages.count, 3)
+    XCTAssertEqual(passages.map { $0.text.unicodeScalars.count }, [988, 988, 624])
+    for passage in passages {
+      XCTAssertTrue(passage.text.hasSuffix("。"))
+      XCTAssertEqual(passage.lineStart, 1)
+      XCTAssertEqual(passage.lineEnd, 1)
+    }
+    XCTAssertEqual(passages.map(\.text).joined(), line)
+  }
+
+  func testLineWithoutSentenceEndIsCutHard() throws {
+    let line = String(repeating: "x", count: 2500)
+    let passages = PassageSplitter().split([Substring(line)])
+    XCTAssertEqual(passages.map { $0.text.count }, [1000, 1000, 500])
+  }
+
+  func testWrappedParagraphStaysTogetherAndParagraphsSplit() throws {
+    let wrapped = [
+      "The quick brown fox jumps over the lazy dog while the farmer watches from",
+      "the porch of the old house, wondering whether the dog will ever wake up and",
+      "chase the fox back into the woods where it came from, as it did every day",
+      "of the long hot summer before the rains came back to the valley again.",
+      "",
+      "A second paragraph starts here and it is long enough to stand as a passage on",
+      "its own, because it carries more than two hundred characters of text, which is",
+      "the minimum length a passage should reach before a paragraph break ends it.",
+    ].map { Substring($0) }
+    let passages = PassageSplitter().split(wrapped, firstLine: 10)
+    XCTAssertEqual(passages.map(\.lineStart), [10, 15])
+    XCTAssertEqual(passages.map(\.lineEnd), [13, 17])
+  }
+
+  func testShortParagraphsAreMerged() throws {
+    let lines = ["# Heading", "", "Short one.", "", "Short two."].map { Substring($0) }
+    let passages = PassageSplitter().split(lines)
+    XCTAssertEqual(passages, [Passage(text: "# Heading\nShort one.\nShort two.", lineStart: 1, lineEnd: 5)])
+  }
+
+  func testInvalidUTF8IsReplacedAndReported() throws {
+    let decoded = TextDecoder.decode([0x61, 0xFF, 0xFE, 0x62, 0xE5, 0x8D])
+    XCTAssertEqual(decoded.text, "a\u{FFFD}\u{FFFD}b\u{FFFD}")
+    XCTAssertEqual(decoded.warning, "invalid UTF-8 bytes replaced with U+FFFD")
+    XCTAssertNil(TextDecoder.decode(Array("华为 ok".utf8)).warning)
+  }
+
+  func testUTF16WithByteOrderMark() throws {
+    let little: [UInt8] = [0xFF, 0xFE] + Array("华为 a".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+    let big: [UInt8] = [0xFE, 0xFF] + Array("华为 a".utf16).flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+    XCTAssertEqual(TextDecoder.decode(little), TextDecoder.Decoded(text: "华为 a", warning: nil))
+    XCTAssertEqual(TextDecoder.decode(big), TextDecoder.Decoded(text: "华为 a", warning: nil))
+    XCTAssertFalse(TextDecoder.looksBinary(little))
+    XCTAssertTrue(TextDecoder.looksBinary([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x00]))
+  }
+
+  func testHTMLTextKeepsSourceLines() throws {
+    let html = """
+      <html><head><title>芯片 &amp; 出口</title>
+      <style>p { color: red; }
+      </style><script>var x = "<p>not text</p>";</script></head>
+      <body>
+      <p>华为昇腾 910B<br>芯片 &lt;量产&gt;</p>
+      <!-- a comment
+      spanning lines -->
+      <p>Second</p>
+      </body></html>
+      """
+    let document = DocumentReader().read(bytes: Array(html.utf8), path: "a.html", format: .html)
+    XCTAssertEqual(document.title, "芯片 & 出口")
+    XCTAssertEqual(document.passages.count, 1)
+    let passage = try XCTUnwrap(document.passages.first)
+    XCTAssertEqual(passage.lineStart, 5)
+    XCTAssertEqual(passage.lineEnd, 8)
+    XCTAssertEqual(passage.text, "华为昇腾 910B 芯片 <量产>\nSecond")
+  }
+
+  func testCorpusScanCitesPathsAsGiven() throws {
+    let directory = try TemporaryDirectory()
+    try directory.write("docs/a.md", "# A\n")
+    try directory.write("docs/sub/b.txt", "b\n")
+    try directory.write("docs/README", "plain text\n")
+    try directory.write("docs/image.png", "not really\n")
+    try directory.write("docs/.hidden/c.txt", "c\n")
+    let scan = try Corpus.scan(roots: [directory.path + "/docs/"], excluding: nil)
+    XCTAssertEqual(
+      scan.files.map { String($0.path.dropFirst(directory.path.count + 1)) },
+      ["docs/README", "docs/a.md", "docs/sub/b.txt"])
+    XCTAssertEqual(scan.skipped.map { $0.reason }, ["unsupported file type .png"])
+    XCTAssertThrowsError(try Corpus.scan(roots: [directory.path + "/missing"], excluding: nil)) { error in
+      XCTAssertEqual((error as? AISearchError)?.code, .input)
+    }
+  }
+}
