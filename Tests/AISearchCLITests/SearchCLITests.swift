@@ -35,13 +35,14 @@ final class SearchCLITests: XCTestCase {
     XCTAssertEqual(second.stdout, first.stdout)
   }
 
-  // N = 2 passages of 7 tokens each; 昇腾 is in one: idf = ln(1 + 1.5 / 1.5) = ln 2,
-  // score = 0.693147 · 1 / (1 + 1.2 · 1) = 0.315067.
+  // N = 2 passages: a.md has 8 tokens (华为 为昇 昇腾 910b 910 芯片 片量 量产), b.txt 7
+  // (nothing about chip here only 芯片 alone); avgdl 7.5. 昇腾 is in a.md only:
+  // idf = ln(1 + 1.5 / 1.5) = ln 2; score = 0.693147 / (1 + 1.2 · (0.25 + 0.75 · 8 / 7.5)) = 0.306702.
   func testTextOutput() throws {
     let workspace = try corpus()
     let result = try workspace.run("昇腾", "--index", "idx")
     XCTAssertEqual(result.status, 0)
-    XCTAssertEqual(result.stdout, "1. c/a.md:7-7  Chips  (score 0.32)\n   华为昇腾 910B 芯片量产。\n")
+    XCTAssertEqual(result.stdout, "1. c/a.md:7-7  Chips  (score 0.31)\n   华为昇腾 910B 芯片量产。\n")
     XCTAssertEqual(result.stderr, "")
   }
 
@@ -50,7 +51,7 @@ final class SearchCLITests: XCTestCase {
     let exact = try workspace.run("search", "昇腾", "--index", "idx", "--format", "jsonl")
     XCTAssertEqual(
       exact.stdout,
-      #"{"rank":1,"score":0.3151,"path":"c/a.md","line_start":7,"line_end":7,"title":"Chips","url":"https://example.com/a","date":"2025-01-02","text":"华为昇腾 910B 芯片量产。","highlights":[[2,4]]}"#
+      #"{"rank":1,"score":0.3067,"path":"c/a.md","line_start":7,"line_end":7,"title":"Chips","url":"https://example.com/a","date":"2025-01-02","text":"华为昇腾 910B 芯片量产。","highlights":[[2,4]]}"#
         + "\n")
     let json = try workspace.run("芯片", "--index", "idx", "--format", "json", "-k", "1")
     XCTAssertEqual(json.status, 0)
@@ -58,8 +59,10 @@ final class SearchCLITests: XCTestCase {
     XCTAssertEqual(object["query"] as? String, "芯片")
     let hits = try XCTUnwrap(object["hits"] as? [[String: Any]])
     XCTAssertEqual(hits.count, 1)
-    XCTAssertEqual(hits[0]["path"] as? String, "c/a.md")
-    XCTAssertEqual(hits[0]["highlights"] as? [[Int]], [[10, 12]])
+    // 芯片 is in both; the shorter b.txt wins: idf ln 1.2 · 1 / (1 + 1.2 · 0.95) = 0.085196
+    // against 0.080672 for a.md.
+    XCTAssertEqual(hits[0]["path"] as? String, "c/b.txt")
+    XCTAssertEqual(hits[0]["highlights"] as? [[Int]], [[31, 33]])
     let untitled = try workspace.run("alone", "--index", "idx", "--format", "jsonl")
     XCTAssertTrue(untitled.stdout.contains(#""title":null,"url":null,"date":null"#), untitled.stdout)
   }
@@ -73,7 +76,7 @@ final class SearchCLITests: XCTestCase {
     XCTAssertEqual(hits.map { $0["query_id"] as? Int }, [1, 4, 4])
     XCTAssertEqual(hits.map { $0["query"] as? String }, ["昇腾", "芯片", "芯片"])
     XCTAssertEqual(hits.map { $0["rank"] as? Int }, [1, 1, 2])
-    XCTAssertEqual(hits.map { $0["path"] as? String }, ["c/a.md", "c/a.md", "c/b.txt"])
+    XCTAssertEqual(hits.map { $0["path"] as? String }, ["c/a.md", "c/b.txt", "c/a.md"])
     XCTAssertTrue(result.stdout.hasPrefix(#"{"query_id":1,"query":"昇腾","rank":1,"#))
   }
 

@@ -1,20 +1,28 @@
 /// Text → tokens, the same way on the index side and the query side.
 ///
-/// Steps: NFKC_Casefold each character (Ｈ１００ → h100, DeepSeek → deepseek) while keeping a
-/// map back to the original scalar offsets; ICU word boundaries over the normalized text;
-/// letters and digits stay whole tokens (910c, h20); Han characters are gathered into runs
-/// and indexed as bigrams beside ICU's longer dictionary words (see `HanRun`); segments that
-/// are punctuation, spaces or symbols (ICU rule status UBRK_WORD_NONE) are dropped.
+/// Steps:
+/// 1. NFKC_Casefold each character (Ｈ１００ → h100, DeepSeek → deepseek) and fold
+///    Traditional to Simplified (華為 → 华为, `HanFolding`), keeping a map from every
+///    normalized unit back to its original scalar offset, for highlights;
+/// 2. ICU word boundaries over the normalized text; segments that are punctuation, spaces or
+///    symbols (rule status UBRK_WORD_NONE) are dropped;
+/// 3. Han characters are gathered into runs and indexed as bigrams beside ICU's longer
+///    dictionary words (`HanRun`);
+/// 4. letter/digit compounds index the whole and the parts (h100gpu → h100gpu, h100, gpu),
+///    and words joined by hyphens also index the joined form (deepseek-r1 → deepseek, r1,
+///    deepseek-r1); the whole takes the position of its first part;
+/// 5. words of letters only are stemmed lightly (`EnglishStemmer`: dogs, dog's → dog).
 ///
 /// An `Analyzer` owns an ICU break iterator and caches; use one per thread.
 public final class Analyzer {
   /// Bump when the tokens produced for some input change: an index built by another
   /// version must be rebuilt.
-  public static let version: UInt32 = 1
+  public static let version: UInt32 = 2
   /// Tokens longer than this many scalars (base64 blobs, hashes) are not indexed.
   public static let maxTokenScalars = 64
 
   private let breaker: WordBreaker
+  private let folding: HanFolding
   private var foldCache: [UInt32: [UInt16]] = [:]
   private var normalized: [UInt16] = []
   private var sourceOffset: [Int32] = []
@@ -22,8 +30,10 @@ public final class Analyzer {
   private var statuses: [Int32] = []
   private var run = HanRun()
 
-  public init() throws {
+  /// An analyzer folding Han characters with `folding` (an index's stored table).
+  public init(folding: HanFolding = .identity) throws {
     breaker = try WordBreaker()
+    self.folding = folding
   }
 
   /// The tokens of `text`, in order of position.
@@ -33,24 +43,24 @@ public final class Analyzer {
     var tokens: [Token] = []
     tokens.reserveCapacity(segmentCount)
     var position: Int32 = 0
+    var chain: HyphenChain? = nil
     run.removeAll()
     var segmentStart = 0
     for s in 0..<segmentCount {
       let segmentEnd = Int(ends[s])
       defer { segmentStart = segmentEnd }
-      let status = statuses[s]
-      if status < 100 {
+      if statuses[s] < 100 {
         position = run.emit(at: position, into: &tokens)
         run.removeAll()
         continue
       }
-      if appendToHanRun(segmentStart, segmentEnd) { continue }
+      if appendToHanRun(segmentStart, segmentEnd) {
+        chain = nil
+        continue
+      }
       position = run.emit(at: position, into: &tokens)
       run.removeAll()
-      if let token = makeToken(segmentStart, segmentEnd, position) {
-        tokens.append(token)
-      }
-      position += 1
+      position = emitWord(segmentStart, segmentEnd, at: position, chain: &chain, into: &tokens)
     }
     _ = run.emit(at: position, into: &tokens)
     return tokens
@@ -77,12 +87,13 @@ public final class Analyzer {
         normalized.append(UInt16(folded))
         sourceOffset.append(index)
       } else if value < 0x10000 && HanRun.isHan(value) && !(0xF900...0xFAFF).contains(value) {
-        normalized.append(UInt16(value))
+        normalized.append(folding.fold(UInt16(value)))
         sourceOffset.append(index)
       } else {
         let folded = try fold(scalar)
         for unit in folded {
-          normalized.append(unit)
+          // NFKC maps compatibility ideographs to unified ones, which fold too.
+          normalized.append(HanRun.isHan(UInt32(unit)) ? folding.fold(unit) : unit)
           sourceOffset.append(index)
         }
       }
@@ -115,19 +126,82 @@ public final class Analyzer {
     return true
   }
 
-  private func makeToken(_ start: Int, _ end: Int, _ position: Int32) -> Token? {
-    var term = ""
-    var count = 0
+  /// Words joined by single hyphens so far (deepseek-r1-lite), to index the joined form.
+  private struct HyphenChain {
+    var scalars: [Unicode.Scalar]
+    var position: Int32
+    var start: Int32
+    var end: Int  // normalized offset just past the chain
+  }
+
+  /// Emits the tokens of one letter/number segment; returns the next free position.
+  private func emitWord(
+    _ start: Int, _ end: Int, at position: Int32, chain: inout HyphenChain?, into tokens: inout [Token]
+  ) -> Int32 {
+    var scalars: [Unicode.Scalar] = []
     var i = start
     while i < end {
-      guard let (scalar, width) = decode(i, end) else { return nil }
-      term.unicodeScalars.append(scalar)
-      count += 1
+      guard let (scalar, width) = decode(i, end) else { return position + 1 }
+      scalars.append(scalar)
       i += width
     }
-    if count == 0 || count > Analyzer.maxTokenScalars { return nil }
-    return Token(
-      term: term, position: position, start: sourceOffset[start], end: sourceOffset[end - 1] + 1)
+    let first = sourceOffset[start]
+    let last = sourceOffset[end - 1] + 1
+    if scalars.isEmpty || scalars.count > Analyzer.maxTokenScalars {
+      chain = nil
+      return position + 1
+    }
+    let hasDigit = scalars.contains { $0.properties.numericType != nil }
+    let hasLetter = scalars.contains { $0.properties.isAlphabetic }
+    if hasDigit {
+      tokens.append(Token(term: String(String.UnicodeScalarView(scalars)), position: position, start: first, end: last))
+    } else {
+      let stemmed = EnglishStemmer.isStemmable(scalars) ? EnglishStemmer.stem(scalars) : scalars
+      tokens.append(Token(term: String(String.UnicodeScalarView(stemmed)), position: position, start: first, end: last))
+    }
+    var next = position + 1
+    if hasDigit && hasLetter {
+      let parts = Analyzer.compoundParts(scalars)
+      for (k, part) in parts.enumerated() {
+        tokens.append(
+          Token(
+            term: String(String.UnicodeScalarView(scalars[part])), position: position + Int32(k),
+            start: sourceOffset[start + part.lowerBound], end: sourceOffset[start + part.upperBound - 1] + 1))
+      }
+      next = position + Int32(max(1, parts.count))
+    }
+    if var joined = chain, joined.end + 1 == start, normalized[joined.end] == 0x2D,
+      joined.scalars.count + 1 + scalars.count <= Analyzer.maxTokenScalars
+    {
+      joined.scalars.append("-")
+      joined.scalars.append(contentsOf: scalars)
+      joined.end = end
+      tokens.append(
+        Token(term: String(String.UnicodeScalarView(joined.scalars)), position: joined.position, start: joined.start, end: last))
+      chain = joined
+    } else {
+      chain = HyphenChain(scalars: scalars, position: position, start: first, end: end)
+    }
+    return next
+  }
+
+  /// The parts of a letter/digit compound, as ranges of `scalars`: a part is letters
+  /// followed by digits (h100gpu → h100, gpu; rtx4090ti → rtx4090, ti). Parts shorter than
+  /// two characters are dropped (910c → 910), and a token that is one part has none.
+  static func compoundParts(_ scalars: [Unicode.Scalar]) -> [Range<Int>] {
+    var groups: [Range<Int>] = []
+    var groupStart = 0
+    for i in 1..<max(1, scalars.count) {
+      let previousIsDigit = scalars[i - 1].properties.numericType != nil
+      let currentIsDigit = scalars[i].properties.numericType != nil
+      if previousIsDigit && !currentIsDigit {
+        groups.append(groupStart..<i)
+        groupStart = i
+      }
+    }
+    groups.append(groupStart..<scalars.count)
+    if groups.count < 2 { return [] }
+    return groups.filter { $0.count >= 2 }
   }
 
   /// Decodes the scalar at UTF-16 offset `i` of `normalized`; nil for a lone surrogate.

@@ -66,3 +66,73 @@ enum ICUStatus {
     AISearchError(.icu, "ICU failed while \(doing) (UErrorCode \(status)); is libicu installed?")
   }
 }
+
+/// Owns one ICU transliterator, e.g. "Traditional-Simplified". Not thread-safe.
+final class Transliterator {
+  private let handle: OpaquePointer
+
+  init(_ id: String) throws {
+    var status: Int32 = 0
+    guard let handle = cicu_transliterator_open(id, &status), status <= 0 else {
+      throw ICUStatus.error(status, "opening the \(id) transliterator")
+    }
+    self.handle = handle
+  }
+
+  deinit { cicu_transliterator_close(handle) }
+
+  func transliterate(_ units: [UInt16]) throws -> [UInt16] {
+    var capacity = units.count * 2 + 16
+    while true {
+      var buffer = units + [UInt16](repeating: 0, count: capacity - units.count)
+      var status: Int32 = 0
+      let length = buffer.withUnsafeMutableBufferPointer {
+        cicu_transliterate(handle, $0.baseAddress, Int32(units.count), Int32(capacity), &status)
+      }
+      if length >= 0 && status <= 0 { return Array(buffer[0..<Int(length)]) }
+      if status != 15 || capacity > units.count * 16 + 64 {  // 15: U_BUFFER_OVERFLOW_ERROR
+        throw ICUStatus.error(status, "transliterating text")
+      }
+      capacity *= 2
+    }
+  }
+}
+
+/// ICU's charset detector and converters, for files that are not UTF-8.
+enum CharsetConverter {
+  /// ICU's best guess for `bytes` and its confidence (0-100), or nil.
+  static func detect(_ bytes: ArraySlice<UInt8>) -> (name: String, confidence: Int)? {
+    var name = [CChar](repeating: 0, count: 64)
+    var status: Int32 = 0
+    let sample = bytes.prefix(1 << 16)
+    let confidence = sample.withUnsafeBufferPointer { input in
+      name.withUnsafeMutableBufferPointer {
+        cicu_detect_charset(input.baseAddress, Int32(input.count), $0.baseAddress, 64, &status)
+      }
+    }
+    guard confidence >= 0, status <= 0 else { return nil }
+    return (String(cString: name), Int(confidence))
+  }
+
+  /// `bytes` decoded from `charset`; `clean` is false when some bytes were invalid.
+  static func decode(_ bytes: ArraySlice<UInt8>, charset: String) -> (text: String, clean: Bool)? {
+    var capacity = bytes.count + 16
+    for _ in 0..<2 {
+      var output = [UInt16](repeating: 0, count: capacity)
+      var status: Int32 = 0
+      var substitutions: Int32 = 0
+      let length = bytes.withUnsafeBufferPointer { input in
+        output.withUnsafeMutableBufferPointer {
+          cicu_convert_to_utf16(
+            charset, input.baseAddress, Int32(input.count), $0.baseAddress, Int32(capacity), &substitutions, &status)
+        }
+      }
+      guard length >= 0, status <= 0 else { return nil }
+      if Int(length) <= capacity {
+        return (String(decoding: output[0..<Int(length)], as: UTF16.self), substitutions == 0)
+      }
+      capacity = Int(length)
+    }
+    return nil
+  }
+}

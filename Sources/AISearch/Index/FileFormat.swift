@@ -84,6 +84,10 @@ struct ByteWriter {
 
   mutating func u8(_ value: UInt8) { bytes.append(value) }
 
+  mutating func u16(_ value: UInt16) {
+    withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+  }
+
   mutating func u32(_ value: UInt32) {
     withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
   }
@@ -138,6 +142,12 @@ struct ByteReader {
     guard offset < end else { throw overrun() }
     defer { offset += 1 }
     return bytes[offset]
+  }
+
+  mutating func u16() throws -> UInt16 {
+    guard offset + 2 <= end else { throw overrun() }
+    defer { offset += 2 }
+    return bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self).littleEndian
   }
 
   mutating func u32() throws -> UInt32 {

@@ -32,14 +32,14 @@ public final class IndexWriter {
 
   public let directory: String
   private let lock: WriterLock
-  private let analyzer: Analyzer
+  private var analyzer: Analyzer!
+  private var analyzerFolding: HanFolding?
   private let reader = DocumentReader()
 
   public init(directory: String) throws {
     self.directory = directory
     try FileSystem.makeDirectory(directory)
     lock = try WriterLock(directory: directory)
-    analyzer = try Analyzer()
   }
 
   /// Indexes `roots` (files or directories). With `rebuild`, the old index is ignored and
@@ -60,6 +60,14 @@ public final class IndexWriter {
     var manifest = rebuild ? Manifest() : (previous ?? Manifest())
     manifest.generation = (previous?.generation ?? 0) + 1
     manifest.analyzerVersion = Analyzer.version
+    if manifest.segments.isEmpty {
+      // A new index takes the folding of this machine's ICU; an existing one keeps its own.
+      manifest.folding = try HanFolding.fromICU()
+    }
+    if analyzer == nil || analyzerFolding != manifest.folding {
+      analyzer = try Analyzer(folding: manifest.folding)
+      analyzerFolding = manifest.folding
+    }
 
     var known: [String: Int] = [:]
     for (i, file) in manifest.files.enumerated() { known[file.path] = i }

@@ -1,7 +1,7 @@
 /// The commit point: which segments are live, which of their passages are deleted, and
 /// which source files the index holds (for incremental updates).
 ///
-///     Manifest --> Header "MANI", Generation u64, AnalyzerVersion u32,
+///     Manifest --> Header "MANI", Generation u64, AnalyzerVersion u32, HanFolding,
 ///                  SegmentCount u32, <Segment>^SegmentCount,
 ///                  FileCount u32, <SourceFile>^FileCount, Footer
 ///     Segment  --> Name string, PassageCount u32, TokenCount u64,
@@ -9,13 +9,15 @@
 ///     SourceFile --> Path string, Size u64, ModifiedNanoseconds u64, ContentHash u64,
 ///                  SegmentIndex u32, FirstPassage u32, PassageCount u32
 ///
-/// Deleted passage ids are ascending, each stored as the difference from the previous (the
+/// HanFolding is the Traditional→Simplified table the index was analyzed with (layout in
+/// HanFolding.swift); queries must fold with the same table. Deleted passage ids are ascending, each stored as the difference from the previous (the
 /// first from 0). A segment's files are Name.terms, Name.postings, Name.lengths and
 /// Name.passages. The manifest is replaced only atomically (FileSystem.atomicWrite), so a
 /// reader sees the previous commit or the next one, never a mix.
 ///
-/// Example: generation 3, one segment "s3" of 40 passages and 900 tokens with passages 5
-/// and 6 deleted, one file: ... 03 00 00 00 00 00 00 00, 01 00 00 00, 01 00 00 00,
+/// Example: generation 3, no folding, one segment "s3" of 40 passages and 900 tokens with
+/// passages 5 and 6 deleted, one file: 03 00 00 00 00 00 00 00, 02 00 00 00, 00 00 00 00,
+/// 01 00 00 00,
 /// 02 "s3" 28 00 00 00 84 03 00 00 00 00 00 00 02 00 00 00 05 01, ...
 public struct Manifest: Equatable {
   public static let fileName = "MANIFEST"
@@ -39,6 +41,7 @@ public struct Manifest: Equatable {
 
   public var generation: UInt64 = 0
   public var analyzerVersion: UInt32 = Analyzer.version
+  public var folding = HanFolding.identity
   public var segments: [Segment] = []
   public var files: [SourceFile] = []
 
@@ -48,6 +51,7 @@ public struct Manifest: Equatable {
     var writer = FileFormat.header(.manifest)
     writer.u64(generation)
     writer.u32(analyzerVersion)
+    folding.write(to: &writer)
     writer.u32(UInt32(segments.count))
     for segment in segments {
       writer.string(segment.name)
@@ -84,6 +88,7 @@ public struct Manifest: Equatable {
     var manifest = Manifest()
     manifest.generation = try reader.u64()
     manifest.analyzerVersion = try reader.u32()
+    manifest.folding = try HanFolding.read(from: &reader)
     let segmentCount = Int(try reader.u32())
     for _ in 0..<min(segmentCount, body.count) {
       let name = try reader.string()

@@ -16,7 +16,7 @@ public final class Searcher {
 
   public init(index: IndexReader) throws {
     self.index = index
-    analyzer = try Analyzer()
+    analyzer = try Analyzer(folding: index.manifest.folding)
   }
 
   /// The query's terms with how often each occurs, in first-occurrence order.
