@@ -88,10 +88,10 @@ final class FileFormatTests: XCTestCase {
 
   func testPassageStoreRoundTripAndWorkedExample() throws {
     let documents = [PassageStore.StoredDocument(path: "a.md", title: "T", url: nil, date: nil)]
-    let passages = [PassageStore.StoredPassage(document: 0, lineStart: 3, lineEnd: 3, text: "hi")]
+    let passages = [PassageStore.StoredPassage(document: 0, lineStart: 3, lineEnd: 3, section: nil, text: "hi")]
     let bytes = PassageStore.serialize(documents: documents, passages: passages)
     let records = Array(bytes[(12 + 8 + 16 + 16)..<(bytes.count - 8)])
-    XCTAssertEqual(records, [4] + Array("a.md".utf8) + [2] + Array("T".utf8) + [0, 0, 0, 3, 3, 2] + Array("hi".utf8))
+    XCTAssertEqual(records, [4] + Array("a.md".utf8) + [2] + Array("T".utf8) + [0, 0, 0, 3, 3, 0, 2] + Array("hi".utf8))
     let directory = try TemporaryDirectory()
     let path = directory.path + "/p.passages"
     try FileSystem.writeFile(path, bytes)
@@ -113,7 +113,8 @@ final class FileFormatTests: XCTestCase {
     XCTAssertEqual(try Manifest.read(directory: directory.path), manifest)
     let bytes = manifest.serialize()
     // The worked example of Manifest.swift: the segment record.
-    let segment: [UInt8] = [2] + Array("s3".utf8) + [0x28, 0, 0, 0, 0x84, 3, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 5, 1]
+    let segment: [UInt8] =
+      [2] + Array("s3".utf8) + [0x28, 0, 0, 0, 0x84, 3, 0, 0, 0, 0, 0, 0] + [0, 0, 0, 0, 0, 0, 0, 0] + [2, 0, 0, 0, 5, 1]
     // Header, generation, analyzer version, an empty fold table, the segment count.
     let offset = 12 + 8 + 4 + 4 + 4
     XCTAssertEqual(Array(bytes[offset..<(offset + segment.count)]), segment)
@@ -122,18 +123,22 @@ final class FileFormatTests: XCTestCase {
   func testEnvelopeRejectsWrongKindVersionAndTruncation() throws {
     let directory = try TemporaryDirectory()
     let path = directory.path + "/x.lengths"
-    try FileSystem.writeFile(path, PassageLengths.serialize([57, 3]))
-    XCTAssertEqual(try PassageLengths.Reader(MappedFile(path), expectedCount: 2)[0], 57)
+    try FileSystem.writeFile(path, PassageLengths.serialize(body: [57, 3], title: [4, 4]))
+    let lengths = try PassageLengths.Reader(MappedFile(path), expectedCount: 2)
+    XCTAssertEqual([lengths[0], lengths[1], lengths.title(0)], [57, 3, 4])
+    XCTAssertEqual(
+      Array(PassageLengths.serialize(body: [57, 3], title: [4, 4])[12..<28]),
+      [0x39, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0])  // the example in PassageLengths.swift
     XCTAssertThrowsError(try TermDictionary.Reader(MappedFile(path))) { error in
       XCTAssertEqual((error as? AISearchError)?.code, .corrupt)
     }
-    var bytes = PassageLengths.serialize([57, 3])
+    var bytes = PassageLengths.serialize(body: [57, 3], title: [4, 4])
     bytes[8] = 99  // version
     try FileSystem.writeFile(path, bytes)
     XCTAssertThrowsError(try PassageLengths.Reader(MappedFile(path), expectedCount: 2)) { error in
       XCTAssertTrue((error as? AISearchError)?.message.contains("format version 99") ?? false)
     }
-    try FileSystem.writeFile(path, Array(PassageLengths.serialize([57, 3]).dropLast(3)))
+    try FileSystem.writeFile(path, Array(PassageLengths.serialize(body: [57, 3], title: [4, 4]).dropLast(3)))
     XCTAssertThrowsError(try PassageLengths.Reader(MappedFile(path), expectedCount: 2)) { error in
       XCTAssertEqual((error as? AISearchError)?.message, "index file \(path) is corrupt (truncated: footer missing); rebuild it with `aisearch index --rebuild PATH...`")
     }

@@ -102,7 +102,8 @@ final class IngestTests: XCTestCase {
   func testShortParagraphsAreMerged() throws {
     let lines = ["# Heading", "", "Short one.", "", "Short two."].map { Substring($0) }
     let passages = PassageSplitter().split(lines)
-    XCTAssertEqual(passages, [Passage(text: "# Heading\nShort one.\nShort two.", lineStart: 1, lineEnd: 5)])
+    XCTAssertEqual(
+      passages, [Passage(text: "# Heading\nShort one.\nShort two.", lineStart: 1, lineEnd: 5, section: "Heading")])
   }
 
   func testInvalidUTF8IsReplacedAndReported() throws {

@@ -146,7 +146,8 @@ public final class IndexWriter {
       try segment.write(directory: directory, name: segmentName)
       manifest.segments.append(
         Manifest.Segment(
-          name: segmentName, passageCount: UInt32(segment.passageCount), tokenCount: segment.tokenCount, deleted: []))
+          name: segmentName, passageCount: UInt32(segment.passageCount), tokenCount: segment.tokenCount,
+          titleTokenCount: segment.titleTokenCount, deleted: []))
     }
     manifest.files.append(contentsOf: newFiles)
     manifest = dropEmptySegments(manifest)
@@ -205,14 +206,17 @@ public final class IndexWriter {
       var document = Document(path: stored.path, title: stored.title, url: stored.url, date: stored.date)
       for id in file.firstPassage..<(file.firstPassage + file.passageCount) {
         let passage = try store.passage(Int(id))
-        document.passages.append(Passage(text: passage.text, lineStart: passage.lineStart, lineEnd: passage.lineEnd))
+        document.passages.append(
+          Passage(text: passage.text, lineStart: passage.lineStart, lineEnd: passage.lineEnd, section: passage.section))
       }
       result.files[i].firstPassage = try merged.add(document: document)
       result.files[i].segment = 0
     }
     try merged.write(directory: directory, name: name)
     result.segments = [
-      Manifest.Segment(name: name, passageCount: UInt32(merged.passageCount), tokenCount: merged.tokenCount, deleted: [])
+      Manifest.Segment(
+        name: name, passageCount: UInt32(merged.passageCount), tokenCount: merged.tokenCount,
+        titleTokenCount: merged.titleTokenCount, deleted: [])
     ]
     return result
   }

@@ -4,7 +4,7 @@
 ///     Manifest --> Header "MANI", Generation u64, AnalyzerVersion u32, HanFolding,
 ///                  SegmentCount u32, <Segment>^SegmentCount,
 ///                  FileCount u32, <SourceFile>^FileCount, Footer
-///     Segment  --> Name string, PassageCount u32, TokenCount u64,
+///     Segment  --> Name string, PassageCount u32, TokenCount u64, TitleTokenCount u64,
 ///                  DeletedCount u32, <DeletedDelta varint>^DeletedCount
 ///     SourceFile --> Path string, Size u64, ModifiedNanoseconds u64, ContentHash u64,
 ///                  SegmentIndex u32, FirstPassage u32, PassageCount u32
@@ -18,7 +18,7 @@
 /// Example: generation 3, no folding, one segment "s3" of 40 passages and 900 tokens with
 /// passages 5 and 6 deleted, one file: 03 00 00 00 00 00 00 00, 02 00 00 00, 00 00 00 00,
 /// 01 00 00 00,
-/// 02 "s3" 28 00 00 00 84 03 00 00 00 00 00 00 02 00 00 00 05 01, ...
+/// 02 "s3" 28 00 00 00 84 03 00 00 00 00 00 00 (TitleTokenCount 8 bytes) 02 00 00 00 05 01, ...
 public struct Manifest: Equatable {
   public static let fileName = "MANIFEST"
 
@@ -26,6 +26,7 @@ public struct Manifest: Equatable {
     public var name: String
     public var passageCount: UInt32
     public var tokenCount: UInt64
+    public var titleTokenCount: UInt64 = 0
     public var deleted: Set<UInt32>
   }
 
@@ -57,6 +58,7 @@ public struct Manifest: Equatable {
       writer.string(segment.name)
       writer.u32(segment.passageCount)
       writer.u64(segment.tokenCount)
+      writer.u64(segment.titleTokenCount)
       writer.u32(UInt32(segment.deleted.count))
       var previous: UInt32 = 0
       for id in segment.deleted.sorted() {
@@ -94,6 +96,7 @@ public struct Manifest: Equatable {
       let name = try reader.string()
       let passageCount = try reader.u32()
       let tokenCount = try reader.u64()
+      let titleTokenCount = try reader.u64()
       let deletedCount = Int(try reader.u32())
       guard deletedCount <= Int(passageCount) else { throw AISearchError.corrupt(path, "more deletions than passages") }
       var deleted = Set<UInt32>(minimumCapacity: deletedCount)
@@ -104,7 +107,8 @@ public struct Manifest: Equatable {
         deleted.insert(UInt32(previous))
       }
       guard name.utf8.allSatisfy({ $0 != UInt8(ascii: "/") }) else { throw AISearchError.corrupt(path, "bad segment name") }
-      manifest.segments.append(Segment(name: name, passageCount: passageCount, tokenCount: tokenCount, deleted: deleted))
+      manifest.segments.append(
+        Segment(name: name, passageCount: passageCount, tokenCount: tokenCount, titleTokenCount: titleTokenCount, deleted: deleted))
     }
     let fileCount = Int(try reader.u32())
     for _ in 0..<min(fileCount, body.count) {

@@ -5,14 +5,15 @@
 ///                       <PassageOffset u64>^(PassageCount+1), Records, Footer
 ///     Records       --> <DocumentRecord>^DocumentCount, <PassageRecord>^PassageCount
 ///     DocumentRecord --> Path string, Title ostring, URL ostring, Date ostring
-///     PassageRecord  --> Document varint, LineStart varint, LineEnd varint, Text string
+///     PassageRecord  --> Document varint, LineStart varint, LineEnd varint, Section ostring,
+///                        Text string
 ///
 /// Offsets are relative to the start of Records. A string is a varint byte length and UTF-8;
 /// an ostring (optional string) is 0 when absent, else 1 + byte length, then UTF-8.
 ///
-/// Example: one document "a.md" titled "T" with one passage "hi" on line 3 gives
-/// DocumentCount 1, PassageCount 1, DocumentOffsets 0, 9, PassageOffsets 9, 15 and Records
-/// 04 "a.md" 02 "T" 00 00 | 00 03 03 02 "hi".
+/// Example: one document "a.md" titled "T" with one passage "hi" on line 3, outside any
+/// section, gives DocumentCount 1, PassageCount 1, DocumentOffsets 0, 9, PassageOffsets 9,
+/// 16 and Records 04 "a.md" 02 "T" 00 00 | 00 03 03 00 02 "hi".
 enum PassageStore {
   struct StoredDocument: Equatable {
     var path: String
@@ -25,6 +26,7 @@ enum PassageStore {
     var document: Int
     var lineStart: Int
     var lineEnd: Int
+    var section: String?
     var text: String
   }
 
@@ -43,6 +45,7 @@ enum PassageStore {
       records.varint(passage.document)
       records.varint(passage.lineStart)
       records.varint(passage.lineEnd)
+      records.optionalString(passage.section)
       records.string(passage.text)
       passageOffsets.append(UInt64(records.count))
     }
@@ -110,7 +113,8 @@ enum PassageStore {
       let document = try reader.count(max: documentCount - 1)
       let lineStart = try reader.count(max: Int(Int32.max))
       let lineEnd = try reader.count(max: Int(Int32.max))
-      return StoredPassage(document: document, lineStart: lineStart, lineEnd: lineEnd, text: try reader.string())
+      let section = try reader.optionalString()
+      return StoredPassage(document: document, lineStart: lineStart, lineEnd: lineEnd, section: section, text: try reader.string())
     }
   }
 }

@@ -12,6 +12,7 @@ final class SegmentReader {
   /// Passages not deleted, and their tokens: BM25's N and average length count live ones.
   let livePassages: Int
   let liveTokens: UInt64
+  let liveTitleTokens: UInt64
 
   init(directory: String, segment: Manifest.Segment) throws {
     name = segment.name
@@ -24,13 +25,16 @@ final class SegmentReader {
     store = try PassageStore.Reader(MappedFile(base + ".passages"), expectedPassages: passageCount)
     var deleted = [Bool](repeating: false, count: passageCount)
     var deletedTokens: UInt64 = 0
+    var deletedTitleTokens: UInt64 = 0
     for id in segment.deleted {
       deleted[Int(id)] = true
       deletedTokens += UInt64(lengths[Int(id)])
+      deletedTitleTokens += UInt64(lengths.title(Int(id)))
     }
     self.deleted = deleted
     livePassages = passageCount - segment.deleted.count
     liveTokens = segment.tokenCount >= deletedTokens ? segment.tokenCount - deletedTokens : 0
+    liveTitleTokens = segment.titleTokenCount >= deletedTitleTokens ? segment.titleTokenCount - deletedTitleTokens : 0
   }
 
   /// A cursor over `term`'s postings, or nil when the segment does not hold the term.

@@ -1,5 +1,10 @@
 /// Builds one segment in memory and writes its four files.
 ///
+/// Every passage is indexed in two fields: the body (its text) and the title (the document's
+/// title, the passage's section heading and the words of the file name, e.g. `du.1.txt` →
+/// du 1). Title terms are stored under the term prefixed with `Field.titlePrefix`, so both
+/// fields share one dictionary and one postings file.
+///
 /// Calls come in this order: `add(document:)` for each document (passage ids are given in
 /// arrival order, from 0), then `write(directory:name:)` once.
 final class SegmentWriter {
@@ -8,9 +13,11 @@ final class SegmentWriter {
   private var termNames: [String] = []
   private var postings: [PostingsEncoder] = []
   private(set) var lengths: [UInt32] = []
+  private(set) var titleLengths: [UInt32] = []
   private var documents: [PassageStore.StoredDocument] = []
   private var passages: [PassageStore.StoredPassage] = []
   private(set) var tokenCount: UInt64 = 0
+  private(set) var titleTokenCount: UInt64 = 0
 
   init(analyzer: Analyzer) {
     self.analyzer = analyzer
@@ -25,20 +32,29 @@ final class SegmentWriter {
     let documentIndex = documents.count
     documents.append(
       PassageStore.StoredDocument(path: document.path, title: document.title, url: document.url, date: document.date))
+    let fileWords = Field.fileNameWords(document.path)
     for passage in document.passages {
-      try addPassage(passage.text, document: documentIndex, lineStart: passage.lineStart, lineEnd: passage.lineEnd)
+      let doc = UInt32(passages.count)
+      passages.append(
+        PassageStore.StoredPassage(
+          document: documentIndex, lineStart: passage.lineStart, lineEnd: passage.lineEnd, section: passage.section,
+          text: passage.text))
+      let body = try analyzer.analyze(passage.text)
+      lengths.append(UInt32(body.count))
+      tokenCount += UInt64(body.count)
+      try addPostings(body, doc: doc, prefix: "")
+      let titleText = [document.title, passage.section, fileWords].compactMap { $0 }.joined(separator: "\n")
+      let title = try analyzer.analyze(titleText)
+      titleLengths.append(UInt32(title.count))
+      titleTokenCount += UInt64(title.count)
+      try addPostings(title, doc: doc, prefix: Field.titlePrefix)
     }
     return first
   }
 
-  private func addPassage(_ text: String, document: Int, lineStart: Int, lineEnd: Int) throws {
-    let doc = UInt32(passages.count)
-    passages.append(PassageStore.StoredPassage(document: document, lineStart: lineStart, lineEnd: lineEnd, text: text))
-    let tokens = try analyzer.analyze(text)
-    lengths.append(UInt32(tokens.count))
-    tokenCount += UInt64(tokens.count)
+  private func addPostings(_ tokens: [Token], doc: UInt32, prefix: String) throws {
     var byTerm: [String: [Int32]] = [:]
-    for token in tokens { byTerm[token.term, default: []].append(token.position) }
+    for token in tokens { byTerm[prefix + token.term, default: []].append(token.position) }
     for (term, positions) in byTerm {
       let index: Int
       if let known = termIndex[term] {
@@ -74,7 +90,20 @@ final class SegmentWriter {
     let base = directory + "/" + name
     try FileSystem.writeFile(base + ".postings", postingsFile.bytes)
     try FileSystem.writeFile(base + ".terms", TermDictionary.serialize(entries))
-    try FileSystem.writeFile(base + ".lengths", PassageLengths.serialize(lengths))
+    try FileSystem.writeFile(base + ".lengths", PassageLengths.serialize(body: lengths, title: titleLengths))
     try FileSystem.writeFile(base + ".passages", PassageStore.serialize(documents: documents, passages: passages))
+  }
+}
+
+/// The two fields of a passage.
+enum Field {
+  /// Prepended to a term to name it in the title field. U+0001 never starts an analyzed term.
+  static let titlePrefix = "\u{1}"
+
+  /// The words of a file's name without its last extension: `man1/du.1.txt` → "du 1".
+  static func fileNameWords(_ path: String) -> String {
+    var name = Substring(path.split(separator: "/").last ?? "")
+    if let dot = name.lastIndex(of: "."), dot != name.startIndex { name = name[..<dot] }
+    return String(name.map { $0 == "." || $0 == "_" || $0 == "-" ? " " : $0 })
   }
 }

@@ -30,10 +30,13 @@ public struct Passage: Equatable, Sendable {
   public var text: String
   public var lineStart: Int
   public var lineEnd: Int
+  /// The text of the nearest Markdown heading above the passage (or in it, if it opens it).
+  public var section: String?
 
-  public init(text: String, lineStart: Int, lineEnd: Int) {
+  public init(text: String, lineStart: Int, lineEnd: Int, section: String? = nil) {
     self.text = text
     self.lineStart = lineStart
     self.lineEnd = lineEnd
+    self.section = section
   }
 }

@@ -23,10 +23,13 @@ public struct PassageSplitter: Sendable {
     var lineEnd = 0
     var previousEndsSentence = false
     var pendingBreak = false
+    var heading: String? = nil
+    var passageSection: String? = nil
 
     func flush() {
       guard !pieces.isEmpty else { return }
-      passages.append(Passage(text: pieces.joined(separator: "\n"), lineStart: lineStart, lineEnd: lineEnd))
+      passages.append(
+        Passage(text: pieces.joined(separator: "\n"), lineStart: lineStart, lineEnd: lineEnd, section: passageSection))
       pieces.removeAll()
       length = 0
     }
@@ -38,7 +41,8 @@ public struct PassageSplitter: Sendable {
         pendingBreak = true
         continue
       }
-      let isHeading = Metadata.heading(line) != nil
+      let lineHeading = Metadata.heading(line)
+      let isHeading = lineHeading != nil
       for (pieceIndex, piece) in cut(line).enumerated() {
         let pieceLength = piece.unicodeScalars.count
         let boundary = pieceIndex == 0 && (pendingBreak || isHeading || previousEndsSentence)
@@ -47,7 +51,10 @@ public struct PassageSplitter: Sendable {
         {
           flush()
         }
-        if pieces.isEmpty { lineStart = lineNumber }
+        if pieces.isEmpty {
+          lineStart = lineNumber
+          passageSection = lineHeading ?? heading
+        }
         if pieceIndex > 0, let last = pieces.popLast() {
           pieces.append(last + piece)  // a long line's pieces stay one line of text
         } else {
@@ -58,6 +65,7 @@ public struct PassageSplitter: Sendable {
         pendingBreak = false
       }
       previousEndsSentence = PassageSplitter.endsSentence(line)
+      if let lineHeading { heading = lineHeading }
     }
     flush()
     return passages

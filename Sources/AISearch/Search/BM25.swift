@@ -8,9 +8,23 @@
 /// numerator factor in 8.0; it scales every score alike and does not change the ranking.
 /// k1 = 1.2 and b = 0.75 are Lucene's defaults (Robertson and Zaragoza, "The Probabilistic
 /// Relevance Framework: BM25 and Beyond", 2009, recommend k1 in [1.2, 2.0], b = 0.75).
+///
+/// Passages have a second field, the title (document title, section heading, file name).
+/// The two are combined as BM25F does (Robertson, Zaragoza and Taylor, "Simple BM25
+/// extension to multiple weighted fields", CIKM 2004): each field's frequency is
+/// length-normalized on its own and weighted, and the sum saturates once:
+///
+///     t           = tf_body / B_body + w_title · tf_title / B_title
+///     B_f         = 1 − b_f + b_f · len_f / avglen_f
+///     score(t, p) = idf(t) · t / (k1 + t)
+///
+/// With no title match this is exactly the single-field formula above. n counts passages
+/// holding the term in either field.
 public struct BM25: Sendable, Equatable {
   public var k1: Double = 1.2
   public var b: Double = 0.75
+  public var titleWeight: Double = 2.0
+  public var titleB: Double = 0.5
 
   public init(k1: Double = 1.2, b: Double = 0.75) {
     self.k1 = k1
@@ -26,6 +40,31 @@ public struct BM25: Sendable, Equatable {
     let t = Double(tf)
     let norm = averageLength > 0 ? (1 - b + b * Double(length) / averageLength) : 1
     return idf * t / (t + k1 * norm)
+  }
+
+  /// BM25F over the body and title fields.
+  public func score(body: FieldStatistics, title: FieldStatistics, idf: Double) -> Double {
+    let t = body.normalizedFrequency(b: b) + titleWeight * title.normalizedFrequency(b: titleB)
+    return t > 0 ? idf * t / (k1 + t) : 0
+  }
+}
+
+/// One field's term frequency and length in a passage, and the field's average length.
+public struct FieldStatistics: Sendable {
+  public var tf: Int
+  public var length: Int
+  public var averageLength: Double
+
+  public init(tf: Int, length: Int, averageLength: Double) {
+    self.tf = tf
+    self.length = length
+    self.averageLength = averageLength
+  }
+
+  func normalizedFrequency(b: Double) -> Double {
+    guard tf > 0 else { return 0 }
+    let norm = averageLength > 0 ? (1 - b + b * Double(length) / averageLength) : 1
+    return Double(tf) / norm
   }
 }
 

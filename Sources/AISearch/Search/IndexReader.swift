@@ -8,6 +8,7 @@ public final class IndexReader {
   /// Live passages and their total tokens over all segments (BM25's N and avgdl).
   public let passageCount: Int
   let tokenCount: UInt64
+  let titleTokenCount: UInt64
 
   /// Opens the index in `directory`; `.noIndex` when it holds none.
   public init(directory: String) throws {
@@ -38,6 +39,7 @@ public final class IndexReader {
     }
     passageCount = segments.reduce(0) { $0 + $1.livePassages }
     tokenCount = segments.reduce(0) { $0 + $1.liveTokens }
+    titleTokenCount = segments.reduce(0) { $0 + $1.liveTitleTokens }
   }
 
   /// True when `directory` holds a committed index.

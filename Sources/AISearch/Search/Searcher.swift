@@ -35,20 +35,16 @@ public final class Searcher {
     let terms = try queryTerms(query)
     guard !terms.isEmpty, k > 0, index.passageCount > 0 else { return [] }
     let averageLength = Double(index.tokenCount) / Double(index.passageCount)
+    let averageTitleLength = Double(index.titleTokenCount) / Double(index.passageCount)
     var scores = index.segments.map { _ in [Double]() }
     var covered = index.segments.map { _ in [Double]() }
     var matched: [(segment: Int, doc: UInt32)] = []
     var totalIDF = 0.0
 
     for (term, count) in terms {
-      let bytes = Array(term.utf8)
-      var postings: [(segment: Int, doc: UInt32, tf: Int)] = []
+      var postings: [(segment: Int, doc: UInt32, tf: Int, titleTF: Int)] = []
       for (s, segment) in index.segments.enumerated() {
-        guard var cursor = try segment.cursor(bytes) else { continue }
-        while try cursor.next() {
-          if segment.deleted[Int(cursor.doc)] { continue }
-          postings.append((s, cursor.doc, cursor.freq))
-        }
+        try collectPostings(term, segment) { postings.append((s, $0, $1, $2)) }
       }
       let idf = bm25.idf(passages: index.passageCount, containing: postings.count)
       totalIDF += Double(count) * idf
@@ -59,9 +55,11 @@ public final class Searcher {
         }
         if scores[posting.segment][Int(posting.doc)] == 0 { matched.append((posting.segment, posting.doc)) }
         covered[posting.segment][Int(posting.doc)] += Double(count) * idf
-        let length = Int(index.segments[posting.segment].lengths[Int(posting.doc)])
-        scores[posting.segment][Int(posting.doc)] +=
-          Double(count) * bm25.score(tf: posting.tf, length: length, averageLength: averageLength, idf: idf)
+        let lengths = index.segments[posting.segment].lengths
+        let body = FieldStatistics(tf: posting.tf, length: Int(lengths[Int(posting.doc)]), averageLength: averageLength)
+        let title = FieldStatistics(
+          tf: posting.titleTF, length: Int(lengths.title(Int(posting.doc))), averageLength: averageTitleLength)
+        scores[posting.segment][Int(posting.doc)] += Double(count) * bm25.score(body: body, title: title, idf: idf)
       }
     }
 
@@ -83,6 +81,31 @@ public final class Searcher {
         lineEnd: passage.lineEnd, title: document.title, url: document.url, date: document.date,
         text: passage.text,
         highlights: try Highlighter.highlights(text: passage.text, terms: termSet, analyzer: analyzer))
+    }
+  }
+
+  /// Calls `body(doc, bodyTF, titleTF)` for every live passage of `segment` holding `term`
+  /// in either field, in passage order (a merge of the two fields' postings).
+  private func collectPostings(_ term: String, _ segment: SegmentReader, _ body: (UInt32, Int, Int) -> Void) throws {
+    var bodyCursor = try segment.cursor(Array(term.utf8))
+    var titleCursor = try segment.cursor(Array((Field.titlePrefix + term).utf8))
+    var inBody = try bodyCursor?.next() ?? false
+    var inTitle = try titleCursor?.next() ?? false
+    while inBody || inTitle {
+      let bodyDoc = inBody ? bodyCursor!.doc : UInt32.max
+      let titleDoc = inTitle ? titleCursor!.doc : UInt32.max
+      let doc = min(bodyDoc, titleDoc)
+      var bodyTF = 0
+      var titleTF = 0
+      if bodyDoc == doc {
+        bodyTF = bodyCursor!.freq
+        inBody = try bodyCursor!.next()
+      }
+      if titleDoc == doc {
+        titleTF = titleCursor!.freq
+        inTitle = try titleCursor!.next()
+      }
+      if !segment.deleted[Int(doc)] { body(doc, bodyTF, titleTF) }
     }
   }
 }
