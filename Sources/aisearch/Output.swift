@@ -14,13 +14,19 @@ struct Output {
     color = format == .text && isatty(STDOUT_FILENO) == 1 && getenv("NO_COLOR") == nil
   }
 
-  func print(hits: [Hit], query: String) {
+  func print(_ result: SearchResult, query: String) {
+    let hits = result.hits
     switch format {
     case .json:
-      Output.write("{\"query\":\(JSON.string(query)),\"hits\":[" + hits.map { $0.json() }.joined(separator: ",") + "]}\n")
+      Output.write(
+        "{\"query\":\(JSON.string(query)),\"confident\":\(result.confident),\"hits\":["
+          + hits.map { $0.json() }.joined(separator: ",") + "]}\n")
     case .jsonl:
       for hit in hits { Output.write(hit.json() + "\n") }
     case .text:
+      if !hits.isEmpty && !result.confident {
+        Output.write(paint(Output.weakNotice, "33") + "\n\n")
+      }
       for (i, hit) in hits.enumerated() {
         if i > 0 { Output.write("\n") }
         Output.write(textBlock(hit))
@@ -28,6 +34,8 @@ struct Output {
     }
     Output.flush()
   }
+
+  static let weakNotice = "Weak matches: no passage holds enough of the query; these are the closest."
 
   /// One hit as text:
   ///

@@ -47,10 +47,9 @@ struct SearchCommand: ParsableCommand {
       try runBatch(batch, searcher)
       return
     }
-    let hits = try searcher.search(query, k: limit)
-    let output = Output(format: format)
-    output.print(hits: hits, query: query)
-    if hits.isEmpty { throw ExitCode(ExitStatus.noResults) }
+    let result = try searcher.search(query, k: limit)
+    Output(format: format).print(result, query: query)
+    if result.hits.isEmpty { throw ExitCode(ExitStatus.noResults) }
   }
 
   private func runBatch(_ path: String, _ searcher: Searcher) throws {
@@ -67,10 +66,10 @@ struct SearchCommand: ParsableCommand {
       lineNumber += 1
       let query = String(cString: line).trimmingWhitespace
       if query.isEmpty { continue }
-      let hits = try searcher.search(query, k: limit)
-      anyHits = anyHits || !hits.isEmpty
-      let prefix = "\"query_id\":\(lineNumber),\"query\":\(JSON.string(query))"
-      for hit in hits { Output.write(hit.json(prefix: prefix) + "\n") }
+      let result = try searcher.search(query, k: limit)
+      anyHits = anyHits || !result.hits.isEmpty
+      let prefix = "\"query_id\":\(lineNumber),\"query\":\(JSON.string(query)),\"confident\":\(result.confident)"
+      for hit in result.hits { Output.write(hit.json(prefix: prefix) + "\n") }
     }
     Output.flush()
     if !anyHits { throw ExitCode(ExitStatus.noResults) }

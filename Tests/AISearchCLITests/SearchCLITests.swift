@@ -51,7 +51,7 @@ final class SearchCLITests: XCTestCase {
     let exact = try workspace.run("search", "昇腾", "--index", "idx", "--format", "jsonl")
     XCTAssertEqual(
       exact.stdout,
-      #"{"rank":1,"score":0.3067,"path":"c/a.md","line_start":7,"line_end":7,"title":"Chips","url":"https://example.com/a","date":"2025-01-02","text":"华为昇腾 910B 芯片量产。","highlights":[[2,4]]}"#
+      #"{"rank":1,"score":0.3067,"path":"c/a.md","line_start":7,"line_end":7,"title":"Chips","url":"https://example.com/a","date":"2025-01-02","text":"华为昇腾 910B 芯片量产。","highlights":[[2,4]],"match":"full"}"#
         + "\n")
     let json = try workspace.run("芯片", "--index", "idx", "--format", "json", "-k", "1")
     XCTAssertEqual(json.status, 0)
@@ -77,7 +77,7 @@ final class SearchCLITests: XCTestCase {
     XCTAssertEqual(hits.map { $0["query"] as? String }, ["昇腾", "芯片", "芯片"])
     XCTAssertEqual(hits.map { $0["rank"] as? Int }, [1, 1, 2])
     XCTAssertEqual(hits.map { $0["path"] as? String }, ["c/a.md", "c/b.txt", "c/a.md"])
-    XCTAssertTrue(result.stdout.hasPrefix(#"{"query_id":1,"query":"昇腾","rank":1,"#))
+    XCTAssertTrue(result.stdout.hasPrefix(#"{"query_id":1,"query":"昇腾","confident":true,"rank":1,"#), result.stdout)
   }
 
   func testExitStatuses() throws {

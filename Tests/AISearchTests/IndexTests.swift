@@ -5,7 +5,7 @@ import XCTest
 
 final class IndexTests: XCTestCase {
   private func search(_ directory: String, _ query: String, k: Int = 10) throws -> [Hit] {
-    try Searcher(index: IndexReader(directory: directory)).search(query, k: k)
+    try Searcher(index: IndexReader(directory: directory)).search(query, k: k).hits
   }
 
   /// BM25 (Lucene form, k1 1.2, b 0.75) on three passages, against values worked out by

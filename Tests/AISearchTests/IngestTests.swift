@@ -116,8 +116,8 @@ final class IngestTests: XCTestCase {
   func testUTF16WithByteOrderMark() throws {
     let little: [UInt8] = [0xFF, 0xFE] + Array("华为 a".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
     let big: [UInt8] = [0xFE, 0xFF] + Array("华为 a".utf16).flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
-    XCTAssertEqual(TextDecoder.decode(little), TextDecoder.Decoded(text: "华为 a", warning: nil))
-    XCTAssertEqual(TextDecoder.decode(big), TextDecoder.Decoded(text: "华为 a", warning: nil))
+    XCTAssertEqual(TextDecoder.decode(little), TextDecoder.Decoded(text: "华为 a", encoding: "UTF-16LE", warning: nil))
+    XCTAssertEqual(TextDecoder.decode(big), TextDecoder.Decoded(text: "华为 a", encoding: "UTF-16BE", warning: nil))
     XCTAssertFalse(TextDecoder.looksBinary(little))
     XCTAssertTrue(TextDecoder.looksBinary([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x00]))
   }

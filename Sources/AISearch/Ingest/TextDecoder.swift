@@ -1,11 +1,26 @@
-/// Bytes → text. UTF-8 (with or without BOM) and UTF-16 with a BOM are decoded; invalid
-/// UTF-8 never fails: bad bytes become U+FFFD and the caller gets a warning to report.
+/// Bytes → text. UTF-16 with a BOM and UTF-8 (with or without BOM) are decoded directly;
+/// other bytes go to ICU's charset detector, and a legacy Chinese, Japanese or Korean
+/// encoding it recognizes (GB18030/GBK, Big5, …) is converted. Nothing fails: bytes that
+/// fit no encoding become U+FFFD and the caller gets a warning to report.
 public enum TextDecoder {
   public struct Decoded: Equatable {
     public var text: String
-    /// Set when the bytes were not valid in the detected encoding.
+    /// The encoding used, as ICU names it ("UTF-8", "GB18030", "Big5", …).
+    public var encoding: String = "UTF-8"
+    /// Set when the bytes were not valid in the encoding used.
     public var warning: String?
   }
+
+  /// Encodings taken from the detector: the legacy CJK ones this engine's users meet. Its
+  /// single-byte guesses (ISO-8859-x, windows-125x) and BOM-less UTF-16 are not taken: any
+  /// byte sequence "decodes" in them, so a wrong guess would index garbage silently. A
+  /// guess is also dropped when its conversion is not clean; such files fall back to UTF-8
+  /// with replacement characters and a warning.
+  static let detectable: Set<String> = [
+    "GB18030", "Big5", "EUC-JP", "Shift_JIS", "EUC-KR", "ISO-2022-CN", "ISO-2022-JP", "ISO-2022-KR",
+  ]
+  /// The detector's confidence (0-100) below which its guess is not trusted.
+  static let minimumConfidence = 10
 
   public static func decode(_ bytes: [UInt8]) -> Decoded {
     if bytes.count >= 2 && bytes[0] == 0xFF && bytes[1] == 0xFE {
@@ -17,6 +32,12 @@ public enum TextDecoder {
     let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...]
     if let text = String(validating: body, as: UTF8.self) {
       return Decoded(text: text, warning: nil)
+    }
+    if let guess = CharsetConverter.detect(body), guess.confidence >= minimumConfidence,
+      detectable.contains(guess.name), let converted = CharsetConverter.decode(body, charset: guess.name),
+      converted.clean
+    {
+      return Decoded(text: converted.text, encoding: guess.name, warning: nil)
     }
     return Decoded(
       text: String(decoding: body, as: UTF8.self),
@@ -34,10 +55,10 @@ public enum TextDecoder {
       i += 2
     }
     if let text = String(validating: units, as: UTF16.self) {
-      return Decoded(text: text, warning: bytes.count % 2 == 0 ? nil : "odd trailing byte")
+      return Decoded(text: text, encoding: bigEndian ? "UTF-16BE" : "UTF-16LE", warning: bytes.count % 2 == 0 ? nil : "odd trailing byte")
     }
     return Decoded(
-      text: String(decoding: units, as: UTF16.self),
+      text: String(decoding: units, as: UTF16.self), encoding: bigEndian ? "UTF-16BE" : "UTF-16LE",
       warning: "invalid UTF-16 replaced with U+FFFD")
   }
 

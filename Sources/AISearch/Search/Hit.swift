@@ -3,15 +3,23 @@
 /// # JSON format
 ///
 /// `--format jsonl` prints one hit per line; `--format json` prints
-/// `{"query": "…", "hits": [hit, …]}`; `search --batch` prints one hit per line with
+/// `{"query": "…", "confident": true, "hits": [hit, …]}` (`confident` is false when no
+/// passage matches enough of the query to count as an answer); `search --batch` prints one hit per line with
 /// `"query_id"` (the query's line number in the batch file, from 1) and `"query"` first.
 /// Keys come in this order; title, url and date are null when the document has none:
 ///
 ///     {"rank":1,"score":12.3,"path":"seeds/003_….txt","line_start":25,"line_end":25,
-///      "title":"…","url":"…","date":"…","text":"…passage…","highlights":[[12,16]]}
+///      "title":"…","url":"…","date":"…","text":"…passage…","highlights":[[12,16]],
+///      "match":"full"}
 ///
 /// `highlights` are [start, end) offsets in Unicode scalars of `text`, sorted and merged.
+/// `match` is "full" when the passage holds every term of the query, else "partial".
 public struct Hit: Equatable, Sendable {
+  /// Whether the passage holds every term of the query.
+  public enum Match: String, Sendable {
+    case full, partial
+  }
+
   public var rank: Int
   public var score: Double
   public var path: String
@@ -22,6 +30,7 @@ public struct Hit: Equatable, Sendable {
   public var date: String?
   public var text: String
   public var highlights: [Range<Int>]
+  public var match: Match
 
   /// The hit as one JSON object; `prefix` holds already-encoded leading members
   /// (e.g. `"query_id":3,"query":"…"`).
@@ -33,7 +42,7 @@ public struct Hit: Equatable, Sendable {
     out += ",\"title\":\(JSON.optional(title)),\"url\":\(JSON.optional(url)),\"date\":\(JSON.optional(date))"
     out += ",\"text\":\(JSON.string(text)),\"highlights\":["
     out += highlights.map { "[\($0.lowerBound),\($0.upperBound)]" }.joined(separator: ",")
-    out += "]}"
+    out += "],\"match\":\"\(match.rawValue)\"}"
     return out
   }
 }
@@ -76,4 +85,11 @@ public enum JSON {
     while fraction.hasSuffix("0") { fraction.removeLast() }
     return sign + String(magnitude / 10_000) + (fraction.isEmpty ? "" : "." + fraction)
   }
+}
+
+/// The hits of one query and whether the best of them is a confident answer.
+public struct SearchResult: Equatable, Sendable {
+  public var hits: [Hit]
+  /// False when no passage carries enough of the query (see `Searcher.confidentCoverage`).
+  public var confident: Bool
 }

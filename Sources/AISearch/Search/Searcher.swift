@@ -8,10 +8,14 @@
 /// 910C); coverage keeps BM25's order among passages that match the same terms and ranks
 /// passages that match more of the query's information first.
 ///
+/// The best candidates are then re-ranked with phrase and proximity evidence from the
+/// terms' positions (`Proximity`).
+///
 /// A `Searcher` owns an analyzer (an ICU iterator), so use one per thread.
 public final class Searcher {
   public let index: IndexReader
   public var bm25 = BM25()
+  var proximity = Proximity()
   private let analyzer: Analyzer
 
   public init(index: IndexReader) throws {
@@ -19,60 +23,66 @@ public final class Searcher {
     analyzer = try Analyzer(folding: index.manifest.folding)
   }
 
-  /// The query's terms with how often each occurs, in first-occurrence order.
-  func queryTerms(_ query: String) throws -> [(term: String, count: Int)] {
-    var order: [String] = []
-    var counts: [String: Int] = [:]
-    for term in try analyzer.terms(query) {
-      if counts[term] == nil { order.append(term) }
-      counts[term, default: 0] += 1
-    }
-    return order.map { ($0, counts[$0]!) }
-  }
+  /// Candidates re-ranked with positions: enough that proximity can lift a passage from
+  /// well below the top k.
+  static let rerankDepth = 100
 
-  /// The top `k` passages for `query`, best first; empty when nothing matches.
-  public func search(_ query: String, k: Int) throws -> [Hit] {
-    let terms = try queryTerms(query)
-    guard !terms.isEmpty, k > 0, index.passageCount > 0 else { return [] }
+  /// The top `k` passages for `query`, best first, and whether any of them is a confident
+  /// answer; no hits when nothing matches.
+  public func search(_ query: String, k: Int) throws -> SearchResult {
+    let plan = try QueryPlan(query, analyzer: analyzer)
+    guard !plan.terms.isEmpty, k > 0, index.passageCount > 0 else { return SearchResult(hits: [], confident: false) }
     let averageLength = Double(index.tokenCount) / Double(index.passageCount)
     let averageTitleLength = Double(index.titleTokenCount) / Double(index.passageCount)
     var scores = index.segments.map { _ in [Double]() }
     var covered = index.segments.map { _ in [Double]() }
     var matched: [(segment: Int, doc: UInt32)] = []
+    var idf: [Double] = []
     var totalIDF = 0.0
+    var missingWord = false
 
-    for (term, count) in terms {
+    for term in plan.terms {
       var postings: [(segment: Int, doc: UInt32, tf: Int, titleTF: Int)] = []
       for (s, segment) in index.segments.enumerated() {
-        try collectPostings(term, segment) { postings.append((s, $0, $1, $2)) }
+        try collectPostings(term.text, segment) { postings.append((s, $0, $1, $2)) }
       }
-      let idf = bm25.idf(passages: index.passageCount, containing: postings.count)
-      totalIDF += Double(count) * idf
+      let termIDF = bm25.idf(passages: index.passageCount, containing: postings.count)
+      if postings.isEmpty, let first = term.text.unicodeScalars.first, !HanRun.isHan(first.value) {
+        missingWord = true
+      }
+      idf.append(termIDF)
+      let weight = Double(term.count)
+      totalIDF += weight * termIDF
       for posting in postings {
         if scores[posting.segment].isEmpty {
           scores[posting.segment] = [Double](repeating: 0, count: index.segments[posting.segment].passageCount)
           covered[posting.segment] = scores[posting.segment]
         }
         if scores[posting.segment][Int(posting.doc)] == 0 { matched.append((posting.segment, posting.doc)) }
-        covered[posting.segment][Int(posting.doc)] += Double(count) * idf
+        covered[posting.segment][Int(posting.doc)] += weight * termIDF
         let lengths = index.segments[posting.segment].lengths
         let body = FieldStatistics(tf: posting.tf, length: Int(lengths[Int(posting.doc)]), averageLength: averageLength)
         let title = FieldStatistics(
           tf: posting.titleTF, length: Int(lengths.title(Int(posting.doc))), averageLength: averageTitleLength)
-        scores[posting.segment][Int(posting.doc)] += Double(count) * bm25.score(body: body, title: title, idf: idf)
+        scores[posting.segment][Int(posting.doc)] += weight * bm25.score(body: body, title: title, idf: termIDF)
       }
     }
 
-    let ranked = matched.map {
-      let coverage = covered[$0.segment][Int($0.doc)] / totalIDF
-      return (score: scores[$0.segment][Int($0.doc)] * coverage, segment: $0.segment, doc: $0.doc)
+    var candidates = matched.map { entry -> Candidate in
+      let coverage = covered[entry.segment][Int(entry.doc)] / totalIDF
+      return Candidate(
+        segment: entry.segment, doc: entry.doc, coverage: coverage,
+        score: scores[entry.segment][Int(entry.doc)] * coverage)
     }
-      .sorted { a, b in
-        a.score != b.score ? a.score > b.score : (a.segment, a.doc) < (b.segment, b.doc)
-      }
-      .prefix(k)
-    let termSet = Set(terms.map(\.term))
-    return try ranked.enumerated().map { rank, entry in
+    candidates = Array(candidates.sorted(by: Candidate.ranksBefore).prefix(max(Searcher.rerankDepth, k)))
+    let positions = try candidatePositions(plan, candidates)
+    for i in candidates.indices {
+      let features = proximity.features(plan, positions: positions[i], idf: idf)
+      candidates[i].score *= 1 + proximity.phraseWeight * features.phrase + proximity.closenessWeight * features.closeness
+    }
+    let ranked = candidates.sorted(by: Candidate.ranksBefore).prefix(k)
+    let termSet = Set(plan.terms.map(\.text))
+    let hits = try ranked.enumerated().map { rank, entry in
       let store = index.segments[entry.segment].store
       let passage = try store.passage(Int(entry.doc))
       let document = try store.document(passage.document)
@@ -80,8 +90,51 @@ public final class Searcher {
         rank: rank + 1, score: entry.score, path: document.path, lineStart: passage.lineStart,
         lineEnd: passage.lineEnd, title: document.title, url: document.url, date: document.date,
         text: passage.text,
-        highlights: try Highlighter.highlights(text: passage.text, terms: termSet, analyzer: analyzer))
+        highlights: try Highlighter.highlights(text: passage.text, terms: termSet, analyzer: analyzer),
+        match: entry.coverage >= Searcher.fullCoverage ? .full : .partial)
     }
+    let confident = !missingWord && (ranked.first.map { $0.coverage >= Searcher.confidentCoverage } ?? false)
+    return SearchResult(hits: hits, confident: confident)
+  }
+
+  /// Coverage at or above which a passage holds the whole query (rounding aside).
+  static let fullCoverage = 0.999
+  /// An answer is confident when the best passage carries at least this share of the
+  /// query's idf and no word of the query written in letters or digits is missing from the
+  /// whole index (Han bigrams are exempt: a bigram spanning two words of a sentence-like
+  /// query, such as 型低 in 模型低多少, is an artifact, not a missing word). Measured on the
+  /// development queries (docs/analysis.md): answerable queries' best coverage was ≥ 0.30,
+  /// no-answer queries' 0.18–0.48.
+  static let confidentCoverage = 0.25
+
+  private struct Candidate {
+    var segment: Int
+    var doc: UInt32
+    var coverage: Double
+    var score: Double
+
+    static func ranksBefore(_ a: Candidate, _ b: Candidate) -> Bool {
+      a.score != b.score ? a.score > b.score : (a.segment, a.doc) < (b.segment, b.doc)
+    }
+  }
+
+  /// The body positions of every query term in every candidate (a second walk over the
+  /// query terms' postings, reading positions only where a candidate sits).
+  private func candidatePositions(_ plan: QueryPlan, _ candidates: [Candidate]) throws -> [Proximity.Positions] {
+    var result = [Proximity.Positions](
+      repeating: [[Int32]](repeating: [], count: plan.terms.count), count: candidates.count)
+    var bySegment: [Int: [UInt32: Int]] = [:]
+    for (i, candidate) in candidates.enumerated() { bySegment[candidate.segment, default: [:]][candidate.doc] = i }
+    for (s, docs) in bySegment {
+      let segment = index.segments[s]
+      for (t, term) in plan.terms.enumerated() {
+        guard var cursor = try segment.cursor(Array(term.text.utf8)) else { continue }
+        while try cursor.next() {
+          if let i = docs[cursor.doc] { result[i][t] = try cursor.positions() }
+        }
+      }
+    }
+    return result
   }
 
   /// Calls `body(doc, bodyTF, titleTF)` for every live passage of `segment` holding `term`
