@@ -35,10 +35,11 @@ final class IndexCLITests: XCTestCase {
       summaryPrefix(third.stdout),
       "indexed 2 files (1 new, 1 changed, 1 deleted, 0 unchanged), 2 passages, 2 skipped, 0.00")
     XCTAssertEqual(try workspace.run("beta", "--index", "idx").status, 1)
-    // N = 2 passages of 5 and 1 tokens (avgdl 3); idf(gamma) = ln 2;
-    // score = 0.693147 / (1 + 1.2 · (0.25 + 0.75 / 3)) = 0.433217.
+    // N = 2 passages of 7 body tokens (alpha 芯 片 芯片 changed and longer) and 1 (avgdl 4);
+    // idf(gamma) = ln 2; BM25F with no title match: t = 1 / (0.25 + 0.75 · 1/4) = 2.285714,
+    // score = 0.693147 · t / (1.2 + t) = 0.454523.
     let gamma = try workspace.run("gamma", "--index", "idx")
-    XCTAssertEqual(gamma.stdout, "1. docs/sub/c.txt:1-1  (score 0.43)\n   gamma\n")
+    XCTAssertEqual(gamma.stdout, "1. docs/sub/c.txt:1-1  (score 0.45)\n   gamma\n")
   }
 
   func testMissingPathIsAnInputError() throws {

@@ -35,14 +35,15 @@ final class SearchCLITests: XCTestCase {
     XCTAssertEqual(second.stdout, first.stdout)
   }
 
-  // N = 2 passages: a.md has 8 tokens (华为 为昇 昇腾 910b 910 芯片 片量 量产), b.txt 7
-  // (nothing about chip here only 芯片 alone); avgdl 7.5. 昇腾 is in a.md only:
-  // idf = ln(1 + 1.5 / 1.5) = ln 2; score = 0.693147 / (1 + 1.2 · (0.25 + 0.75 · 8 / 7.5)) = 0.306702.
+  // N = 2 passages: a.md has 13 body tokens (华 为 升 腾 华为 为升 升腾 910b 910 芯 片 芯片
+  // 量产), b.txt 9 (nothing about chip here only 芯 片 芯片 alone); avgdl 11. The query 昇腾
+  // asks for the bigram 升腾 (folded), in a.md only: idf = ln(1 + 1.5 / 1.5) = ln 2;
+  // t = 1 / (0.25 + 0.75 · 13 / 11) = 0.88; score = 0.693147 · 0.88 / (1.2 + 0.88) = 0.293254.
   func testTextOutput() throws {
     let workspace = try corpus()
     let result = try workspace.run("昇腾", "--index", "idx")
     XCTAssertEqual(result.status, 0)
-    XCTAssertEqual(result.stdout, "1. c/a.md:7-7  Chips  (score 0.31)\n   华为昇腾 910B 芯片量产。\n")
+    XCTAssertEqual(result.stdout, "1. c/a.md:7-7  Chips  (score 0.29)\n   华为昇腾 910B 芯片量产。\n")
     XCTAssertEqual(result.stderr, "")
   }
 
@@ -51,7 +52,7 @@ final class SearchCLITests: XCTestCase {
     let exact = try workspace.run("search", "昇腾", "--index", "idx", "--format", "jsonl")
     XCTAssertEqual(
       exact.stdout,
-      #"{"rank":1,"score":0.3067,"path":"c/a.md","line_start":7,"line_end":7,"title":"Chips","url":"https://example.com/a","date":"2025-01-02","text":"华为昇腾 910B 芯片量产。","highlights":[[2,4]],"match":"full"}"#
+      #"{"rank":1,"score":0.2933,"path":"c/a.md","line_start":7,"line_end":7,"title":"Chips","url":"https://example.com/a","date":"2025-01-02","text":"华为昇腾 910B 芯片量产。","highlights":[[2,4]],"match":"full"}"#
         + "\n")
     let json = try workspace.run("芯片", "--index", "idx", "--format", "json", "-k", "1")
     XCTAssertEqual(json.status, 0)
@@ -59,8 +60,8 @@ final class SearchCLITests: XCTestCase {
     XCTAssertEqual(object["query"] as? String, "芯片")
     let hits = try XCTUnwrap(object["hits"] as? [[String: Any]])
     XCTAssertEqual(hits.count, 1)
-    // 芯片 is in both; the shorter b.txt wins: idf ln 1.2 · 1 / (1 + 1.2 · 0.95) = 0.085196
-    // against 0.080672 for a.md.
+    // The bigram 芯片 is in both; the shorter b.txt wins: idf ln 1.2 = 0.182322,
+    // t = 1 / (0.25 + 0.75 · 9 / 11) = 1.157895, score 0.089533 against 0.077136 for a.md.
     XCTAssertEqual(hits[0]["path"] as? String, "c/b.txt")
     XCTAssertEqual(hits[0]["highlights"] as? [[Int]], [[31, 33]])
     let untitled = try workspace.run("alone", "--index", "idx", "--format", "jsonl")

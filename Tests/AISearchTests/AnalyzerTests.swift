@@ -2,12 +2,14 @@ import XCTest
 
 @testable import AISearch
 
-/// The measured cases of shared/design.md plus the rules the analyzer adds on top of ICU.
+/// Token tables for every analysis rule: the measured cases of shared/design.md, width and
+/// case folding, Traditional→Simplified folding, compounds, stemming, Han words and stretches.
 final class AnalyzerTests: XCTestCase {
+  private static let folding = Result { try HanFolding.fromICU() }
   private var analyzer: Analyzer!
 
   override func setUpWithError() throws {
-    analyzer = try Analyzer()
+    analyzer = try Analyzer(folding: try AnalyzerTests.folding.get())
   }
 
   private func terms(_ text: String) throws -> [String] {
@@ -15,55 +17,81 @@ final class AnalyzerTests: XCTestCase {
   }
 
   func testMeasuredCasesOfTheDesign() throws {
-    // ICU alone gives 华 | 为 | 昇 | 腾 | 910b | 芯 | 片: Han runs become bigrams instead.
-    XCTAssertEqual(try terms("华为昇腾 910B 芯片"), ["华为", "为昇", "昇腾", "910b", "910", "芯片"])
-    XCTAssertEqual(try terms("英伟达H20芯片"), ["英伟", "伟达", "h20", "芯片"])
-    XCTAssertEqual(try terms("深度求索（DeepSeek）"), ["深度", "度求", "求索", "deepseek"])
+    // ICU alone gives 华 | 为 | 昇 | 腾 | 910b | 芯 | 片: its single characters are kept and
+    // the stretches they form get bigrams. ICU's Traditional-Simplified folds 昇 to 升.
+    XCTAssertEqual(
+      try terms("华为昇腾 910B 芯片"),
+      ["华", "为", "升", "腾", "华为", "为升", "升腾", "910b", "910", "芯", "片", "芯片"])
+    XCTAssertEqual(try terms("英伟达H20芯片"), ["英伟", "达", "h20", "芯", "片", "芯片"])
+    XCTAssertEqual(try terms("深度求索（DeepSeek）"), ["深度", "求", "索", "求索", "deepseek"])
     XCTAssertEqual(try terms("Ｈ１００ＧＰＵ"), ["h100gpu", "h100", "gpu"])
     XCTAssertEqual(try terms("GPT-4"), ["gpt", "4", "gpt-4"])
   }
 
+  func testTraditionalAndSimplifiedFoldTogether() throws {
+    XCTAssertEqual(try terms("華為"), ["华", "为", "华为"])
+    XCTAssertEqual(try terms("華為"), try terms("华为"))
+    XCTAssertEqual(try terms("昇騰"), ["升", "腾", "升腾"])
+    XCTAssertEqual(try terms("昇騰"), try terms("昇腾"))
+    XCTAssertEqual(try terms("資本開支"), try terms("资本开支"))
+  }
+
   func testCaseAndWidthFolding() throws {
+    XCTAssertEqual(try terms("ＩＰＨＯＮＥ１５"), ["iphone15"])
     XCTAssertEqual(try terms("DeepSeek ＩＰＨＯＮＥ１５"), ["deepseek", "iphone15"])
     XCTAssertEqual(try terms("910C"), ["910c", "910"])
   }
 
-  func testLetterDigitTokensStayWhole() throws {
-    // One letters+digits group stays one token; a trailing single letter is not a part.
-    XCTAssertEqual(try terms("H20 910c A100"), ["h20", "910c", "910", "a100"])
+  func testCompoundsIndexTheWholeAndTheParts() throws {
+    XCTAssertEqual(try terms("GPT-4o"), ["gpt", "4o", "gpt-4o"])
+    XCTAssertEqual(try terms("deepseek-r1"), ["deepseek", "r1", "deepseek-r1"])
+    XCTAssertEqual(try terms("h100gpu"), ["h100gpu", "h100", "gpu"])
+    XCTAssertEqual(try terms("rtx4090ti"), ["rtx4090ti", "rtx4090", "ti"])
+    // One letters+digits group stays one token; a lone trailing letter is not a part.
+    XCTAssertEqual(try terms("H20 A100"), ["h20", "a100"])
+    XCTAssertEqual(try terms("DeepSeek-R1-Lite"), ["deepseek", "r1", "deepseek-r1", "lite", "deepseek-r1-lite"])
+    // The whole takes the position of its first part.
+    let tokens = try analyzer.analyze("deepseek-r1")
+    XCTAssertEqual(tokens.map(\.position), [0, 1, 0])
+  }
+
+  func testLightEnglishStemming() throws {
+    XCTAssertEqual(try terms("dogs dog's"), ["dog", "dog"])
+    XCTAssertEqual(try terms("queries chips caches"), ["query", "chip", "cache"])
+    // -us, -ss and tokens with digits are left alone.
+    XCTAssertEqual(try terms("status class H100s"), ["status", "class", "h100s", "h100"])
   }
 
   func testHanCharactersApartDoNotFormABigram() throws {
     XCTAssertEqual(try terms("华 为"), ["华", "为"])
     XCTAssertEqual(try terms("芯"), ["芯"])
-    XCTAssertFalse(try terms("华人为").contains("华为"))
+    XCTAssertEqual(try terms("华人为了"), ["华人", "为了"])
   }
 
-  func testLongDictionaryWordsAreAddedBesideBigrams() throws {
+  func testDictionaryWordsKeepTheirPositionsInCharacters() throws {
     let tokens = try analyzer.analyze("中华人民共和国成立了")
-    XCTAssertEqual(
-      tokens.map(\.term), ["中华", "华人", "人民", "民共", "共和", "和国", "国成", "成立", "立了", "共和国"])
-    // The word shares the position of its first bigram, so phrases over bigrams still line up.
-    let word = try XCTUnwrap(tokens.first { $0.term == "共和国" })
-    XCTAssertEqual(word.position, 4)
-    XCTAssertEqual(tokens.first { $0.term == "共和" }?.position, 4)
+    XCTAssertEqual(tokens.map(\.term), ["中华", "人民", "共和国", "成立", "了"])
+    XCTAssertEqual(tokens.map(\.position), [0, 2, 4, 7, 9])
   }
 
-  func testBigramsTakeConsecutivePositions() throws {
+  func testStretchBigramsTakeThePositionOfTheirFirstCharacter() throws {
     let tokens = try analyzer.analyze("用昇腾芯片 and more")
-    XCTAssertEqual(tokens.map(\.term), ["用昇", "昇腾", "腾芯", "芯片", "and", "more"])
-    XCTAssertEqual(tokens.map(\.position), [0, 1, 2, 3, 4, 5])
+    XCTAssertEqual(
+      tokens.map(\.term), ["用", "升", "腾", "芯", "片", "用升", "升腾", "腾芯", "芯片", "and", "more"])
+    XCTAssertEqual(tokens.map(\.position), [0, 1, 2, 3, 4, 0, 1, 2, 3, 5, 6])
   }
 
   func testOffsetsPointAtTheOriginalCharacters() throws {
-    let text = "芯片Ｈ１００ＧＰＵ和 DeepSeek"
+    let text = "芯片Ｈ１００ＧＰＵ和 DeepSeek 華為"
     let tokens = try analyzer.analyze(text)
     let scalars = Array(text.unicodeScalars)
     func original(_ token: Token) -> String {
       String(String.UnicodeScalarView(scalars[Int(token.start)..<Int(token.end)]))
     }
-    XCTAssertEqual(tokens.map(original), ["芯片", "Ｈ１００ＧＰＵ", "Ｈ１００", "ＧＰＵ", "和", "DeepSeek"])
-    XCTAssertEqual(tokens.map(\.term), ["芯片", "h100gpu", "h100", "gpu", "和", "deepseek"])
+    XCTAssertEqual(
+      tokens.map(original), ["芯", "片", "芯片", "Ｈ１００ＧＰＵ", "Ｈ１００", "ＧＰＵ", "和", "DeepSeek", "華", "為", "華為"])
+    XCTAssertEqual(
+      tokens.map(\.term), ["芯", "片", "芯片", "h100gpu", "h100", "gpu", "和", "deepseek", "华", "为", "华为"])
   }
 
   func testPunctuationSymbolsAndOverlongTokensAreDropped() throws {
@@ -73,8 +101,6 @@ final class AnalyzerTests: XCTestCase {
   }
 
   func testQueryAndIndexSideAgree() throws {
-    // The same analyzer serves both sides: a query written full-width and upper-case
-    // produces exactly the terms of the indexed half-width lower-case text.
-    XCTAssertEqual(try terms("ＡＳＣＥＮＤ ９１０Ｃ 昇腾"), try terms("ascend 910c 昇腾"))
+    XCTAssertEqual(try terms("ＡＳＣＥＮＤ ９１０Ｃ 昇騰"), try terms("ascend 910c 昇腾"))
   }
 }

@@ -45,7 +45,9 @@ final class IndexTests: XCTestCase {
   func testHanWordOutranksItsCharactersApart() throws {
     let corpus = try TemporaryDirectory()
     try corpus.write("c/apart.txt", "华人为了这件事情忙碌了很久。\n")
-    try corpus.write("c/word.txt", "华为发布了新的芯片产品。\n")
+    // Short, and 华 and 为 stand alone again and again, but never side by side.
+    try corpus.write("c/scattered.txt", "华，为。华，为。华 为\n")
+    try corpus.write("c/word.txt", "华为发布了新的芯片产品，" + String(repeating: "这是一段很长的说明文字。", count: 20) + "\n")
     let index = corpus.path + "/index"
     _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
     XCTAssertEqual(try search(index, "华为").map { String($0.path.suffix(8)) }, ["word.txt"])

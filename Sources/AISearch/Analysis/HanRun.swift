@@ -1,11 +1,16 @@
-/// A maximal run of consecutive Han characters, collected across ICU's word boundaries.
+/// A maximal run of consecutive Han characters and ICU's dictionary words inside it.
 ///
-/// ICU's dictionary misses most names and neologisms of this corpus (华为 → 华 | 为,
-/// 昇腾 → 昇 | 腾; shared/design.md), so a run is indexed as overlapping bigrams, as Lucene's
-/// CJKBigramFilter does: a query word the dictionary does not know still matches its
-/// characters in sequence, and 华 … 为 apart do not match 华为. A one-character run is a
-/// unigram. ICU's dictionary words of three or more characters are added at the position of
-/// their first character (two-character words are already bigrams).
+/// The run is indexed as ICU's words, each at the position of its first character
+/// (positions count characters). Where the dictionary did not know a word, ICU leaves a
+/// stretch of one-character words (华为昇腾 → 华 | 为 | 昇 | 腾; shared/design.md); such a
+/// stretch is also indexed as overlapping bigrams (华为, 为昇, 昇腾), so that a query for a
+/// word missing from the dictionary matches its characters in sequence, never scattered
+/// (`QueryPlan` asks for the bigrams).
+///
+/// Measured on the development queries (docs/analysis.md) against Lucene's CJKBigramFilter
+/// scheme (bigrams over whole runs): bigrams that cross dictionary-word boundaries (的发,
+/// 能的) add matches no user asked for and a larger index; words plus stretch bigrams rank
+/// better.
 struct HanRun {
   /// The run's characters (normalized) with their original [start, end) scalar offsets.
   var characters: [(scalar: Unicode.Scalar, start: Int32, end: Int32)] = []
@@ -19,35 +24,33 @@ struct HanRun {
     words.removeAll(keepingCapacity: true)
   }
 
-  /// Emits the run's tokens starting at `position`; returns the next free position.
+  /// Emits the run's words and stretch bigrams starting at `position`; returns the next
+  /// free position.
   func emit(at position: Int32, into tokens: inout [Token]) -> Int32 {
-    let n = characters.count
-    if n == 0 { return position }
-    if n == 1 {
-      let c = characters[0]
-      tokens.append(Token(term: String(c.scalar), position: position, start: c.start, end: c.end))
-      return position + 1
-    }
-    for i in 0..<(n - 1) {
-      var term = String(characters[i].scalar)
-      term.unicodeScalars.append(characters[i + 1].scalar)
-      tokens.append(
-        Token(
-          term: term, position: position + Int32(i), start: characters[i].start,
-          end: characters[i + 1].end))
-    }
-    for word in words where word.length >= 3 {
+    for word in words {
       var term = ""
-      for c in characters[word.first..<(word.first + word.length)] {
-        term.unicodeScalars.append(c.scalar)
-      }
+      for c in characters[word.first..<(word.first + word.length)] { term.unicodeScalars.append(c.scalar) }
       tokens.append(
         Token(
-          term: term, position: position + Int32(word.first),
-          start: characters[word.first].start,
+          term: term, position: position + Int32(word.first), start: characters[word.first].start,
           end: characters[word.first + word.length - 1].end))
     }
-    return position + Int32(n - 1)
+    var i = 0
+    while i < words.count {
+      var j = i
+      while j < words.count && words[j].length == 1 { j += 1 }
+      if j - i >= 2 {
+        for w in i..<(j - 1) {
+          let a = characters[words[w].first]
+          let b = characters[words[w].first + 1]
+          var term = String(a.scalar)
+          term.unicodeScalars.append(b.scalar)
+          tokens.append(Token(term: term, position: position + Int32(words[w].first), start: a.start, end: b.end))
+        }
+      }
+      i = max(j, i + 1)
+    }
+    return position + Int32(characters.count)
   }
 
   /// Han script blocks: CJK Unified Ideographs, Extension A, compatibility ideographs and the

@@ -1,8 +1,14 @@
 /// A query as the engine runs it: its terms, and its words ("chunks") with each term's
 /// position inside its word, for phrase and proximity scoring.
 ///
-/// A chunk is what the user separated by spaces: "训练成本" is one chunk of three bigrams at
-/// relative positions 0, 1, 2; "ＧＰＴ－４" is one chunk gpt@0, 4@1, gpt-4@0.
+/// A chunk is what the user separated by spaces: "训练成本" is one chunk, 训练@0 成本@2
+/// (positions count Han characters); "ＧＰＴ－４" is one chunk gpt@0, 4@1, gpt-4@0.
+///
+/// A word ICU's dictionary does not know comes out as a stretch of single characters plus
+/// their bigrams (昇腾 → 昇@0 腾@1 昇腾@0). The plan asks for the bigrams, which only match
+/// the characters side by side; a bigram the index has never seen (补零, where the text says
+/// 填充零) is replaced by its characters, which then form a `stretch`: scattered, they earn
+/// only part of their weight (`Searcher.scatteredStretchCredit`).
 struct QueryPlan {
   struct Term {
     var text: String
@@ -19,11 +25,14 @@ struct QueryPlan {
 
   var terms: [Term] = []
   var chunks: [Chunk] = []
+  /// Runs of single Han characters: (term, relative position) with consecutive positions.
+  var stretches: [[(term: Int, position: Int32)]] = []
 
-  init(_ query: String, analyzer: Analyzer) throws {
+  /// Plans `query`; `indexed(term)` tells whether the index holds a term.
+  init(_ query: String, analyzer: Analyzer, indexed: (String) throws -> Bool) throws {
     var index: [String: Int] = [:]
     for word in query.split(whereSeparator: { $0.isWhitespace }) {
-      let tokens = try analyzer.analyze(String(word))
+      let tokens = try QueryPlan.preferBigrams(try analyzer.analyze(String(word)), indexed: indexed)
       guard let first = tokens.map(\.position).min() else { continue }
       var chunk = Chunk(tokens: [], span: 0)
       for token in tokens {
@@ -40,6 +49,50 @@ struct QueryPlan {
         chunk.span = max(chunk.span, token.position - first + 1)
       }
       chunks.append(chunk)
+      stretches += QueryPlan.stretches(tokens.map { (index[$0.term]!, $0) })
     }
+  }
+
+  /// Keeps a stretch's bigrams that the index holds, drops the single characters they
+  /// cover, and drops the bigrams it does not hold.
+  static func preferBigrams(_ tokens: [Token], indexed: (String) throws -> Bool) throws -> [Token] {
+    func isSingleHan(_ token: Token) -> Bool {
+      token.term.unicodeScalars.count == 1 && HanRun.isHan(token.term.unicodeScalars.first!.value)
+    }
+    let singlePositions = Set(tokens.filter(isSingleHan).map(\.position))
+    var covered = Set<Int32>()
+    var dropped = Set<Int>()
+    for (i, token) in tokens.enumerated() {
+      let scalars = token.term.unicodeScalars
+      guard scalars.count == 2, scalars.allSatisfy({ HanRun.isHan($0.value) }),
+        singlePositions.contains(token.position), singlePositions.contains(token.position + 1)
+      else { continue }
+      if try indexed(token.term) {
+        covered.insert(token.position)
+        covered.insert(token.position + 1)
+      } else {
+        dropped.insert(i)
+      }
+    }
+    return tokens.enumerated().filter { i, token in
+      !dropped.contains(i) && !(isSingleHan(token) && covered.contains(token.position))
+    }.map(\.element)
+  }
+
+  private static func stretches(_ tokens: [(term: Int, token: Token)]) -> [[(term: Int, position: Int32)]] {
+    let singles = tokens.filter { entry in
+      entry.token.term.unicodeScalars.count == 1 && HanRun.isHan(entry.token.term.unicodeScalars.first!.value)
+    }.sorted { $0.token.position < $1.token.position }
+    var result: [[(term: Int, position: Int32)]] = []
+    var current: [(term: Int, position: Int32)] = []
+    for entry in singles {
+      if let last = current.last, entry.token.position != last.position + 1 {
+        if current.count >= 2 { result.append(current) }
+        current = []
+      }
+      current.append((entry.term, entry.token.position))
+    }
+    if current.count >= 2 { result.append(current) }
+    return result
   }
 }

@@ -30,7 +30,10 @@ public final class Searcher {
   /// The top `k` passages for `query`, best first, and whether any of them is a confident
   /// answer; no hits when nothing matches.
   public func search(_ query: String, k: Int) throws -> SearchResult {
-    let plan = try QueryPlan(query, analyzer: analyzer)
+    let plan = try QueryPlan(query, analyzer: analyzer) { term in
+      let bytes = Array(term.utf8)
+      return try index.segments.contains { try $0.terms.lookup(bytes) != nil }
+    }
     guard !plan.terms.isEmpty, k > 0, index.passageCount > 0 else { return SearchResult(hits: [], confident: false) }
     let averageLength = Double(index.tokenCount) / Double(index.passageCount)
     let averageTitleLength = Double(index.titleTokenCount) / Double(index.passageCount)
@@ -74,12 +77,22 @@ public final class Searcher {
         segment: entry.segment, doc: entry.doc, coverage: coverage,
         score: scores[entry.segment][Int(entry.doc)] * coverage)
     }
-    candidates = Array(candidates.sorted(by: Candidate.ranksBefore).prefix(max(Searcher.rerankDepth, k)))
+    // Scattered characters of a stretch score for the first ranking only, so candidates
+    // go deeper when the query has stretches.
+    let depth = plan.stretches.isEmpty ? Searcher.rerankDepth : 10 * Searcher.rerankDepth
+    candidates = Array(candidates.sorted(by: Candidate.ranksBefore).prefix(max(depth, k)))
     let positions = try candidatePositions(plan, candidates)
     for i in candidates.indices {
-      let features = proximity.features(plan, positions: positions[i], idf: idf)
+      let unmet = unmetStretchIDF(plan, body: positions.body[i], title: positions.title[i], idf: idf)
+      if unmet > 0 {
+        let coverage = max(0, candidates[i].coverage - unmet / totalIDF)
+        candidates[i].score = coverage > 1e-9 ? candidates[i].score * coverage / candidates[i].coverage : 0
+        candidates[i].coverage = coverage
+      }
+      let features = proximity.features(plan, positions: positions.body[i], idf: idf)
       candidates[i].score *= 1 + proximity.phraseWeight * features.phrase + proximity.closenessWeight * features.closeness
     }
+    candidates.removeAll { $0.score <= 0 }
     let ranked = candidates.sorted(by: Candidate.ranksBefore).prefix(k)
     let termSet = Set(plan.terms.map(\.text))
     let hits = try ranked.enumerated().map { rank, entry in
@@ -118,23 +131,61 @@ public final class Searcher {
     }
   }
 
-  /// The body positions of every query term in every candidate (a second walk over the
-  /// query terms' postings, reading positions only where a candidate sits).
-  private func candidatePositions(_ plan: QueryPlan, _ candidates: [Candidate]) throws -> [Proximity.Positions] {
-    var result = [Proximity.Positions](
-      repeating: [[Int32]](repeating: [], count: plan.terms.count), count: candidates.count)
+  /// The positions of every query term in every candidate, per field (a second walk over
+  /// the query terms' postings, reading positions only where a candidate sits).
+  private func candidatePositions(_ plan: QueryPlan, _ candidates: [Candidate]) throws
+    -> (body: [Proximity.Positions], title: [Proximity.Positions])
+  {
+    let empty = [Proximity.Positions](repeating: [[Int32]](repeating: [], count: plan.terms.count), count: candidates.count)
+    var body = empty
+    var title = empty
     var bySegment: [Int: [UInt32: Int]] = [:]
     for (i, candidate) in candidates.enumerated() { bySegment[candidate.segment, default: [:]][candidate.doc] = i }
     for (s, docs) in bySegment {
       let segment = index.segments[s]
       for (t, term) in plan.terms.enumerated() {
-        guard var cursor = try segment.cursor(Array(term.text.utf8)) else { continue }
-        while try cursor.next() {
-          if let i = docs[cursor.doc] { result[i][t] = try cursor.positions() }
+        if var cursor = try segment.cursor(Array(term.text.utf8)) {
+          while try cursor.next() {
+            if let i = docs[cursor.doc] { body[i][t] = try cursor.positions() }
+          }
+        }
+        if var cursor = try segment.cursor(Array((Field.titlePrefix + term.text).utf8)) {
+          while try cursor.next() {
+            if let i = docs[cursor.doc] { title[i][t] = try cursor.positions() }
+          }
         }
       }
     }
-    return result
+    return (body, title)
+  }
+
+  /// The share of a stretch's idf a passage keeps when it holds the characters but not
+  /// side by side. A stretch exists only where the index lacks the characters' bigram (补零,
+  /// where the text says 填充零), so the characters never stand together as unknown words;
+  /// a little credit lets such a query still find the character it shares with the text,
+  /// while passages holding more of the query stay ahead. Measured in docs/analysis.md.
+  static let scatteredStretchCredit = 0.25
+
+  /// The idf the first ranking credited for stretches (runs of single query characters)
+  /// whose characters the passage holds, but never side by side in one field, less the
+  /// share such a passage keeps.
+  private func unmetStretchIDF(
+    _ plan: QueryPlan, body: Proximity.Positions, title: Proximity.Positions, idf: [Double]
+  ) -> Double {
+    var unmet = 0.0
+    for stretch in plan.stretches {
+      func contiguous(_ positions: Proximity.Positions) -> Bool {
+        let base = stretch[0].position
+        return positions[stretch[0].term].contains { start in
+          stretch.allSatisfy { positions[$0.term].contains(start + $0.position - base) }
+        }
+      }
+      if contiguous(body) || contiguous(title) { continue }
+      for term in Set(stretch.map(\.term)) where !body[term].isEmpty || !title[term].isEmpty {
+        unmet += idf[term] * (1 - Searcher.scatteredStretchCredit)
+      }
+    }
+    return unmet
   }
 
   /// Calls `body(doc, bodyTF, titleTF)` for every live passage of `segment` holding `term`
