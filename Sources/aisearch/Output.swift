@@ -46,6 +46,9 @@ struct Output {
     var header = "\(hit.rank). " + paint("\(hit.path):\(hit.lineStart)-\(hit.lineEnd)", "35")
     if let title = hit.title { header += "  " + paint(title, "1") }
     header += "  " + paint("(score \(Output.decimal(hit.score, 2)))", "2")
+    for copy in hit.duplicates {
+      header += "\n   " + paint("also \(copy.path):\(copy.lineStart)-\(copy.lineEnd)", "2")
+    }
     var body = ""
     for line in highlighted(hit).split(separator: "\n", omittingEmptySubsequences: false) {
       body += "   " + line + "\n"

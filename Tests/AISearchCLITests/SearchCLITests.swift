@@ -30,6 +30,13 @@ final class SearchCLITests: XCTestCase {
     XCTAssertTrue(
       hits.contains { ($0["text"] as? String ?? "").contains("昇腾") && ($0["text"] as? String ?? "").contains("910B") },
       first.stdout)
+    // Line 302 repeats line 298 inside <details>: one hit, the copy cited as a duplicate.
+    let ascend = try XCTUnwrap(hits.first { ($0["text"] as? String ?? "").contains("比如最新的910C") })
+    XCTAssertEqual(ascend["line_start"] as? Int, 298)
+    let copies = try XCTUnwrap(ascend["duplicates"] as? [[String: Any]])
+    XCTAssertEqual(copies.map { $0["line_start"] as? Int }, [300])
+    XCTAssertEqual(copies.map { $0["line_end"] as? Int }, [303])
+    XCTAssertEqual(copies.map { $0["path"] as? String }, ["seeds/000_da694b247fc40f0e.txt"])
     let second = try workspace.run("昇腾 910C", "--format", "jsonl", "-k", "3")
     XCTAssertEqual(second.stderr, "")
     XCTAssertEqual(second.stdout, first.stdout)
@@ -52,7 +59,7 @@ final class SearchCLITests: XCTestCase {
     let exact = try workspace.run("search", "昇腾", "--index", "idx", "--format", "jsonl")
     XCTAssertEqual(
       exact.stdout,
-      #"{"rank":1,"score":0.2933,"path":"c/a.md","line_start":7,"line_end":7,"title":"Chips","url":"https://example.com/a","date":"2025-01-02","text":"华为昇腾 910B 芯片量产。","highlights":[[2,4]],"match":"full"}"#
+      #"{"rank":1,"score":0.2933,"path":"c/a.md","line_start":7,"line_end":7,"title":"Chips","url":"https://example.com/a","date":"2025-01-02","text":"华为昇腾 910B 芯片量产。","highlights":[[2,4]],"match":"full","duplicates":[]}"#
         + "\n")
     let json = try workspace.run("芯片", "--index", "idx", "--format", "json", "-k", "1")
     XCTAssertEqual(json.status, 0)
@@ -66,6 +73,59 @@ final class SearchCLITests: XCTestCase {
     XCTAssertEqual(hits[0]["highlights"] as? [[Int]], [[31, 33]])
     let untitled = try workspace.run("alone", "--index", "idx", "--format", "jsonl")
     XCTAssertTrue(untitled.stdout.contains(#""title":null,"url":null,"date":null"#), untitled.stdout)
+  }
+
+  // The query word "nowhereword" is in no passage: idf ln(1 + 2.5 / 0.5) = ln 6. Coverage of
+  // a.md = ln 2 / (ln 2 + ln 6) = 0.278943, score 0.293254 · 0.278943 = 0.081801.
+  func testWeakMatchesAreSaid() throws {
+    let workspace = try corpus()
+    let text = try workspace.run("昇腾 nowhereword", "--index", "idx")
+    XCTAssertEqual(text.status, 0)
+    XCTAssertEqual(
+      text.stdout,
+      "Weak matches: no passage holds enough of the query; these are the closest.\n\n"
+        + "1. c/a.md:7-7  Chips  (score 0.08)\n   华为昇腾 910B 芯片量产。\n")
+    let json = try workspace.run("昇腾 nowhereword", "--index", "idx", "--format", "json")
+    let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+    XCTAssertEqual(object["confident"] as? Bool, false)
+    XCTAssertEqual((object["hits"] as? [[String: Any]])?.map { $0["match"] as? String }, ["partial"])
+    let strong = try workspace.run("昇腾 910B", "--index", "idx", "--format", "json")
+    let strongObject = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(strong.stdout.utf8)) as? [String: Any])
+    XCTAssertEqual(strongObject["confident"] as? Bool, true)
+    XCTAssertEqual((strongObject["hits"] as? [[String: Any]])?.first?["match"] as? String, "full")
+  }
+
+  func testEvalScoresJudgedQueries() throws {
+    let workspace = try corpus()
+    try workspace.write(
+      "judged.jsonl",
+      #"""
+      {"id": "q1", "query": "昇腾 910B", "kind": "oov", "evidence": [["华为昇腾 910B"]]}
+      {"id": "q2", "query": "芯片", "kind": "keyword", "evidence": [["芯片量产"], ["only 芯片 alone"]]}
+      {"id": "q3", "query": "alone chips", "kind": "english", "evidence": [["量产"]]}
+      {"id": "q4", "query": "Redis 持久化", "kind": "no-answer", "evidence": []}
+      """#)
+    let result = try workspace.run("eval", "judged.jsonl", "--index", "idx")
+    XCTAssertEqual(result.status, 0, result.stderr)
+    // q1: found first. q2: b.txt first (see testJSONLAndJSONOutput), both units in the top 10.
+    // q3: the passage with 量产 (a.md) holds neither word in its text, but "chips" matches its
+    // title "Chips": second, after b.txt.
+    XCTAssertEqual(
+      result.stdout,
+      """
+
+      kind                n     S@1     S@5  MRR@10    R@10
+      english             1   0.000   1.000   0.500   1.000
+      keyword             1   1.000   1.000   1.000   1.000
+      oov                 1   1.000   1.000   1.000   1.000
+      OVERALL             3   0.667   1.000   0.833   1.000
+
+      no-answer: 1 queries, 0 returned >=1 hit, 1 flagged as no confident answer
+
+      """)
+    let malformed = try workspace.run("eval", "c/b.txt", "--index", "idx")
+    XCTAssertEqual(malformed.status, 2)
+    XCTAssertEqual(malformed.stderr, "aisearch: c/b.txt:1: not a query object with \"id\" and \"query\"\n")
   }
 
   func testBatchNumbersQueriesByLine() throws {

@@ -124,7 +124,9 @@ final class IndexTests: XCTestCase {
     let root = corpus.path + "/c"
     let writer = try IndexWriter(directory: index)
     for i in 0..<IndexWriter.maxSegments {
-      try corpus.write("c/f\(i).txt", "common word \(i) 芯片 " + String(repeating: "filler ", count: i) + "\n")
+      // Distinct words per file, so that no two passages are near-duplicates.
+      let own = (0..<4).map { "w\(i)x\($0)" }.joined(separator: " ")
+      try corpus.write("c/f\(i).txt", "common \(own) 芯片 " + String(repeating: "filler ", count: i) + "\n")
       _ = try writer.update(roots: [root])
     }
     try corpus.write("c/f3.txt", "replaced 芯片 common\n")

@@ -2,8 +2,9 @@
 /// original text: the passage is analyzed again, so highlights land on the characters as
 /// written (full-width, upper-case) even though matching happened on normalized terms.
 enum Highlighter {
-  static func highlights(text: String, terms: Set<String>, analyzer: Analyzer) throws -> [Range<Int>] {
-    let ranges = try analyzer.analyze(text)
+  /// The merged ranges of the `tokens` of a passage whose term is in `terms`.
+  static func highlights(_ tokens: [Token], terms: Set<String>) -> [Range<Int>] {
+    let ranges = tokens
       .filter { terms.contains($0.term) }
       .map { Int($0.start)..<Int($0.end) }
       .sorted { $0.lowerBound < $1.lowerBound }

@@ -10,10 +10,12 @@
 ///
 ///     {"rank":1,"score":12.3,"path":"seeds/003_….txt","line_start":25,"line_end":25,
 ///      "title":"…","url":"…","date":"…","text":"…passage…","highlights":[[12,16]],
-///      "match":"full"}
+///      "match":"full","duplicates":[{"path":"…","line_start":30,"line_end":31}]}
 ///
 /// `highlights` are [start, end) offsets in Unicode scalars of `text`, sorted and merged.
 /// `match` is "full" when the passage holds every term of the query, else "partial".
+/// `duplicates` lists the other places holding a near-copy of the passage (each
+/// `{"path", "line_start", "line_end"}`); they are not repeated as hits.
 public struct Hit: Equatable, Sendable {
   /// Whether the passage holds every term of the query.
   public enum Match: String, Sendable {
@@ -31,6 +33,15 @@ public struct Hit: Equatable, Sendable {
   public var text: String
   public var highlights: [Range<Int>]
   public var match: Match
+  /// Other places holding a near-copy of this passage, best first.
+  public var duplicates: [Citation] = []
+
+  /// A place in the corpus: file and 1-based inclusive lines.
+  public struct Citation: Equatable, Sendable {
+    public var path: String
+    public var lineStart: Int
+    public var lineEnd: Int
+  }
 
   /// The hit as one JSON object; `prefix` holds already-encoded leading members
   /// (e.g. `"query_id":3,"query":"…"`).
@@ -42,7 +53,11 @@ public struct Hit: Equatable, Sendable {
     out += ",\"title\":\(JSON.optional(title)),\"url\":\(JSON.optional(url)),\"date\":\(JSON.optional(date))"
     out += ",\"text\":\(JSON.string(text)),\"highlights\":["
     out += highlights.map { "[\($0.lowerBound),\($0.upperBound)]" }.joined(separator: ",")
-    out += "],\"match\":\"\(match.rawValue)\"}"
+    out += "],\"match\":\"\(match.rawValue)\",\"duplicates\":["
+    out += duplicates.map {
+      "{\"path\":\(JSON.string($0.path)),\"line_start\":\($0.lineStart),\"line_end\":\($0.lineEnd)}"
+    }.joined(separator: ",")
+    out += "]}"
     return out
   }
 }

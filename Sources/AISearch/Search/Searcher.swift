@@ -93,21 +93,43 @@ public final class Searcher {
       candidates[i].score *= 1 + proximity.phraseWeight * features.phrase + proximity.closenessWeight * features.closeness
     }
     candidates.removeAll { $0.score <= 0 }
-    let ranked = candidates.sorted(by: Candidate.ranksBefore).prefix(k)
+    let ranked = candidates.sorted(by: Candidate.ranksBefore)
     let termSet = Set(plan.terms.map(\.text))
-    let hits = try ranked.enumerated().map { rank, entry in
+    var hits: [Hit] = []
+    var hitTerms: [Set<String>] = []
+    for entry in ranked {
+      if hits.count == k { break }
       let store = index.segments[entry.segment].store
       let passage = try store.passage(Int(entry.doc))
       let document = try store.document(passage.document)
-      return Hit(
-        rank: rank + 1, score: entry.score, path: document.path, lineStart: passage.lineStart,
-        lineEnd: passage.lineEnd, title: document.title, url: document.url, date: document.date,
-        text: passage.text,
-        highlights: try Highlighter.highlights(text: passage.text, terms: termSet, analyzer: analyzer),
-        match: entry.coverage >= Searcher.fullCoverage ? .full : .partial)
+      let tokens = try analyzer.analyze(passage.text)
+      let terms = Set(tokens.map(\.term))
+      if let original = hitTerms.firstIndex(where: { Searcher.nearDuplicate($0, terms) }) {
+        hits[original].duplicates.append(
+          Hit.Citation(path: document.path, lineStart: passage.lineStart, lineEnd: passage.lineEnd))
+        continue
+      }
+      hitTerms.append(terms)
+      hits.append(
+        Hit(
+          rank: hits.count + 1, score: entry.score, path: document.path, lineStart: passage.lineStart,
+          lineEnd: passage.lineEnd, title: document.title, url: document.url, date: document.date,
+          text: passage.text, highlights: Highlighter.highlights(tokens, terms: termSet),
+          match: entry.coverage >= Searcher.fullCoverage ? .full : .partial))
     }
     let confident = !missingWord && (ranked.first.map { $0.coverage >= Searcher.confidentCoverage } ?? false)
     return SearchResult(hits: hits, confident: confident)
+  }
+
+  /// Passages whose term sets overlap this much (Jaccard) are copies of one text: seed 000
+  /// repeats each paragraph as a lightly edited transcript inside <details>, and mirrored
+  /// documentation repeats pages. The best-ranked copy is shown; the others become its
+  /// `duplicates`.
+  static let duplicateSimilarity = 0.6
+
+  static func nearDuplicate(_ a: Set<String>, _ b: Set<String>) -> Bool {
+    let union = a.union(b).count
+    return union > 0 && Double(a.intersection(b).count) / Double(union) >= duplicateSimilarity
   }
 
   /// Coverage at or above which a passage holds the whole query (rounding aside).
