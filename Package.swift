@@ -20,15 +20,21 @@ let package = Package(
     .target(
       name: "CICU", dependencies: ["CICUSystem"],
       linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icui18n"), .linkedLibrary("icudata")]),
+    // libxml2's HTML parser, behind a <stdint.h>-only header like CICU.
+    .systemLibrary(
+      name: "CLibXMLSystem", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+    .target(
+      name: "CHTML", dependencies: ["CLibXMLSystem"],
+      linkerSettings: [.linkedLibrary("xml2")]),
     .target(
       name: "AISearch",
-      dependencies: ["CICU", .product(name: "Yams", package: "Yams")]),
+      dependencies: ["CICU", "CHTML", .product(name: "Yams", package: "Yams")]),
     .executableTarget(
       name: "aisearch",
       dependencies: [
         "AISearch", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
-    .testTarget(name: "AISearchTests", dependencies: ["AISearch"]),
+    .testTarget(name: "AISearchTests", dependencies: ["AISearch"], exclude: ["Fixtures"]),
     .testTarget(name: "AISearchCLITests", dependencies: ["aisearch", "AISearch"]),
   ]
 )

@@ -160,3 +160,35 @@ final class IngestTests: XCTestCase {
     }
   }
 }
+
+/// An HTML page through libxml2: title, dropped head/script/style/comments, block elements
+/// as word boundaries, and passages that cite the page's own lines.
+final class HTMLFixtureTests: XCTestCase {
+  func testHTMLFixturePassagesAndCitations() throws {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/page.html").path
+    let bytes = try FileSystem.readFile(path)
+    let document = DocumentReader().read(bytes: bytes, path: "page.html", format: .html)
+    XCTAssertEqual(document.title, "出口管制 & 芯片")
+    // Lines 10-16 hold 170 characters, under the 200 a passage should reach, so the blank
+    // line 17 does not end the passage.
+    XCTAssertEqual(document.passages.map(\.lineStart), [10])
+    XCTAssertEqual(document.passages.map(\.lineEnd), [18])
+    let lines = try XCTUnwrap(document.passages.first).text.split(separator: "\n").map(String.init)
+    XCTAssertEqual(
+      lines,
+      [
+        "美国对华芯片出口管制",
+        "2025年以来，美国对华芯片出口管制呈现出阶段性加码与战术性松绑并存的特征。",
+        "4月突然叫停英伟达专为中国设计的H20芯片及AMD的MI308芯片出口，直接导致英伟达计提高达55亿美元的减值损失。",
+        "性能妥协：算力仅为H100的15%-30% 市场维系：覆盖中国中高端AI训练需求",
+        "然而，仅三个月后的7月，美国商务部又批准H20芯片恢复出货，但附加了苛刻条件——要求从对华芯片销售收入中抽成15%，这一“政治分润”条款凸显了技术管制背后的经济博弈逻辑。至8月，美国商务部开始发放H20芯片出口许可证，为英伟达重返中国市场打开政策窗口。",
+      ])
+    // Each text line is the visible text of a source line in the cited range, in order.
+    let source = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+    XCTAssertTrue(source[9].contains("美国对华芯片出口管制"))
+    XCTAssertTrue(source[10].contains("与战术性松绑并存的特征。"))
+    XCTAssertTrue(source[11].hasPrefix("4月突然叫停"))
+    XCTAssertTrue(source[14].contains("<li>性能妥协") && source[14].contains("<li>市场维系"))
+    XCTAssertTrue(source[17].hasPrefix("<p>然而，仅三个月后的7月"))
+  }
+}
