@@ -97,8 +97,13 @@ public final class Searcher {
     let termSet = Set(plan.terms.map(\.text))
     var hits: [Hit] = []
     var hitTerms: [Set<String>] = []
+    // Once k hits are found, the next few candidates are still read, to cite copies of them.
+    var lookahead = 2 * k
     for entry in ranked {
-      if hits.count == k { break }
+      if hits.count == k {
+        if lookahead == 0 { break }
+        lookahead -= 1
+      }
       let store = index.segments[entry.segment].store
       let passage = try store.passage(Int(entry.doc))
       let document = try store.document(passage.document)
@@ -109,6 +114,7 @@ public final class Searcher {
           Hit.Citation(path: document.path, lineStart: passage.lineStart, lineEnd: passage.lineEnd))
         continue
       }
+      if hits.count == k { continue }
       hitTerms.append(terms)
       hits.append(
         Hit(
