@@ -25,7 +25,7 @@ public struct DocumentReader: Sendable {
     case .html:
       let html = HTMLText(decoded.text)
       document.title = html.title
-      document.passages = splitter.split(html.lines.map { Substring($0) })
+      document.passages = splitter.split(html.lines.map { Substring($0) }, paragraphStarts: html.paragraphStarts)
     case .text, .markdown:
       let lines = decoded.text.split(separator: "\n", omittingEmptySubsequences: false)
       let (metadata, frontMatterLines) = Metadata.frontMatter(lines)

@@ -5,16 +5,20 @@ import CHTML
 /// source's own line numbers.
 ///
 /// Scripts, styles, the <head> and comments are dropped, entities decoded, and block
-/// elements (p, div, li, td, h1…) separate words; <title> becomes the title. The parser is
+/// elements (p, div, li, td, h1…) separate words and, where one starts a line, begin a
+/// paragraph (`paragraphStarts`); <title> becomes the title. The parser is
 /// error-tolerant: unclosed tags and stray markup still give text.
 struct HTMLText {
   var lines: [String]
   var title: String?
+  /// Indexes of `lines` where a block element starts before any text of the line.
+  var paragraphStarts: Set<Int>
 
   init(_ source: String) {
     final class Collector {
       var lines: [String]
       var title: String?
+      var paragraphStarts = Set<Int>()
 
       init(lineCount: Int) { lines = [String](repeating: "", count: max(lineCount, 1)) }
 
@@ -25,6 +29,7 @@ struct HTMLText {
           let words = text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
           if !words.isEmpty && title == nil { title = words }
         case CHTML_BREAK:
+          if lines[index].allSatisfy(\.isWhitespace) { paragraphStarts.insert(index) }
           if let last = lines[index].last, !last.isWhitespace { lines[index].append(" ") }
         default:
           lines[index] += text
@@ -45,5 +50,6 @@ struct HTMLText {
     withExtendedLifetime(collector) {}
     lines = collector.lines
     title = collector.title
+    paragraphStarts = collector.paragraphStarts
   }
 }

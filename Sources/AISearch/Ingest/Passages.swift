@@ -15,7 +15,9 @@ public struct PassageSplitter: Sendable {
   public init() {}
 
   /// Splits `lines`; `firstLine` is the 1-based number of `lines[0]` in the source.
-  public func split(_ lines: [Substring], firstLine: Int = 1) -> [Passage] {
+  /// `paragraphStarts` holds indexes into `lines` where a paragraph begins even without a
+  /// blank line before it (HTML block elements).
+  public func split(_ lines: [Substring], firstLine: Int = 1, paragraphStarts: Set<Int> = []) -> [Passage] {
     var passages: [Passage] = []
     var pieces: [String] = []
     var length = 0
@@ -45,7 +47,8 @@ public struct PassageSplitter: Sendable {
       let isHeading = lineHeading != nil
       for (pieceIndex, piece) in cut(line).enumerated() {
         let pieceLength = piece.unicodeScalars.count
-        let boundary = pieceIndex == 0 && (pendingBreak || isHeading || previousEndsSentence)
+        let boundary =
+          pieceIndex == 0 && (pendingBreak || isHeading || previousEndsSentence || paragraphStarts.contains(offset))
         if !pieces.isEmpty
           && (length + pieceLength > maxLength || (boundary && length >= minLength))
         {
