@@ -16,7 +16,7 @@ struct AISearchCommand: ParsableCommand {
       The index is --index DIR, else $AISEARCH_INDEX, else ./index (built from ./seeds on first use).
       """,
     version: "0.1.0",
-    subcommands: [SearchCommand.self, IndexCommand.self, EvalCommand.self],
+    subcommands: [SearchCommand.self, IndexCommand.self, CheckCommand.self, StatsCommand.self, EvalCommand.self],
     defaultSubcommand: SearchCommand.self)
 
   /// Parses, runs, and maps every outcome to an exit status in one place.

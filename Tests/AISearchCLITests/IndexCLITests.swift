@@ -78,3 +78,32 @@ final class IndexCLITests: XCTestCase {
     XCTAssertEqual(result.stderr, "aisearch: no index in index; build one with `aisearch index PATH... --index index`\n")
   }
 }
+
+final class CheckCLITests: XCTestCase {
+  func testCheckAndStats() throws {
+    let workspace = try Workspace()
+    try workspace.write("docs/a.txt", "alpha 芯片\n")
+    try workspace.write("docs/b.md", "# Beta\n\nbeta text\n")
+    XCTAssertEqual(try workspace.run("index", "docs", "--index", "idx").status, 0)
+    let check = try workspace.run("check", "--index", "idx")
+    XCTAssertEqual(check.status, 0)
+    XCTAssertTrue(check.stdout.hasPrefix("ok: 2 files, 2 passages, "), check.stdout)
+    XCTAssertTrue(check.stdout.hasSuffix(" terms in 1 segments\n"), check.stdout)
+    let stats = try workspace.run("stats", "--index", "idx")
+    XCTAssertEqual(stats.status, 0)
+    let lines = stats.stdout.split(separator: "\n").map(String.init)
+    XCTAssertEqual(Array(lines.prefix(2)), ["index      idx (commit 1)", "documents  2"])
+    XCTAssertEqual(lines[2], "passages   2 (0 deleted, not yet merged away)")
+    XCTAssertEqual(lines.filter { $0.hasPrefix("bytes") }.count, 6)
+
+    let path = workspace.path + "/idx/s1.passages"
+    var data = try Data(contentsOf: URL(fileURLWithPath: path))
+    data[data.count - 12] ^= 0x10
+    try data.write(to: URL(fileURLWithPath: path))
+    let broken = try workspace.run("check", "--index", "idx")
+    XCTAssertEqual(broken.status, 3)
+    XCTAssertEqual(
+      broken.stderr,
+      "aisearch: index file idx/s1.passages is corrupt (checksum mismatch); rebuild it with `aisearch index --rebuild PATH...`\n")
+  }
+}

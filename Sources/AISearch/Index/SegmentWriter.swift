@@ -99,6 +99,7 @@ final class SegmentWriter {
 enum Field {
   /// Prepended to a term to name it in the title field. U+0001 never starts an analyzed term.
   static let titlePrefix = "\u{1}"
+  static let titlePrefixByte: UInt8 = 0x01
 
   /// The words of a file's name without its last extension: `man1/du.1.txt` → "du 1".
   static func fileNameWords(_ path: String) -> String {

@@ -1,0 +1,102 @@
+/// Verifies an index: every file's envelope and checksum, and the invariants that tie the
+/// files together. What `aisearch check` runs (SQLite's `integrity-check` for FTS5).
+///
+/// Invariants per segment:
+/// - terms are strictly ascending; each term's postings lie inside the postings file, the
+///   lists follow one another without gaps or overlaps, and decode to exactly DocFreq
+///   passages with ascending ids below the passage count and ascending positions;
+/// - for every passage, the term frequencies of its body terms add up to its body length
+///   and those of its title terms to its title length; the totals equal the manifest's
+///   token counts;
+/// - every stored passage names a stored document;
+/// and per source file in the manifest: its passages lie inside its segment and are stored
+/// under its path.
+public enum Checker {
+  public struct Report: Sendable {
+    public var segments = 0
+    public var passages = 0
+    public var terms = 0
+    public var files = 0
+  }
+
+  /// Checks the index in `directory`; throws `.corrupt` naming the file at the first problem.
+  public static func check(directory: String) throws -> Report {
+    guard let manifest = try Manifest.read(directory: directory) else {
+      throw AISearchError(.noIndex, "no index in \(directory)", path: directory)
+    }
+    var report = Report()
+    var segments: [SegmentReader] = []
+    for segment in manifest.segments {
+      let reader = try SegmentReader(directory: directory, segment: segment)
+      try reader.verifyChecksums()
+      try checkSegment(reader, segment)
+      segments.append(reader)
+      report.segments += 1
+      report.passages += reader.livePassages
+      report.terms += reader.terms.count
+    }
+    let manifestPath = directory + "/" + Manifest.fileName
+    for file in manifest.files where file.passageCount > 0 {
+      let store = segments[file.segment].store
+      for id in file.firstPassage..<(file.firstPassage + file.passageCount) {
+        let passage = try store.passage(Int(id))
+        guard try store.document(passage.document).path == file.path else {
+          throw AISearchError.corrupt(manifestPath, "passage \(id) of \(manifest.segments[file.segment].name) is not from \(file.path)")
+        }
+      }
+    }
+    report.files = manifest.files.count
+    return report
+  }
+
+  private static func checkSegment(_ reader: SegmentReader, _ segment: Manifest.Segment) throws {
+    let termsPath = reader.terms.file.path
+    let postingsPath = reader.postings.path
+    var bodySums = [UInt64](repeating: 0, count: reader.passageCount)
+    var titleSums = [UInt64](repeating: 0, count: reader.passageCount)
+    var previous: [UInt8]? = nil
+    var expectedOffset = UInt64(FileFormat.headerSize)
+    for index in 0..<reader.terms.count {
+      let term = Array(try reader.terms.term(at: index))
+      if let previous, !previous.lexicographicallyPrecedes(term) {
+        throw AISearchError.corrupt(termsPath, "term \(index) is out of order")
+      }
+      previous = term
+      let info = reader.terms.info(at: index)
+      guard info.postingsOffset == expectedOffset else {
+        throw AISearchError.corrupt(postingsPath, "postings of term \(index) start at \(info.postingsOffset), expected \(expectedOffset)")
+      }
+      expectedOffset += UInt64(info.postingsLength)
+      guard var cursor = try reader.cursor(term) else {
+        throw AISearchError.corrupt(termsPath, "term \(index) cannot be found again")
+      }
+      let isTitle = term.first == Field.titlePrefixByte
+      var count = 0
+      while try cursor.next() {
+        count += 1
+        let positions = try cursor.positions()
+        guard zip(positions, positions.dropFirst()).allSatisfy({ $0 < $1 }) else {
+          throw AISearchError.corrupt(postingsPath, "positions of term \(index) in passage \(cursor.doc) are not ascending")
+        }
+        if isTitle { titleSums[Int(cursor.doc)] += UInt64(positions.count) } else { bodySums[Int(cursor.doc)] += UInt64(positions.count) }
+      }
+      guard count == Int(info.docFreq) else {
+        throw AISearchError.corrupt(postingsPath, "term \(index) has \(count) passages, the dictionary says \(info.docFreq)")
+      }
+    }
+    guard expectedOffset == UInt64(reader.postings.bytes.count - FileFormat.footerSize) else {
+      throw AISearchError.corrupt(postingsPath, "postings end at \(expectedOffset), the file body at \(reader.postings.bytes.count - FileFormat.footerSize)")
+    }
+    let lengthsPath = reader.lengths.file.path
+    for doc in 0..<reader.passageCount {
+      guard bodySums[doc] == UInt64(reader.lengths[doc]), titleSums[doc] == UInt64(reader.lengths.title(doc)) else {
+        throw AISearchError.corrupt(lengthsPath, "passage \(doc) has lengths \(reader.lengths[doc])/\(reader.lengths.title(doc)), its postings say \(bodySums[doc])/\(titleSums[doc])")
+      }
+      let passage = try reader.store.passage(doc)
+      _ = try reader.store.document(passage.document)
+    }
+    guard bodySums.reduce(0, +) == segment.tokenCount, titleSums.reduce(0, +) == segment.titleTokenCount else {
+      throw AISearchError.corrupt(lengthsPath, "token totals differ from the manifest's")
+    }
+  }
+}

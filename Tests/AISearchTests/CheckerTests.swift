@@ -1,0 +1,73 @@
+import Foundation
+import XCTest
+
+@testable import AISearch
+
+final class CheckerTests: XCTestCase {
+  /// Kept for the test's duration: the directory is removed when it is released.
+  private var directories: [TemporaryDirectory] = []
+
+  private func makeIndex() throws -> (TemporaryDirectory, String) {
+    let corpus = try TemporaryDirectory()
+    directories.append(corpus)
+    try corpus.write("c/a.md", "# 芯片\n\n华为昇腾 910B 芯片量产。\n")
+    try corpus.write("c/b.txt", "Nothing about chips here, only 芯片 alone.\n")
+    let index = corpus.path + "/index"
+    _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
+    return (corpus, index)
+  }
+
+  func testSoundIndexPasses() throws {
+    let (corpus, index) = try makeIndex()
+    let report = try Checker.check(directory: index)
+    XCTAssertEqual([report.files, report.passages, report.segments], [2, 2, 1])
+    try corpus.write("c/b.txt", "changed\n")
+    _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
+    let second = try Checker.check(directory: index)
+    XCTAssertEqual([second.files, second.passages, second.segments], [2, 2, 2])
+  }
+
+  func testEveryFileKindsChecksumIsVerified() throws {
+    for kind in ["terms", "postings", "lengths", "passages"] {
+      let (_, index) = try makeIndex()
+      let path = index + "/s1." + kind
+      // Past the 16 MiB eager limit readers skip the checksum; the checker never does.
+      try flipByte(in: path, at: 0.6)
+      XCTAssertThrowsError(try Checker.check(directory: index), kind) { error in
+        XCTAssertEqual((error as? AISearchError)?.code, .corrupt, kind)
+        XCTAssertEqual((error as? AISearchError)?.path, path, kind)
+      }
+    }
+  }
+
+  /// A lengths file with a valid checksum that disagrees with the postings.
+  func testLengthsThatDisagreeWithThePostingsAreFound() throws {
+    let (_, index) = try makeIndex()
+    let reader = try IndexReader(directory: index)
+    let segment = reader.segments[0]
+    var body = (0..<segment.passageCount).map { segment.lengths[$0] }
+    let title = (0..<segment.passageCount).map { segment.lengths.title($0) }
+    body[0] += 1
+    let path = index + "/s1.lengths"
+    try FileSystem.writeFile(path, PassageLengths.serialize(body: body, title: title))
+    XCTAssertThrowsError(try Checker.check(directory: index)) { error in
+      let error = error as? AISearchError
+      XCTAssertEqual(error?.path, path)
+      XCTAssertTrue(error?.message.contains("passage 0 has lengths") ?? false, error?.message ?? "")
+    }
+  }
+
+  func testStatistics() throws {
+    let (_, index) = try makeIndex()
+    let statistics = try IndexStatistics.collect(directory: index)
+    XCTAssertEqual(statistics.files, 2)
+    XCTAssertEqual(statistics.passages, 2)
+    XCTAssertEqual(statistics.segments, 1)
+    XCTAssertEqual(statistics.bytes.map(\.kind), ["manifest", "terms", "postings", "lengths", "passages"])
+    for (kind, bytes) in statistics.bytes {
+      let name = kind == "manifest" ? "MANIFEST" : "s1." + kind
+      let size = try FileManager.default.attributesOfItem(atPath: index + "/" + name)[.size] as? UInt64
+      XCTAssertEqual(bytes, size, kind)
+    }
+  }
+}
