@@ -26,9 +26,11 @@ let package = Package(
     .target(
       name: "CHTML", dependencies: ["CLibXMLSystem"],
       linkerSettings: [.linkedLibrary("xml2")]),
+    // zstd for the stored passages; its C API needs no shim.
+    .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     .target(
       name: "AISearch",
-      dependencies: ["CICU", "CHTML", .product(name: "Yams", package: "Yams")]),
+      dependencies: ["CICU", "CHTML", "CZstd", .product(name: "Yams", package: "Yams")]),
     .executableTarget(
       name: "aisearch",
       dependencies: [

@@ -1,20 +1,33 @@
+import CZstd
+
 /// Stored documents and passages: what a hit prints (text and citation).
 ///
-///     Passages file --> Header "PASS", DocumentCount u32, PassageCount u32,
-///                       <DocumentOffset u64>^(DocumentCount+1),
-///                       <PassageOffset u64>^(PassageCount+1), Records, Footer
-///     Records       --> <DocumentRecord>^DocumentCount, <PassageRecord>^PassageCount
+///     Passages file  --> Header "PASS", DocumentCount u32, PassageCount u32, BlockCount u32,
+///                        <DocumentOffset u64>^(DocumentCount+1), <Block>^BlockCount,
+///                        DocumentRecords, CompressedBlocks, Footer
+///     Block          --> FirstPassage u32, Offset u64, CompressedLength u32, RawLength u32
 ///     DocumentRecord --> Path string, Title ostring, URL ostring, Date ostring
+///     compressed block (zstd frame) --> <RecordLength varint, PassageRecord>^n
 ///     PassageRecord  --> Document varint, LineStart varint, LineEnd varint, Section ostring,
 ///                        Text string
 ///
-/// Offsets are relative to the start of Records. A string is a varint byte length and UTF-8;
-/// an ostring (optional string) is 0 when absent, else 1 + byte length, then UTF-8.
+/// DocumentOffsets are relative to the start of DocumentRecords, block Offsets to the start
+/// of CompressedBlocks. Passages are packed in order into blocks of about `blockSize` raw
+/// bytes, each compressed on its own with zstd, so fetching a hit decompresses one block.
+/// A string is a varint byte length and UTF-8; an ostring (optional string) is 0 when
+/// absent, else 1 + byte length, then UTF-8.
 ///
 /// Example: one document "a.md" titled "T" with one passage "hi" on line 3, outside any
-/// section, gives DocumentCount 1, PassageCount 1, DocumentOffsets 0, 9, PassageOffsets 9,
-/// 16 and Records 04 "a.md" 02 "T" 00 00 | 00 03 03 00 02 "hi".
+/// section: DocumentCount 1, PassageCount 1, BlockCount 1, DocumentOffsets 0, 9, Block
+/// (0, 0, n, 8), DocumentRecords 04 "a.md" 02 "T" 00 00, and a zstd frame of n bytes holding
+/// 07 | 00 03 03 00 02 "hi".
 enum PassageStore {
+  /// Raw bytes per compressed block. On the medium benchmark tier, 16 KiB blocks at zstd
+  /// level 3 store the passages in 11.8 MB instead of 27.6 MB (2.35×); a fetch decompresses
+  /// one block (zstd decompresses at about 1 GB/s, so some 16 µs).
+  static let blockSize = 16 << 10
+  static let compressionLevel: Int32 = 3
+
   struct StoredDocument: Equatable {
     var path: String
     var title: String?
@@ -30,43 +43,85 @@ enum PassageStore {
     var text: String
   }
 
-  static func serialize(documents: [StoredDocument], passages: [StoredPassage]) -> [UInt8] {
-    var records = ByteWriter()
+  static func serialize(documents: [StoredDocument], passages: [StoredPassage]) throws -> [UInt8] {
+    var documentRecords = ByteWriter()
     var documentOffsets: [UInt64] = [0]
     for document in documents {
-      records.string(document.path)
-      records.optionalString(document.title)
-      records.optionalString(document.url)
-      records.optionalString(document.date)
-      documentOffsets.append(UInt64(records.count))
+      documentRecords.string(document.path)
+      documentRecords.optionalString(document.title)
+      documentRecords.optionalString(document.url)
+      documentRecords.optionalString(document.date)
+      documentOffsets.append(UInt64(documentRecords.count))
     }
-    var passageOffsets: [UInt64] = [UInt64(records.count)]
-    for passage in passages {
-      records.varint(passage.document)
-      records.varint(passage.lineStart)
-      records.varint(passage.lineEnd)
-      records.optionalString(passage.section)
-      records.string(passage.text)
-      passageOffsets.append(UInt64(records.count))
+    var blocks: [(first: UInt32, offset: UInt64, compressed: UInt32, raw: UInt32)] = []
+    var compressed: [UInt8] = []
+    var raw = ByteWriter()
+    var first = 0
+    func flush(upTo next: Int) throws {
+      guard !raw.bytes.isEmpty else { return }
+      let frame = try compress(raw.bytes)
+      blocks.append((UInt32(first), UInt64(compressed.count), UInt32(frame.count), UInt32(raw.count)))
+      compressed.append(contentsOf: frame)
+      raw = ByteWriter()
+      first = next
     }
+    for (i, passage) in passages.enumerated() {
+      var record = ByteWriter()
+      record.varint(passage.document)
+      record.varint(passage.lineStart)
+      record.varint(passage.lineEnd)
+      record.optionalString(passage.section)
+      record.string(passage.text)
+      raw.varint(record.count)
+      raw.bytes.append(contentsOf: record.bytes)
+      if raw.count >= blockSize { try flush(upTo: i + 1) }
+    }
+    try flush(upTo: passages.count)
     var writer = FileFormat.header(.passages)
     writer.u32(UInt32(documents.count))
     writer.u32(UInt32(passages.count))
+    writer.u32(UInt32(blocks.count))
     for offset in documentOffsets { writer.u64(offset) }
-    for offset in passageOffsets { writer.u64(offset) }
-    writer.bytes.append(contentsOf: records.bytes)
+    for block in blocks {
+      writer.u32(block.first)
+      writer.u64(block.offset)
+      writer.u32(block.compressed)
+      writer.u32(block.raw)
+    }
+    writer.bytes.append(contentsOf: documentRecords.bytes)
+    writer.bytes.append(contentsOf: compressed)
     FileFormat.finish(&writer)
     return writer.bytes
   }
 
-  struct Reader {
+  private static func compress(_ bytes: [UInt8]) throws -> [UInt8] {
+    var output = [UInt8](repeating: 0, count: ZSTD_compressBound(bytes.count))
+    let size = bytes.withUnsafeBytes { source in
+      output.withUnsafeMutableBytes { target in
+        ZSTD_compress(target.baseAddress, target.count, source.baseAddress, source.count, compressionLevel)
+      }
+    }
+    guard ZSTD_isError(size) == 0 else {
+      throw AISearchError(.io, "zstd failed to compress passages: \(String(cString: ZSTD_getErrorName(size)))")
+    }
+    output.removeSubrange(size...)
+    return output
+  }
+
+  /// A mapped passages file. Keeps the last decompressed block: hits and their duplicates
+  /// often sit in one block.
+  final class Reader {
     let file: MappedFile
     let documentCount: Int
     let passageCount: Int
+    private let blockCount: Int
     private let documentOffsetsStart: Int
-    private let passageOffsetsStart: Int
-    private let recordsStart: Int
-    private let recordsEnd: Int
+    private let blocksStart: Int
+    private let documentsStart: Int
+    private let compressedStart: Int
+    private let end: Int
+    private var cachedBlock = -1
+    private var cachedBytes: [UInt8] = []
 
     init(_ file: MappedFile, expectedPassages: Int) throws {
       self.file = file
@@ -74,47 +129,105 @@ enum PassageStore {
       var reader = ByteReader(file.bytes, range: body, path: file.path)
       documentCount = Int(try reader.u32())
       passageCount = Int(try reader.u32())
+      blockCount = Int(try reader.u32())
       guard passageCount == expectedPassages else {
         throw AISearchError.corrupt(file.path, "\(passageCount) passages stored, manifest says \(expectedPassages)")
       }
       documentOffsetsStart = reader.offset
-      passageOffsetsStart = documentOffsetsStart + 8 * (documentCount + 1)
-      recordsStart = passageOffsetsStart + 8 * (passageCount + 1)
-      recordsEnd = body.upperBound
-      guard recordsStart <= recordsEnd else {
-        throw AISearchError.corrupt(file.path, "offset tables run past the end")
+      blocksStart = documentOffsetsStart + 8 * (documentCount + 1)
+      documentsStart = blocksStart + 20 * blockCount
+      end = body.upperBound
+      guard documentsStart <= end, blockCount <= passageCount else {
+        throw AISearchError.corrupt(file.path, "tables run past the end")
       }
-    }
-
-    private func recordRange(table: Int, index: Int) throws -> Range<Int> {
-      let start = file.bytes.loadUnaligned(fromByteOffset: table + 8 * index, as: UInt64.self).littleEndian
-      let end = file.bytes.loadUnaligned(fromByteOffset: table + 8 * index + 8, as: UInt64.self).littleEndian
-      guard start <= end, end <= UInt64(recordsEnd - recordsStart) else {
-        throw AISearchError.corrupt(file.path, "record \(index) out of bounds")
+      let documentsLength = file.bytes.loadUnaligned(fromByteOffset: blocksStart - 8, as: UInt64.self).littleEndian
+      guard documentsLength <= UInt64(end - documentsStart) else {
+        throw AISearchError.corrupt(file.path, "document records run past the end")
       }
-      return (recordsStart + Int(start))..<(recordsStart + Int(end))
+      compressedStart = documentsStart + Int(documentsLength)
     }
 
     func document(_ index: Int) throws -> StoredDocument {
       guard index >= 0 && index < documentCount else {
         throw AISearchError.corrupt(file.path, "document \(index) out of range")
       }
-      var reader = ByteReader(file.bytes, range: try recordRange(table: documentOffsetsStart, index: index), path: file.path)
+      let start = file.bytes.loadUnaligned(fromByteOffset: documentOffsetsStart + 8 * index, as: UInt64.self).littleEndian
+      let stop = file.bytes.loadUnaligned(fromByteOffset: documentOffsetsStart + 8 * index + 8, as: UInt64.self).littleEndian
+      guard start <= stop, documentsStart + Int(stop) <= compressedStart else {
+        throw AISearchError.corrupt(file.path, "document \(index) out of bounds")
+      }
+      var reader = ByteReader(file.bytes, range: (documentsStart + Int(start))..<(documentsStart + Int(stop)), path: file.path)
       return StoredDocument(
         path: try reader.string(), title: try reader.optionalString(), url: try reader.optionalString(),
         date: try reader.optionalString())
+    }
+
+    private func block(_ index: Int) -> (first: Int, offset: Int, compressed: Int, raw: Int) {
+      let base = blocksStart + 20 * index
+      return (
+        Int(file.bytes.loadUnaligned(fromByteOffset: base, as: UInt32.self).littleEndian),
+        Int(file.bytes.loadUnaligned(fromByteOffset: base + 4, as: UInt64.self).littleEndian),
+        Int(file.bytes.loadUnaligned(fromByteOffset: base + 12, as: UInt32.self).littleEndian),
+        Int(file.bytes.loadUnaligned(fromByteOffset: base + 16, as: UInt32.self).littleEndian)
+      )
+    }
+
+    /// The block holding passage `index` (binary search on FirstPassage).
+    private func blockIndex(of passage: Int) -> Int {
+      var low = 0
+      var high = blockCount
+      while high - low > 1 {
+        let middle = (low + high) / 2
+        if block(middle).first <= passage { low = middle } else { high = middle }
+      }
+      return low
+    }
+
+    private func decompressed(_ index: Int) throws -> [UInt8] {
+      if index == cachedBlock { return cachedBytes }
+      let info = block(index)
+      guard info.offset >= 0, info.compressed >= 0, compressedStart + info.offset + info.compressed <= end,
+        info.raw <= 64 * PassageStore.blockSize + (1 << 20)
+      else {
+        throw AISearchError.corrupt(file.path, "block \(index) out of bounds")
+      }
+      var output = [UInt8](repeating: 0, count: info.raw)
+      let source = UnsafeRawBufferPointer(
+        rebasing: file.bytes[(compressedStart + info.offset)..<(compressedStart + info.offset + info.compressed)])
+      let size = output.withUnsafeMutableBytes {
+        ZSTD_decompress($0.baseAddress, $0.count, source.baseAddress, source.count)
+      }
+      guard ZSTD_isError(size) == 0, size == info.raw else {
+        throw AISearchError.corrupt(file.path, "block \(index) does not decompress")
+      }
+      cachedBlock = index
+      cachedBytes = output
+      return output
     }
 
     func passage(_ index: Int) throws -> StoredPassage {
       guard index >= 0 && index < passageCount else {
         throw AISearchError.corrupt(file.path, "passage \(index) out of range")
       }
-      var reader = ByteReader(file.bytes, range: try recordRange(table: passageOffsetsStart, index: index), path: file.path)
-      let document = try reader.count(max: documentCount - 1)
-      let lineStart = try reader.count(max: Int(Int32.max))
-      let lineEnd = try reader.count(max: Int(Int32.max))
-      let section = try reader.optionalString()
-      return StoredPassage(document: document, lineStart: lineStart, lineEnd: lineEnd, section: section, text: try reader.string())
+      let blockNumber = blockIndex(of: index)
+      guard block(blockNumber).first <= index else {
+        throw AISearchError.corrupt(file.path, "block table does not cover passage \(index)")
+      }
+      let bytes = try decompressed(blockNumber)
+      return try bytes.withUnsafeBytes { raw in
+        var reader = ByteReader(raw, range: 0..<raw.count, path: file.path)
+        for _ in block(blockNumber).first..<index {
+          reader.offset += try reader.count(max: raw.count - reader.offset)
+        }
+        let length = try reader.count(max: raw.count - reader.offset)
+        var record = ByteReader(raw, range: reader.offset..<(reader.offset + length), path: file.path)
+        let document = try record.count(max: documentCount - 1)
+        let lineStart = try record.count(max: Int(Int32.max))
+        let lineEnd = try record.count(max: Int(Int32.max))
+        let section = try record.optionalString()
+        return StoredPassage(
+          document: document, lineStart: lineStart, lineEnd: lineEnd, section: section, text: try record.string())
+      }
     }
   }
 }

@@ -91,7 +91,7 @@ final class SegmentWriter {
     try FileSystem.writeFile(base + ".postings", postingsFile.bytes)
     try FileSystem.writeFile(base + ".terms", TermDictionary.serialize(entries))
     try FileSystem.writeFile(base + ".lengths", PassageLengths.serialize(body: lengths, title: titleLengths))
-    try FileSystem.writeFile(base + ".passages", PassageStore.serialize(documents: documents, passages: passages))
+    try FileSystem.writeFile(base + ".passages", try PassageStore.serialize(documents: documents, passages: passages))
   }
 }
 
