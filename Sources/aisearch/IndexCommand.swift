@@ -22,6 +22,9 @@ struct IndexCommand: ParsableCommand {
 
   func run() throws {
     let writer = try IndexWriter(directory: indexOptions.directory)
+    if let pid = writer.takenOverFrom {
+      printError("the previous writer (PID \(pid)) died holding the lock; taking it over (its unfinished work is discarded)")
+    }
     let summary = try writer.update(roots: paths, rebuild: rebuild)
     for warning in summary.warnings { printError("warning: \(warning.path): \(warning.message)") }
     for skipped in summary.skipped where !IndexCommand.quietSkipReasons.contains(where: skipped.reason.hasPrefix) {

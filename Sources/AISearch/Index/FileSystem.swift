@@ -172,9 +172,12 @@ final class MappedFile {
 
 /// The single-writer lock: an exclusive `flock` on `LOCK` in the index directory, which
 /// also records the holder's PID for the message. The kernel drops a flock when its holder
-/// dies, so a lock left by a killed process is free again without cleanup.
+/// dies, so a lock left by a killed process is free again without cleanup; the PID it left
+/// in the file (a clean exit empties it) is reported as `takenOverFrom`.
 final class WriterLock {
   private let fd: Int32
+  /// The PID of a writer that died holding the lock, when this one took it over.
+  private(set) var takenOverFrom: Int32? = nil
 
   init(directory: String) throws {
     let path = directory + "/LOCK"
@@ -190,6 +193,11 @@ final class WriterLock {
         .locked,
         "index \(directory) is locked by PID \(pid.isEmpty ? "?" : pid) (another `aisearch index` is running); wait for it to finish",
         path: path)
+    }
+    if let previous = (try? FileSystem.readFile(path)).flatMap({ Int32(String(decoding: $0, as: UTF8.self).trimming(" \n")) }),
+      previous != getpid()
+    {
+      takenOverFrom = previous
     }
     let text = Array("\(getpid())\n".utf8)
     _ = ftruncate(fd, 0)

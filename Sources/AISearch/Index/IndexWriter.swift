@@ -42,6 +42,10 @@ public final class IndexWriter {
     lock = try WriterLock(directory: directory)
   }
 
+  /// The PID of a writer that was killed while holding this index's lock; its uncommitted
+  /// files are removed by this writer's commit.
+  public var takenOverFrom: Int32? { lock.takenOverFrom }
+
   /// Indexes `roots` (files or directories). With `rebuild`, the old index is ignored and
   /// replaced whole.
   public func update(roots: [String], rebuild: Bool = false) throws -> Summary {
