@@ -20,8 +20,15 @@ struct IndexCommand: ParsableCommand {
   @Flag(help: "Discard the existing index and build it again from PATHs.")
   var rebuild = false
 
+  @Option(help: "Threads that read and analyze files (default: one per core). The index is the same for any number.")
+  var jobs: Int?
+
+  func validate() throws {
+    if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+  }
+
   func run() throws {
-    let writer = try IndexWriter(directory: indexOptions.directory)
+    let writer = try IndexWriter(directory: indexOptions.directory, workers: jobs)
     if let pid = writer.takenOverFrom {
       printError("the previous writer (PID \(pid)) died holding the lock; taking it over (its unfinished work is discarded)")
     }

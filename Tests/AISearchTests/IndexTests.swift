@@ -186,3 +186,27 @@ final class IndexTests: XCTestCase {
     XCTAssertEqual(summary.skipped.map(\.reason), ["binary file"])
   }
 }
+
+final class ParallelIndexTests: XCTestCase {
+  /// One worker or several: byte-identical index files, hence identical search results.
+  func testWorkerCountDoesNotChangeTheIndex() throws {
+    let corpus = try TemporaryDirectory()
+    for f in 0..<40 {
+      let text = (0..<3).map { p in "文件\(f)第\(p)段：华为昇腾芯片 model-\(f % 7) \(String(repeating: "测试文本 words ", count: f % 9 + 1))" }
+      try corpus.write("c/\(f % 4)/f\(f).md", "# 标题 \(f)\n\n" + text.joined(separator: "\n\n") + "\n")
+    }
+    let one = corpus.path + "/one"
+    let many = corpus.path + "/many"
+    _ = try IndexWriter(directory: one, workers: 1).update(roots: [corpus.path + "/c"])
+    _ = try IndexWriter(directory: many, workers: 3).update(roots: [corpus.path + "/c"])
+    for name in ["MANIFEST", "s1.terms", "s1.postings", "s1.lengths", "s1.passages"] {
+      XCTAssertEqual(
+        try Data(contentsOf: URL(fileURLWithPath: one + "/" + name)),
+        try Data(contentsOf: URL(fileURLWithPath: many + "/" + name)), name)
+    }
+    let query = "华为 芯片 model-3"
+    XCTAssertEqual(
+      try Searcher(index: IndexReader(directory: one)).search(query, k: 10),
+      try Searcher(index: IndexReader(directory: many)).search(query, k: 10))
+  }
+}

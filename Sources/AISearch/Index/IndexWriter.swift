@@ -1,3 +1,6 @@
+import Dispatch
+import Foundation
+
 /// Brings an index up to date with a set of files, one atomic commit per run.
 ///
 /// Contract: one writer per index directory at a time (a second gets `.locked`, naming the
@@ -31,13 +34,18 @@ public final class IndexWriter {
   public static let maxSegments = 10
 
   public let directory: String
+  /// Threads that read and analyze files; the index is the same for any number.
+  public let workers: Int
   private let lock: WriterLock
-  private var analyzer: Analyzer!
+  private var analyzers: [Analyzer] = []
   private var analyzerFolding: HanFolding?
   private let reader = DocumentReader()
 
-  public init(directory: String) throws {
+  /// Opens `directory` for writing (creating it) with `workers` analysis threads (default:
+  /// one per core).
+  public init(directory: String, workers: Int? = nil) throws {
     self.directory = directory
+    self.workers = max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
     try FileSystem.makeDirectory(directory)
     lock = try WriterLock(directory: directory)
   }
@@ -68,8 +76,8 @@ public final class IndexWriter {
       // A new index takes the folding of this machine's ICU; an existing one keeps its own.
       manifest.folding = try HanFolding.fromICU()
     }
-    if analyzer == nil || analyzerFolding != manifest.folding {
-      analyzer = try Analyzer(folding: manifest.folding)
+    if analyzers.isEmpty || analyzerFolding != manifest.folding {
+      analyzers = try (0..<workers).map { _ in try Analyzer(folding: manifest.folding) }
       analyzerFolding = manifest.folding
     }
 
@@ -79,10 +87,11 @@ public final class IndexWriter {
     var seen = Set<String>()
     let segmentName = "s\(manifest.generation)"
     let newSegmentIndex = manifest.segments.count
-    let segment = SegmentWriter(analyzer: analyzer)
+    let segment = SegmentWriter()
     var newFiles: [Manifest.SourceFile] = []
     var metadataChanged = false
 
+    var toRead: [(file: Corpus.File, existing: Int?)] = []
     for file in scan.files {
       seen.insert(file.path)
       let existing = known[file.path]
@@ -90,42 +99,54 @@ public final class IndexWriter {
         manifest.files[existing].modifiedNanoseconds == file.modifiedNanoseconds
       {
         summary.unchanged += 1
-        continue
-      }
-      let bytes: [UInt8]
-      do {
-        bytes = try FileSystem.readFile(file.path)
-      } catch let error as AISearchError {
-        summary.skipped.append((file.path, error.message))
-        continue
-      }
-      summary.bytesRead += UInt64(bytes.count)
-      let hash = contentHash(bytes)
-      if let existing, manifest.files[existing].contentHash == hash {
-        manifest.files[existing].size = file.size
-        manifest.files[existing].modifiedNanoseconds = file.modifiedNanoseconds
-        metadataChanged = true
-        summary.unchanged += 1
-        continue
-      }
-      if TextDecoder.looksBinary(bytes) {
-        summary.skipped.append((file.path, "binary file"))
-        if let existing { keep[existing] = false; summary.deleted += 1 }
-        continue
-      }
-      let document = reader.read(bytes: bytes, path: file.path, format: DocumentReader.format(ofPath: file.path))
-      for warning in document.warnings { summary.warnings.append((file.path, warning)) }
-      let first = try segment.add(document: document)
-      newFiles.append(
-        Manifest.SourceFile(
-          path: file.path, size: file.size, modifiedNanoseconds: file.modifiedNanoseconds, contentHash: hash,
-          segment: newSegmentIndex, firstPassage: first, passageCount: UInt32(document.passages.count)))
-      if let existing {
-        keep[existing] = false
-        summary.changed += 1
       } else {
-        summary.added += 1
+        toRead.append((file, existing))
       }
+    }
+    // Files are read and analyzed in batches on all workers, then added in corpus order,
+    // so the index does not depend on the number of workers or on thread timing.
+    var batchStart = 0
+    while batchStart < toRead.count {
+      var batchEnd = batchStart
+      var batchBytes: UInt64 = 0
+      while batchEnd < toRead.count && (batchEnd == batchStart || batchBytes < IndexWriter.batchBytes) {
+        batchBytes += toRead[batchEnd].file.size
+        batchEnd += 1
+      }
+      let batch = Array(toRead[batchStart..<batchEnd])
+      let knownHashes = batch.map { $0.existing.map { manifest.files[$0].contentHash } }
+      for (i, outcome) in try readAndAnalyze(batch.map(\.file), knownHashes: knownHashes).enumerated() {
+        let (file, existing) = batch[i]
+        switch outcome {
+        case .unreadable(let message):
+          summary.skipped.append((file.path, message))
+        case .sameContent(let bytes):
+          summary.bytesRead += bytes
+          manifest.files[existing!].size = file.size
+          manifest.files[existing!].modifiedNanoseconds = file.modifiedNanoseconds
+          metadataChanged = true
+          summary.unchanged += 1
+        case .binary(let bytes):
+          summary.bytesRead += bytes
+          summary.skipped.append((file.path, "binary file"))
+          if let existing { keep[existing] = false; summary.deleted += 1 }
+        case .document(let analyzed, let hash, let bytes):
+          summary.bytesRead += bytes
+          for warning in analyzed.document.warnings { summary.warnings.append((file.path, warning)) }
+          let first = segment.add(analyzed)
+          newFiles.append(
+            Manifest.SourceFile(
+              path: file.path, size: file.size, modifiedNanoseconds: file.modifiedNanoseconds, contentHash: hash,
+              segment: newSegmentIndex, firstPassage: first, passageCount: UInt32(analyzed.document.passages.count)))
+          if let existing {
+            keep[existing] = false
+            summary.changed += 1
+          } else {
+            summary.added += 1
+          }
+        }
+      }
+      batchStart = batchEnd
     }
     for (i, file) in manifest.files.enumerated()
     where keep[i] && !seen.contains(file.path) && Corpus.isUnder(file.path, roots: scan.roots) {
@@ -167,6 +188,57 @@ public final class IndexWriter {
     return summary
   }
 
+  /// Bytes of source read and analyzed per batch: bounds the memory held by analyzed
+  /// documents waiting to be added.
+  static let batchBytes: UInt64 = 8 << 20
+
+  private enum Outcome {
+    case unreadable(String)
+    case sameContent(bytes: UInt64)
+    case binary(bytes: UInt64)
+    case document(SegmentWriter.AnalyzedDocument, hash: UInt64, bytes: UInt64)
+  }
+
+  /// Reads, hashes, decodes and analyzes `files` on all workers; outcomes in input order.
+  private func readAndAnalyze(_ files: [Corpus.File], knownHashes: [UInt64?]) throws -> [Outcome] {
+    var outcomes = [Outcome?](repeating: nil, count: files.count)
+    var failure: Error? = nil
+    let failureLock = NSLock()
+    let workerCount = min(workers, files.count)
+    outcomes.withUnsafeMutableBufferPointer { slots in
+      // Each worker owns one analyzer (ICU iterators are not thread-safe) and writes only
+      // its own slots (i ≡ worker mod workerCount), so the buffer needs no lock.
+      DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
+        let analyzer = analyzers[worker]
+        for i in stride(from: worker, to: files.count, by: workerCount) {
+          do {
+            slots[i] = try outcome(files[i], knownHash: knownHashes[i], analyzer: analyzer)
+          } catch {
+            failureLock.lock()
+            if failure == nil { failure = error }
+            failureLock.unlock()
+          }
+        }
+      }
+    }
+    if let failure { throw failure }
+    return outcomes.map { $0! }
+  }
+
+  private func outcome(_ file: Corpus.File, knownHash: UInt64?, analyzer: Analyzer) throws -> Outcome {
+    let bytes: [UInt8]
+    do {
+      bytes = try FileSystem.readFile(file.path)
+    } catch let error as AISearchError {
+      return .unreadable(error.message)
+    }
+    let hash = contentHash(bytes)
+    if hash == knownHash { return .sameContent(bytes: UInt64(bytes.count)) }
+    if TextDecoder.looksBinary(bytes) { return .binary(bytes: UInt64(bytes.count)) }
+    let document = reader.read(bytes: bytes, path: file.path, format: DocumentReader.format(ofPath: file.path))
+    return .document(try SegmentWriter.analyze(document, with: analyzer), hash: hash, bytes: UInt64(bytes.count))
+  }
+
   private func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
     let elapsed = clock.now - start
     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -200,7 +272,7 @@ public final class IndexWriter {
   /// dropping deleted passages.
   private func mergeAll(_ manifest: Manifest, name: String) throws -> Manifest {
     let readers = try manifest.segments.map { try SegmentReader(directory: directory, segment: $0) }
-    let merged = SegmentWriter(analyzer: analyzer)
+    let merged = SegmentWriter()
     var result = manifest
     for i in result.files.indices where result.files[i].passageCount > 0 {
       let file = result.files[i]
@@ -213,7 +285,7 @@ public final class IndexWriter {
         document.passages.append(
           Passage(text: passage.text, lineStart: passage.lineStart, lineEnd: passage.lineEnd, section: passage.section))
       }
-      result.files[i].firstPassage = try merged.add(document: document)
+      result.files[i].firstPassage = merged.add(try SegmentWriter.analyze(document, with: analyzers[0]))
       result.files[i].segment = 0
     }
     try merged.write(directory: directory, name: name)

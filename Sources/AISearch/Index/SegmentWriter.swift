@@ -5,10 +5,10 @@
 /// du 1). Title terms are stored under the term prefixed with `Field.titlePrefix`, so both
 /// fields share one dictionary and one postings file.
 ///
-/// Calls come in this order: `add(document:)` for each document (passage ids are given in
-/// arrival order, from 0), then `write(directory:name:)` once.
+/// Calls come in this order: `add(_:)` for each analyzed document (passage ids are given in
+/// arrival order, from 0), then `write(directory:name:)` once. Analysis (`analyze`) is
+/// separate and needs no writer, so that it can run on several threads.
 final class SegmentWriter {
-  private let analyzer: Analyzer
   private var termIndex: [String: Int] = [:]
   private var termNames: [String] = []
   private var postings: [PostingsEncoder] = []
@@ -19,43 +19,69 @@ final class SegmentWriter {
   private(set) var tokenCount: UInt64 = 0
   private(set) var titleTokenCount: UInt64 = 0
 
-  init(analyzer: Analyzer) {
-    self.analyzer = analyzer
-  }
+  init() {}
 
   var passageCount: Int { passages.count }
 
-  /// Adds a document; returns the id of its first passage.
+  /// A document with each passage's terms and positions, per field, ready to be added.
+  struct AnalyzedDocument {
+    struct FieldTerms {
+      /// (term with its field prefix, ascending positions)
+      var terms: [(String, [Int32])]
+      var length: Int
+    }
+
+    var document: Document
+    var body: [FieldTerms]
+    var title: [FieldTerms]
+  }
+
+  /// Analyzes every passage of `document` (body and title field) with `analyzer`.
+  static func analyze(_ document: Document, with analyzer: Analyzer) throws -> AnalyzedDocument {
+    let fileWords = Field.fileNameWords(document.path)
+    var body: [AnalyzedDocument.FieldTerms] = []
+    var title: [AnalyzedDocument.FieldTerms] = []
+    for passage in document.passages {
+      body.append(group(try analyzer.analyze(passage.text), prefix: ""))
+      let titleText = [document.title, passage.section, fileWords].compactMap { $0 }.joined(separator: "\n")
+      title.append(group(try analyzer.analyze(titleText), prefix: Field.titlePrefix))
+    }
+    return AnalyzedDocument(document: document, body: body, title: title)
+  }
+
+  private static func group(_ tokens: [Token], prefix: String) -> AnalyzedDocument.FieldTerms {
+    var byTerm: [String: [Int32]] = [:]
+    for token in tokens { byTerm[prefix + token.term, default: []].append(token.position) }
+    // Bigrams and the words they start share a position: positions need sorting.
+    return AnalyzedDocument.FieldTerms(terms: byTerm.map { ($0.key, $0.value.sorted()) }, length: tokens.count)
+  }
+
+  /// Adds an analyzed document; returns the id of its first passage.
   @discardableResult
-  func add(document: Document) throws -> UInt32 {
+  func add(_ analyzed: AnalyzedDocument) -> UInt32 {
+    let document = analyzed.document
     let first = UInt32(passages.count)
     let documentIndex = documents.count
     documents.append(
       PassageStore.StoredDocument(path: document.path, title: document.title, url: document.url, date: document.date))
-    let fileWords = Field.fileNameWords(document.path)
-    for passage in document.passages {
+    for (i, passage) in document.passages.enumerated() {
       let doc = UInt32(passages.count)
       passages.append(
         PassageStore.StoredPassage(
           document: documentIndex, lineStart: passage.lineStart, lineEnd: passage.lineEnd, section: passage.section,
           text: passage.text))
-      let body = try analyzer.analyze(passage.text)
-      lengths.append(UInt32(body.count))
-      tokenCount += UInt64(body.count)
-      try addPostings(body, doc: doc, prefix: "")
-      let titleText = [document.title, passage.section, fileWords].compactMap { $0 }.joined(separator: "\n")
-      let title = try analyzer.analyze(titleText)
-      titleLengths.append(UInt32(title.count))
-      titleTokenCount += UInt64(title.count)
-      try addPostings(title, doc: doc, prefix: Field.titlePrefix)
+      lengths.append(UInt32(analyzed.body[i].length))
+      tokenCount += UInt64(analyzed.body[i].length)
+      addPostings(analyzed.body[i].terms, doc: doc)
+      titleLengths.append(UInt32(analyzed.title[i].length))
+      titleTokenCount += UInt64(analyzed.title[i].length)
+      addPostings(analyzed.title[i].terms, doc: doc)
     }
     return first
   }
 
-  private func addPostings(_ tokens: [Token], doc: UInt32, prefix: String) throws {
-    var byTerm: [String: [Int32]] = [:]
-    for token in tokens { byTerm[prefix + token.term, default: []].append(token.position) }
-    for (term, positions) in byTerm {
+  private func addPostings(_ terms: [(String, [Int32])], doc: UInt32) {
+    for (term, positions) in terms {
       let index: Int
       if let known = termIndex[term] {
         index = known
@@ -65,8 +91,7 @@ final class SegmentWriter {
         termNames.append(term)
         postings.append(PostingsEncoder())
       }
-      // Bigrams and the dictionary words that start with them can share a position, so sort.
-      postings[index].add(doc: doc, positions: positions.sorted())
+      postings[index].add(doc: doc, positions: positions)
     }
   }
 
