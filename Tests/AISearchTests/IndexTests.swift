@@ -135,16 +135,21 @@ final class IndexTests: XCTestCase {
     XCTAssertEqual(try search(index, "common 芯片").count, 10)
     try corpus.write("c/last.txt", "unrelated\n")
     _ = try writer.update(roots: [root])
+    // Eleven segments: the two smallest were merged, at the postings level.
     let merged = try IndexReader(directory: index)
-    XCTAssertEqual(merged.manifest.segments.count, 1)
-    XCTAssertEqual(merged.manifest.segments[0].deleted, [])
+    XCTAssertEqual(merged.manifest.segments.count, IndexWriter.maxSegments)
+    XCTAssertTrue(merged.manifest.segments.allSatisfy { $0.deleted.isEmpty })
+    XCTAssertTrue(merged.manifest.segments.last?.name.hasSuffix("m") ?? false)
+    XCTAssertEqual(merged.manifest.segments.last?.passageCount, 2)
+    XCTAssertEqual(try Checker.check(directory: index).passages, 11)
     // The merged index answers exactly as an index built in one go from the same files.
     let fresh = corpus.path + "/fresh"
     _ = try IndexWriter(directory: fresh).update(roots: [root])
-    XCTAssertEqual(try search(index, "common 芯片"), try search(fresh, "common 芯片"))
-    XCTAssertEqual(try search(index, "replaced filler"), try search(fresh, "replaced filler"))
-    let files = try FileManager.default.contentsOfDirectory(atPath: index).filter { $0.hasSuffix(".terms") }
-    XCTAssertEqual(files, [merged.manifest.segments[0].name + ".terms"], "superseded segments are removed")
+    for query in ["common 芯片", "replaced filler", "unrelated", "w7x2 w3x1"] {
+      XCTAssertEqual(try search(index, query), try search(fresh, query), query)
+    }
+    let files = try FileManager.default.contentsOfDirectory(atPath: index).filter { $0.hasSuffix(".terms") }.sorted()
+    XCTAssertEqual(files, merged.manifest.segments.map { $0.name + ".terms" }.sorted(), "superseded segments are removed")
   }
 
   func testFlippedByteInEachFileKindIsReportedAsCorrupt() throws {
@@ -208,5 +213,52 @@ final class ParallelIndexTests: XCTestCase {
     XCTAssertEqual(
       try Searcher(index: IndexReader(directory: one)).search(query, k: 10),
       try Searcher(index: IndexReader(directory: many)).search(query, k: 10))
+  }
+}
+
+final class MergerTests: XCTestCase {
+  /// Segments with deletions merged into one are byte for byte the segment a fresh build of
+  /// the same files writes: same passage order, same postings, no tombstones.
+  func testFullMergeEqualsAFreshBuild() throws {
+    let corpus = try TemporaryDirectory()
+    let index = corpus.path + "/index"
+    let root = corpus.path + "/c"
+    let writer = try IndexWriter(directory: index)
+    for round in 0..<4 {
+      for f in 0..<6 where (f + round) % 3 != 0 {
+        try corpus.write("c/f\(f).md", "# 第\(f)篇\n\n华为昇腾 round\(round) file\(f) " + String(repeating: "芯片 ", count: f + 1) + "\n")
+      }
+      if round == 2 { try corpus.remove("c/f1.md") }
+      _ = try writer.update(roots: [root])
+    }
+    let manifest = try XCTUnwrap(try Manifest.read(directory: index))
+    XCTAssertGreaterThan(manifest.segments.count, 1)
+    XCTAssertTrue(manifest.segments.contains { !$0.deleted.isEmpty })
+    let merged = try Merger.merge(
+      manifest, segments: Array(manifest.segments.indices), directory: index, name: "full")
+    XCTAssertEqual(merged.segments.map(\.name), ["full"])
+    try merged.write(directory: index)
+    _ = try Checker.check(directory: index)
+
+    let fresh = corpus.path + "/fresh"
+    _ = try IndexWriter(directory: fresh).update(roots: [root])
+    for ext in ["terms", "postings", "lengths", "passages"] {
+      XCTAssertEqual(
+        try Data(contentsOf: URL(fileURLWithPath: index + "/full." + ext)),
+        try Data(contentsOf: URL(fileURLWithPath: fresh + "/s1." + ext)), ext)
+    }
+  }
+
+  func testPolicyMergesTheSmallestSegments() {
+    var manifest = Manifest()
+    manifest.segments = [500, 3, 80, 7, 1000, 2].enumerated().map {
+      Manifest.Segment(name: "s\($0.offset)", passageCount: UInt32($0.element), tokenCount: 0, deleted: [])
+    }
+    XCTAssertEqual(Merger.plan(manifest, maxSegments: 6), [])
+    XCTAssertEqual(Merger.plan(manifest, maxSegments: 5), [1, 5])
+    XCTAssertEqual(Merger.plan(manifest, maxSegments: 4), [1, 3, 5])
+    // More than half deleted: rewritten even alone.
+    manifest.segments[4].deleted = Set(0..<600)
+    XCTAssertEqual(Merger.plan(manifest, maxSegments: 6), [4])
   }
 }

@@ -12,8 +12,7 @@ import Foundation
 /// Incremental rules: a file whose size and modification time are unchanged is not read; a
 /// file whose bytes hash the same is not re-analyzed; a changed file's passages are marked
 /// deleted and its new passages go into the new segment; a file that disappeared from under
-/// one of the roots has its passages deleted. When there are more than `maxSegments`
-/// segments, all live passages are merged into one.
+/// one of the roots has its passages deleted. Segments are merged as `Merger.plan` decides.
 public final class IndexWriter {
   public struct Summary: Sendable {
     public var added = 0
@@ -176,10 +175,11 @@ public final class IndexWriter {
     }
     manifest.files.append(contentsOf: newFiles)
     manifest = dropEmptySegments(manifest)
-    if manifest.segments.count > IndexWriter.maxSegments {
-      manifest = try mergeAll(manifest, name: segmentName + "m")
-    }
     manifest.files.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+    let toMerge = Merger.plan(manifest, maxSegments: IndexWriter.maxSegments)
+    if !toMerge.isEmpty {
+      manifest = try Merger.merge(manifest, segments: toMerge, directory: directory, name: segmentName + "m")
+    }
     try manifest.write(directory: directory)
     removeUnreferencedFiles(manifest)
     summary.committed = true
@@ -265,35 +265,6 @@ public final class IndexWriter {
         result.files[i].segment = mapped
       }
     }
-    return result
-  }
-
-  /// Rewrites every live passage into one segment (from the stored passages, re-analyzed),
-  /// dropping deleted passages.
-  private func mergeAll(_ manifest: Manifest, name: String) throws -> Manifest {
-    let readers = try manifest.segments.map { try SegmentReader(directory: directory, segment: $0) }
-    let merged = SegmentWriter()
-    var result = manifest
-    for i in result.files.indices where result.files[i].passageCount > 0 {
-      let file = result.files[i]
-      let store = readers[file.segment].store
-      let firstPassage = try store.passage(Int(file.firstPassage))
-      let stored = try store.document(firstPassage.document)
-      var document = Document(path: stored.path, title: stored.title, url: stored.url, date: stored.date)
-      for id in file.firstPassage..<(file.firstPassage + file.passageCount) {
-        let passage = try store.passage(Int(id))
-        document.passages.append(
-          Passage(text: passage.text, lineStart: passage.lineStart, lineEnd: passage.lineEnd, section: passage.section))
-      }
-      result.files[i].firstPassage = merged.add(try SegmentWriter.analyze(document, with: analyzers[0]))
-      result.files[i].segment = 0
-    }
-    try merged.write(directory: directory, name: name)
-    result.segments = [
-      Manifest.Segment(
-        name: name, passageCount: UInt32(merged.passageCount), tokenCount: merged.tokenCount,
-        titleTokenCount: merged.titleTokenCount, deleted: [])
-    ]
     return result
   }
 

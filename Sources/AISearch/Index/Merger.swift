@@ -1,0 +1,123 @@
+/// Merges segments into one, at the level of postings: no passage is analyzed again.
+///
+/// The merged segment holds the live passages of the chosen segments, file by file in the
+/// manifest's path order (the order a fresh build of the same files gives), so a merged
+/// index answers exactly as one built in one go. Deleted passages are dropped here: this is
+/// where tombstones disappear.
+///
+/// Merge policy (`plan`): at most `IndexWriter.maxSegments` segments stay live. When a commit
+/// leaves more, the smallest segments (by live passages) are merged into one, as few as
+/// brings the count back to the limit, so large segments are rewritten rarely (a simple form
+/// of Lucene's TieredMergePolicy); segments that are more than half deleted are merged too.
+enum Merger {
+  /// The segments to merge, by index, or [] when the manifest is within policy.
+  static func plan(_ manifest: Manifest, maxSegments: Int) -> [Int] {
+    let live = manifest.segments.map { Int($0.passageCount) - $0.deleted.count }
+    var chosen = Set(manifest.segments.indices.filter { manifest.segments[$0].deleted.count * 2 > Int(manifest.segments[$0].passageCount) })
+    let bySize = manifest.segments.indices.sorted { live[$0] != live[$1] ? live[$0] < live[$1] : $0 < $1 }
+    var i = 0
+    while manifest.segments.count - max(chosen.count - 1, 0) > maxSegments && i < bySize.count {
+      chosen.insert(bySize[i])
+      i += 1
+    }
+    return chosen.count >= 2 || chosen.contains(where: { !manifest.segments[$0].deleted.isEmpty }) ? chosen.sorted() : []
+  }
+
+  /// Merges the segments at `chosen` into a new segment `name` written to `directory`, and
+  /// returns the manifest that uses it.
+  static func merge(_ manifest: Manifest, segments chosen: [Int], directory: String, name: String) throws -> Manifest {
+    let chosenSet = Set(chosen)
+    var readers: [Int: SegmentReader] = [:]
+    for s in chosen { readers[s] = try SegmentReader(directory: directory, segment: manifest.segments[s]) }
+
+    // New passage ids, file by file in path order; stored records copied as they are.
+    var docMaps: [Int: [Int32]] = [:]
+    for s in chosen { docMaps[s] = [Int32](repeating: -1, count: readers[s]!.passageCount) }
+    var documents: [PassageStore.StoredDocument] = []
+    var passages: [PassageStore.StoredPassage] = []
+    var bodyLengths: [UInt32] = []
+    var titleLengths: [UInt32] = []
+    var result = manifest
+    var movedFiles: [(index: Int, first: UInt32)] = []
+    for (f, file) in manifest.files.enumerated() where file.passageCount > 0 && chosenSet.contains(file.segment) {
+      let reader = readers[file.segment]!
+      let first = UInt32(passages.count)
+      var documentIndex: Int? = nil
+      for id in Int(file.firstPassage)..<Int(file.firstPassage + file.passageCount) {
+        var passage = try reader.store.passage(id)
+        if documentIndex == nil {
+          documents.append(try reader.store.document(passage.document))
+          documentIndex = documents.count - 1
+        }
+        passage.document = documentIndex!
+        docMaps[file.segment]![id] = Int32(passages.count)
+        passages.append(passage)
+        bodyLengths.append(reader.lengths[id])
+        titleLengths.append(reader.lengths.title(id))
+      }
+      movedFiles.append((f, first))
+    }
+
+    // Terms: a k-way merge of the sorted dictionaries; postings re-coded with the new ids.
+    var positionsInTerm: [Int] = chosen.map { _ in 0 }
+    var postingsFile = FileFormat.header(.postings)
+    var entries: [(term: [UInt8], info: TermDictionary.Info)] = []
+    while true {
+      var smallest: [UInt8]? = nil
+      for (k, s) in chosen.enumerated() where positionsInTerm[k] < readers[s]!.terms.count {
+        let term = Array(try readers[s]!.terms.term(at: positionsInTerm[k]))
+        if smallest == nil || term.lexicographicallyPrecedes(smallest!) { smallest = term }
+      }
+      guard let term = smallest else { break }
+      var docs: [(UInt32, [Int32])] = []
+      for (k, s) in chosen.enumerated() where positionsInTerm[k] < readers[s]!.terms.count {
+        let reader = readers[s]!
+        guard Array(try reader.terms.term(at: positionsInTerm[k])) == term else { continue }
+        positionsInTerm[k] += 1
+        guard var cursor = try reader.cursor(term) else { continue }
+        let map = docMaps[s]!
+        while try cursor.next() {
+          let newDoc = map[Int(cursor.doc)]
+          if newDoc >= 0 { docs.append((UInt32(newDoc), try cursor.positions())) }
+        }
+      }
+      if docs.isEmpty { continue }
+      docs.sort { $0.0 < $1.0 }
+      var encoder = PostingsEncoder()
+      for (doc, positions) in docs { encoder.add(doc: doc, positions: positions) }
+      entries.append(
+        (term,
+         TermDictionary.Info(
+          docFreq: UInt32(encoder.docFreq), postingsOffset: UInt64(postingsFile.count),
+          postingsLength: UInt32(encoder.bytes.count))))
+      postingsFile.bytes.append(contentsOf: encoder.bytes)
+    }
+    FileFormat.finish(&postingsFile)
+    let base = directory + "/" + name
+    try FileSystem.writeFile(base + ".postings", postingsFile.bytes)
+    try FileSystem.writeFile(base + ".terms", TermDictionary.serialize(entries))
+    try FileSystem.writeFile(base + ".lengths", PassageLengths.serialize(body: bodyLengths, title: titleLengths))
+    try FileSystem.writeFile(base + ".passages", try PassageStore.serialize(documents: documents, passages: passages))
+
+    // The manifest: untouched segments keep their order, the merged one comes last.
+    var newIndex: [Int: Int] = [:]
+    result.segments = []
+    for (s, segment) in manifest.segments.enumerated() where !chosenSet.contains(s) {
+      newIndex[s] = result.segments.count
+      result.segments.append(segment)
+    }
+    let mergedIndex = result.segments.count
+    result.segments.append(
+      Manifest.Segment(
+        name: name, passageCount: UInt32(passages.count), tokenCount: bodyLengths.reduce(0) { $0 + UInt64($1) },
+        titleTokenCount: titleLengths.reduce(0) { $0 + UInt64($1) }, deleted: []))
+    for i in result.files.indices where result.files[i].passageCount > 0 {
+      if let mapped = newIndex[result.files[i].segment] { result.files[i].segment = mapped }
+    }
+    for (f, first) in movedFiles {
+      result.files[f].segment = mergedIndex
+      result.files[f].firstPassage = first
+    }
+    return result
+  }
+}
