@@ -23,12 +23,16 @@ struct IndexCommand: ParsableCommand {
   @Option(help: "Threads that read and analyze files (default: one per core). The index is the same for any number.")
   var jobs: Int?
 
+  @Option(name: .customLong("ram-mb"), help: "Memory for the segment being built, in MiB; past it the segment is written out.")
+  var ramMB = 256
+
   func validate() throws {
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    if ramMB < 1 { throw ValidationError("--ram-mb must be at least 1") }
   }
 
   func run() throws {
-    let writer = try IndexWriter(directory: indexOptions.directory, workers: jobs)
+    let writer = try IndexWriter(directory: indexOptions.directory, workers: jobs, ramBudgetMB: ramMB)
     if let pid = writer.takenOverFrom {
       printError("the previous writer (PID \(pid)) died holding the lock; taking it over (its unfinished work is discarded)")
     }

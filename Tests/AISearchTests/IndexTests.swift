@@ -262,3 +262,40 @@ final class MergerTests: XCTestCase {
     XCTAssertEqual(Merger.plan(manifest, maxSegments: 6), [4])
   }
 }
+
+final class RAMBudgetTests: XCTestCase {
+  /// A budget smaller than the corpus flushes several segments within one commit; the index
+  /// answers as one built in a single segment.
+  func testSmallBudgetFlushesSegmentsInOneCommit() throws {
+    let corpus = try TemporaryDirectory()
+    for f in 0..<60 {
+      // Mostly words of its own (no two files are near-duplicates), a few shared ones.
+      let words = (0..<200).map { $0 % 20 == 0 ? "w\($0 + f % 3)" : "f\(f)w\($0)" }.joined(separator: " ")
+      try corpus.write("c/f\(String(format: "%02d", f)).txt", "华为昇腾 file\(f) \(words)\n")
+    }
+    let small = corpus.path + "/small"
+    let writer = try IndexWriter(directory: small, workers: 2, ramBudgetMB: 1)
+    writer.ramBudget = 24 << 10  // bytes: the corpus takes about 150 KiB
+    let summary = try writer.update(roots: [corpus.path + "/c"])
+    XCTAssertTrue(summary.committed)
+    let manifest = try XCTUnwrap(try Manifest.read(directory: small))
+    XCTAssertEqual(manifest.generation, 1)
+    // About one segment per file was flushed; the policy merged the smallest back to ten.
+    XCTAssertEqual(manifest.segments.count, IndexWriter.maxSegments)
+    XCTAssertTrue(manifest.segments.map(\.name).contains("s1m"))
+    XCTAssertTrue(manifest.segments.allSatisfy { $0.name.hasPrefix("s1") })
+    XCTAssertEqual(try Checker.check(directory: small).passages, 120)  // each file is one line cut in two
+    let large = corpus.path + "/large"
+    _ = try IndexWriter(directory: large).update(roots: [corpus.path + "/c"])
+    XCTAssertEqual(try IndexReader(directory: large).manifest.segments.count, 1)
+    // Same passages with the same scores; equal scores may come in another order, as ties
+    // are broken by position in the index.
+    func answer(_ directory: String, _ query: String) throws -> [String] {
+      try Searcher(index: IndexReader(directory: directory)).search(query, k: 100).hits
+        .map { "\($0.path) \(JSON.number($0.score))" }.sorted()
+    }
+    for query in ["华为 w41", "file7 f7w33 w100", "昇腾"] {
+      XCTAssertEqual(try answer(small, query), try answer(large, query), query)
+    }
+  }
+}

@@ -35,16 +35,20 @@ public final class IndexWriter {
   public let directory: String
   /// Threads that read and analyze files; the index is the same for any number.
   public let workers: Int
+  /// The memory the segment being built may take before it is written out (flushed) and a
+  /// new one started; a run still makes one commit, however many segments it flushes.
+  public internal(set) var ramBudget: Int
   private let lock: WriterLock
   private var analyzers: [Analyzer] = []
   private var analyzerFolding: HanFolding?
   private let reader = DocumentReader()
 
   /// Opens `directory` for writing (creating it) with `workers` analysis threads (default:
-  /// one per core).
-  public init(directory: String, workers: Int? = nil) throws {
+  /// one per core) and a RAM budget for the segment being built.
+  public init(directory: String, workers: Int? = nil, ramBudgetMB: Int = 256) throws {
     self.directory = directory
     self.workers = max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
+    ramBudget = max(1, ramBudgetMB) << 20
     try FileSystem.makeDirectory(directory)
     lock = try WriterLock(directory: directory)
   }
@@ -85,9 +89,20 @@ public final class IndexWriter {
     var keep = [Bool](repeating: true, count: manifest.files.count)
     var seen = Set<String>()
     let segmentName = "s\(manifest.generation)"
-    let newSegmentIndex = manifest.segments.count
-    let segment = SegmentWriter()
+    var segment = SegmentWriter()
+    var flushed: [Manifest.Segment] = []
     var newFiles: [Manifest.SourceFile] = []
+    /// Writes the buffered segment as s<generation>, then s<generation>_1, _2, …
+    func flush() throws {
+      guard segment.passageCount > 0 else { return }
+      let name = flushed.isEmpty ? segmentName : segmentName + "_\(flushed.count)"
+      try segment.write(directory: directory, name: name)
+      flushed.append(
+        Manifest.Segment(
+          name: name, passageCount: UInt32(segment.passageCount), tokenCount: segment.tokenCount,
+          titleTokenCount: segment.titleTokenCount, deleted: []))
+      segment = SegmentWriter()
+    }
     var metadataChanged = false
 
     var toRead: [(file: Corpus.File, existing: Int?)] = []
@@ -136,7 +151,9 @@ public final class IndexWriter {
           newFiles.append(
             Manifest.SourceFile(
               path: file.path, size: file.size, modifiedNanoseconds: file.modifiedNanoseconds, contentHash: hash,
-              segment: newSegmentIndex, firstPassage: first, passageCount: UInt32(analyzed.document.passages.count)))
+              segment: manifest.segments.count + flushed.count, firstPassage: first,
+              passageCount: UInt32(analyzed.document.passages.count)))
+          if segment.estimatedBytes >= ramBudget { try flush() }
           if let existing {
             keep[existing] = false
             summary.changed += 1
@@ -166,13 +183,8 @@ public final class IndexWriter {
       }
     }
     manifest.files = manifest.files.indices.filter { keep[$0] }.map { manifest.files[$0] }
-    if segment.passageCount > 0 {
-      try segment.write(directory: directory, name: segmentName)
-      manifest.segments.append(
-        Manifest.Segment(
-          name: segmentName, passageCount: UInt32(segment.passageCount), tokenCount: segment.tokenCount,
-          titleTokenCount: segment.titleTokenCount, deleted: []))
-    }
+    try flush()
+    manifest.segments.append(contentsOf: flushed)
     manifest.files.append(contentsOf: newFiles)
     manifest = dropEmptySegments(manifest)
     manifest.files.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }

@@ -18,6 +18,9 @@ final class SegmentWriter {
   private var passages: [PassageStore.StoredPassage] = []
   private(set) var tokenCount: UInt64 = 0
   private(set) var titleTokenCount: UInt64 = 0
+  /// Roughly the memory the buffered segment holds, for the writer's RAM budget: encoded
+  /// postings, stored text, and a per-term and per-passage allowance for the Swift objects.
+  private(set) var estimatedBytes = 0
 
   init() {}
 
@@ -70,6 +73,7 @@ final class SegmentWriter {
         PassageStore.StoredPassage(
           document: documentIndex, lineStart: passage.lineStart, lineEnd: passage.lineEnd, section: passage.section,
           text: passage.text))
+      estimatedBytes += passage.text.utf8.count + 96
       lengths.append(UInt32(analyzed.body[i].length))
       tokenCount += UInt64(analyzed.body[i].length)
       addPostings(analyzed.body[i].terms, doc: doc)
@@ -90,8 +94,11 @@ final class SegmentWriter {
         termIndex[term] = index
         termNames.append(term)
         postings.append(PostingsEncoder())
+        estimatedBytes += 2 * term.utf8.count + 128
       }
+      let before = postings[index].bytes.count
       postings[index].add(doc: doc, positions: positions)
+      estimatedBytes += postings[index].bytes.count - before
     }
   }
 
