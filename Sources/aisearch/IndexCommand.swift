@@ -23,6 +23,9 @@ struct IndexCommand: ParsableCommand {
   @Option(help: "Threads that read and analyze files (default: one per core). The index is the same for any number.")
   var jobs: Int?
 
+  @Flag(help: "Print nothing but errors: no progress bar, no summary line.")
+  var quiet = false
+
   @Option(name: .customLong("ram-mb"), help: "Memory for the segment being built, in MiB; past it the segment is written out.")
   var ramMB = 256
 
@@ -36,13 +39,17 @@ struct IndexCommand: ParsableCommand {
     if let pid = writer.takenOverFrom {
       printError("the previous writer (PID \(pid)) died holding the lock; taking it over (its unfinished work is discarded)")
     }
-    let summary = try writer.update(roots: paths, rebuild: rebuild)
+    let bar = quiet ? nil : ProgressBar()
+    let summary = try writer.update(roots: paths, rebuild: rebuild, progress: bar.map { bar in { bar.show($0) } })
+    bar?.finish()
     for warning in summary.warnings { printError("warning: \(warning.path): \(warning.message)") }
     for skipped in summary.skipped where !IndexCommand.quietSkipReasons.contains(where: skipped.reason.hasPrefix) {
       printError("skipped \(skipped.path): \(skipped.reason)")
     }
-    Output.write(IndexCommand.summaryLine(summary) + "\n")
-    Output.flush()
+    if !quiet {
+      Output.write(IndexCommand.summaryLine(summary) + "\n")
+      Output.flush()
+    }
   }
 
   /// Skips that are expected in any tree and only counted, not listed.

@@ -107,3 +107,15 @@ final class CheckCLITests: XCTestCase {
       "aisearch: index file idx/s1.passages is corrupt (checksum mismatch); rebuild it with `aisearch index --rebuild PATH...`\n")
   }
 }
+
+final class QuietIndexCLITests: XCTestCase {
+  func testQuietPrintsNothing() throws {
+    let workspace = try Workspace()
+    try workspace.write("docs/a.txt", "alpha\n")
+    let result = try workspace.run("index", "docs", "--index", "idx", "--quiet")
+    XCTAssertEqual(result.status, 0)
+    XCTAssertEqual(result.stdout, "")
+    XCTAssertEqual(result.stderr, "")
+    XCTAssertEqual(try workspace.run("alpha", "--index", "idx").status, 0)
+  }
+}

@@ -57,9 +57,19 @@ public final class IndexWriter {
   /// files are removed by this writer's commit.
   public var takenOverFrom: Int32? { lock.takenOverFrom }
 
+  /// How far a run is: files and bytes to read, and done so far.
+  public struct Progress: Sendable {
+    public var filesDone: Int
+    public var filesTotal: Int
+    public var bytesDone: UInt64
+    public var bytesTotal: UInt64
+  }
+
   /// Indexes `roots` (files or directories). With `rebuild`, the old index is ignored and
-  /// replaced whole.
-  public func update(roots: [String], rebuild: Bool = false) throws -> Summary {
+  /// replaced whole. `progress` is called after each batch of files is analyzed.
+  public func update(
+    roots: [String], rebuild: Bool = false, progress: ((Progress) -> Void)? = nil
+  ) throws -> Summary {
     let clock = ContinuousClock()
     let started = clock.now
     var summary = Summary()
@@ -119,6 +129,8 @@ public final class IndexWriter {
     }
     // Files are read and analyzed in batches on all workers, then added in corpus order,
     // so the index does not depend on the number of workers or on thread timing.
+    let bytesTotal = toRead.reduce(UInt64(0)) { $0 + $1.file.size }
+    var bytesDone: UInt64 = 0
     var batchStart = 0
     while batchStart < toRead.count {
       var batchEnd = batchStart
@@ -163,6 +175,8 @@ public final class IndexWriter {
         }
       }
       batchStart = batchEnd
+      bytesDone += batchBytes
+      progress?(Progress(filesDone: batchEnd, filesTotal: toRead.count, bytesDone: bytesDone, bytesTotal: bytesTotal))
     }
     for (i, file) in manifest.files.enumerated()
     where keep[i] && !seen.contains(file.path) && Corpus.isUnder(file.path, roots: scan.roots) {
