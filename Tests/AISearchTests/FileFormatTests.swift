@@ -58,23 +58,51 @@ final class FileFormatTests: XCTestCase {
 
   func testTermDictionaryLookupsAndWorkedExample() throws {
     let entries: [(term: [UInt8], info: TermDictionary.Info)] = [
-      (Array("910c".utf8), .init(docFreq: 2, postingsOffset: 12, postingsLength: 9)),
-      (Array("华为".utf8), .init(docFreq: 1, postingsOffset: 21, postingsLength: 3)),
+      (Array("910b".utf8), .init(docFreq: 2, postingsOffset: 12, postingsLength: 9)),
+      (Array("910c".utf8), .init(docFreq: 1, postingsOffset: 21, postingsLength: 3)),
     ]
     let bytes = TermDictionary.serialize(entries)
-    // Header, count 2, two 16-byte infos, three offsets, 10 term bytes, footer.
-    XCTAssertEqual(bytes.count, 12 + 4 + 32 + 12 + 10 + 8)
-    XCTAssertEqual(Array(bytes[(12 + 4 + 32)..<(12 + 4 + 32 + 12)]), [0, 0, 0, 0, 4, 0, 0, 0, 10, 0, 0, 0])
+    // The example in TermDictionary.swift.
+    XCTAssertEqual(Array(bytes[12..<28]), [2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0, 0])
+    XCTAssertEqual(
+      Array(bytes[28..<48]),
+      [12, 0, 0, 0, 0, 0, 0, 0, 4] + Array("910b".utf8) + [2, 9, 3, 1] + Array("c".utf8) + [1, 3])
     let directory = try TemporaryDirectory()
     let path = directory.path + "/t.terms"
     try FileSystem.writeFile(path, bytes)
     let reader = try TermDictionary.Reader(MappedFile(path))
     XCTAssertEqual(reader.count, 2)
-    XCTAssertEqual(try reader.lookup(Array("华为".utf8)), entries[1].info)
-    XCTAssertEqual(try reader.lookup(Array("910c".utf8)), entries[0].info)
+    XCTAssertEqual(try reader.lookup(Array("910c".utf8)), entries[1].info)
+    XCTAssertEqual(try reader.lookup(Array("910b".utf8)), entries[0].info)
     XCTAssertNil(try reader.lookup(Array("910".utf8)))
     XCTAssertNil(try reader.lookup(Array("zzz".utf8)))
     XCTAssertNil(try reader.lookup([]))
+  }
+
+  /// Thousands of terms over many blocks: every term is found with its info, and terms
+  /// between them, before the first and after the last are not.
+  func testTermDictionaryAcrossBlocks() throws {
+    var terms = Set<String>()
+    var random = SystemRandomNumberGenerator()
+    let alphabet = Array("abc华为芯片910")
+    while terms.count < 3000 {
+      terms.insert(String((0..<Int.random(in: 1...8, using: &random)).map { _ in alphabet.randomElement(using: &random)! }))
+    }
+    let sorted = terms.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+    var offset: UInt64 = 12
+    let entries = sorted.enumerated().map { i, term -> (term: [UInt8], info: TermDictionary.Info) in
+      defer { offset += UInt64(i % 17 + 1) }
+      return (term, TermDictionary.Info(docFreq: UInt32(i % 5 + 1), postingsOffset: offset, postingsLength: UInt32(i % 17 + 1)))
+    }
+    let directory = try TemporaryDirectory()
+    let path = directory.path + "/many.terms"
+    try FileSystem.writeFile(path, TermDictionary.serialize(entries))
+    let reader = try TermDictionary.Reader(MappedFile(path))
+    for entry in entries { XCTAssertEqual(try reader.lookup(entry.term), entry.info) }
+    for entry in entries.prefix(200) { XCTAssertNil(try reader.lookup(entry.term + [0x7A, 0x7A, 0x7A, 0x7A, 0x7A, 0x7A, 0x7A, 0x7A, 0x7A])) }
+    XCTAssertNil(try reader.lookup([0x00]))
+    XCTAssertNil(try reader.lookup([0xFF]))
+    XCTAssertEqual(try reader.allTerms().map(\.term), sorted)
   }
 
   func testEmptyTermDictionary() throws {

@@ -56,13 +56,13 @@ public enum Checker {
     var titleSums = [UInt64](repeating: 0, count: reader.passageCount)
     var previous: [UInt8]? = nil
     var expectedOffset = UInt64(FileFormat.headerSize)
-    for index in 0..<reader.terms.count {
-      let term = Array(try reader.terms.term(at: index))
+    var index = 0
+    try reader.terms.forEach { term, info in
+      defer { index += 1 }
       if let previous, !previous.lexicographicallyPrecedes(term) {
         throw AISearchError.corrupt(termsPath, "term \(index) is out of order")
       }
       previous = term
-      let info = reader.terms.info(at: index)
       guard info.postingsOffset == expectedOffset else {
         throw AISearchError.corrupt(postingsPath, "postings of term \(index) start at \(info.postingsOffset), expected \(expectedOffset)")
       }
@@ -83,6 +83,9 @@ public enum Checker {
       guard count == Int(info.docFreq) else {
         throw AISearchError.corrupt(postingsPath, "term \(index) has \(count) passages, the dictionary says \(info.docFreq)")
       }
+    }
+    guard index == reader.terms.count else {
+      throw AISearchError.corrupt(termsPath, "\(index) terms decoded, the header says \(reader.terms.count)")
     }
     guard expectedOffset == UInt64(reader.postings.bytes.count - FileFormat.footerSize) else {
       throw AISearchError.corrupt(postingsPath, "postings end at \(expectedOffset), the file body at \(reader.postings.bytes.count - FileFormat.footerSize)")

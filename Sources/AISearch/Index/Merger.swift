@@ -59,20 +59,21 @@ enum Merger {
     }
 
     // Terms: a k-way merge of the sorted dictionaries; postings re-coded with the new ids.
+    let dictionaries = try chosen.map { try readers[$0]!.terms.allTerms() }
     var positionsInTerm: [Int] = chosen.map { _ in 0 }
     var postingsFile = FileFormat.header(.postings)
     var entries: [(term: [UInt8], info: TermDictionary.Info)] = []
     while true {
       var smallest: [UInt8]? = nil
-      for (k, s) in chosen.enumerated() where positionsInTerm[k] < readers[s]!.terms.count {
-        let term = Array(try readers[s]!.terms.term(at: positionsInTerm[k]))
+      for k in chosen.indices where positionsInTerm[k] < dictionaries[k].count {
+        let term = dictionaries[k][positionsInTerm[k]].term
         if smallest == nil || term.lexicographicallyPrecedes(smallest!) { smallest = term }
       }
       guard let term = smallest else { break }
       var docs: [(UInt32, [Int32])] = []
-      for (k, s) in chosen.enumerated() where positionsInTerm[k] < readers[s]!.terms.count {
+      for (k, s) in chosen.enumerated() where positionsInTerm[k] < dictionaries[k].count {
         let reader = readers[s]!
-        guard Array(try reader.terms.term(at: positionsInTerm[k])) == term else { continue }
+        guard dictionaries[k][positionsInTerm[k]].term == term else { continue }
         positionsInTerm[k] += 1
         guard var cursor = try reader.cursor(term) else { continue }
         let map = docMaps[s]!

@@ -1,38 +1,61 @@
 /// The term dictionary: sorted terms → document frequency and where their postings are.
 ///
-///     Terms file --> Header "TERM", TermCount u32, <TermInfo>^TermCount,
-///                    <TermOffset u32>^(TermCount+1), TermBytes, Footer
-///     TermInfo   --> DocFreq u32, PostingsOffset u64, PostingsLength u32
+///     Terms file --> Header "TERM", TermCount u32, BlockCount u32,
+///                    <BlockOffset u32>^(BlockCount+1), Blocks, Footer
+///     Block      --> PostingsOffset u64, FirstTerm string, DocFreq varint, PostingsLength varint,
+///                    <Shared varint, Suffix string, DocFreq varint, PostingsLength varint>^(n-1)
 ///
-/// Terms are UTF-8, sorted by their bytes; term i is TermBytes[TermOffset[i] ..<
-/// TermOffset[i+1]]. PostingsOffset is a byte offset in the postings file. A lookup binary
-/// searches the offsets in the mapped file, so opening the dictionary reads nothing.
+/// Terms are UTF-8, sorted by their bytes, and packed `blockSize` to a block. The first term
+/// of a block is whole; each next one keeps `Shared` leading bytes of the term before it
+/// and adds `Suffix` (prefix compression, as Lucene's block-tree terms and SQLite FTS5's
+/// leaf pages do). Postings lists follow one another in term order, so a term's postings
+/// start where the previous term's end: each block stores only where its first term's
+/// start. BlockOffsets are relative to the start of Blocks; the last one is its end.
 ///
-/// Example: terms "910c" (in 2 passages, postings at 12, 9 bytes) and "华为" (1 passage, at
-/// 21, 3 bytes) are TermCount 2; TermInfos (2, 12, 9) (1, 21, 3); TermOffsets 0, 4, 10;
-/// TermBytes "910c" E5 8D 8E E4 B8 BA.
+/// A lookup binary-searches the blocks by their first term, then reads one block, so opening
+/// the dictionary reads nothing and a lookup touches O(log blocks) + one block of the map.
+///
+/// Example: terms "910b" (2 passages, postings at 12, 9 bytes) and "910c" (1 passage, 3
+/// bytes) in one block: TermCount 2, BlockCount 1, BlockOffsets 0, 20, then
+/// 0C 00 00 00 00 00 00 00 | 04 "910b" 02 09 | 03 01 "c" 01 03.
 enum TermDictionary {
+  static let blockSize = 32
+
   struct Info: Equatable {
     var docFreq: UInt32
     var postingsOffset: UInt64
     var postingsLength: UInt32
   }
 
+  /// `entries` sorted by term, with postings laid out contiguously in that order.
   static func serialize(_ entries: [(term: [UInt8], info: Info)]) -> [UInt8] {
+    var blocks = ByteWriter()
+    var offsets: [UInt32] = []
+    for start in stride(from: 0, to: entries.count, by: blockSize) {
+      offsets.append(UInt32(blocks.count))
+      let first = entries[start]
+      blocks.u64(first.info.postingsOffset)
+      blocks.varint(first.term.count)
+      blocks.bytes.append(contentsOf: first.term)
+      blocks.varint(UInt64(first.info.docFreq))
+      blocks.varint(UInt64(first.info.postingsLength))
+      var previous = first.term
+      for entry in entries[(start + 1)..<min(start + blockSize, entries.count)] {
+        let shared = zip(previous, entry.term).prefix { $0 == $1 }.count
+        blocks.varint(shared)
+        blocks.varint(entry.term.count - shared)
+        blocks.bytes.append(contentsOf: entry.term[shared...])
+        blocks.varint(UInt64(entry.info.docFreq))
+        blocks.varint(UInt64(entry.info.postingsLength))
+        previous = entry.term
+      }
+    }
+    offsets.append(UInt32(blocks.count))
     var writer = FileFormat.header(.terms)
     writer.u32(UInt32(entries.count))
-    for entry in entries {
-      writer.u32(entry.info.docFreq)
-      writer.u64(entry.info.postingsOffset)
-      writer.u32(entry.info.postingsLength)
-    }
-    var offset: UInt32 = 0
-    writer.u32(0)
-    for entry in entries {
-      offset += UInt32(entry.term.count)
-      writer.u32(offset)
-    }
-    for entry in entries { writer.bytes.append(contentsOf: entry.term) }
+    writer.u32(UInt32(offsets.count - 1))
+    for offset in offsets { writer.u32(offset) }
+    writer.bytes.append(contentsOf: blocks.bytes)
     FileFormat.finish(&writer)
     return writer.bytes
   }
@@ -41,61 +64,92 @@ enum TermDictionary {
   struct Reader {
     let file: MappedFile
     let count: Int
-    private let infosStart: Int
+    private let blockCount: Int
     private let offsetsStart: Int
-    private let blobStart: Int
-    private let blobEnd: Int
+    private let blocksStart: Int
+    private let blocksEnd: Int
 
     init(_ file: MappedFile) throws {
       self.file = file
       let body = try FileFormat.openBody(file.bytes, kind: .terms, path: file.path)
       var reader = ByteReader(file.bytes, range: body, path: file.path)
       count = Int(try reader.u32())
-      infosStart = reader.offset
-      offsetsStart = infosStart + 16 * count
-      blobStart = offsetsStart + 4 * (count + 1)
-      blobEnd = body.upperBound
-      guard blobStart <= blobEnd,
-        Int(file.bytes.loadUnaligned(fromByteOffset: blobStart - 4, as: UInt32.self).littleEndian) == blobEnd - blobStart
+      blockCount = Int(try reader.u32())
+      offsetsStart = reader.offset
+      blocksStart = offsetsStart + 4 * (blockCount + 1)
+      blocksEnd = body.upperBound
+      guard blocksStart <= blocksEnd, blockCount == (count + TermDictionary.blockSize - 1) / TermDictionary.blockSize,
+        Int(file.bytes.loadUnaligned(fromByteOffset: blocksStart - 4, as: UInt32.self).littleEndian) == blocksEnd - blocksStart
       else {
         throw AISearchError.corrupt(file.path, "term table sizes do not match the file size")
       }
     }
 
-    func term(at index: Int) throws -> UnsafeRawBufferPointer {
-      let start = Int(file.bytes.loadUnaligned(fromByteOffset: offsetsStart + 4 * index, as: UInt32.self).littleEndian)
-      let end = Int(file.bytes.loadUnaligned(fromByteOffset: offsetsStart + 4 * index + 4, as: UInt32.self).littleEndian)
-      guard start <= end, blobStart + end <= blobEnd else {
-        throw AISearchError.corrupt(file.path, "term \(index) out of bounds")
+    /// Decodes the terms of one block in order; `body` returns false to stop early.
+    private func scan(block: Int, _ body: ([UInt8], Info) throws -> Bool) throws {
+      let start = Int(file.bytes.loadUnaligned(fromByteOffset: offsetsStart + 4 * block, as: UInt32.self).littleEndian)
+      let end = Int(file.bytes.loadUnaligned(fromByteOffset: offsetsStart + 4 * block + 4, as: UInt32.self).littleEndian)
+      guard start <= end, blocksStart + end <= blocksEnd else {
+        throw AISearchError.corrupt(file.path, "block \(block) out of bounds")
       }
-      return UnsafeRawBufferPointer(rebasing: file.bytes[(blobStart + start)..<(blobStart + end)])
+      var reader = ByteReader(file.bytes, range: (blocksStart + start)..<(blocksStart + end), path: file.path)
+      var offset = try reader.u64()
+      var term: [UInt8] = []
+      let n = min(TermDictionary.blockSize, count - block * TermDictionary.blockSize)
+      for i in 0..<n {
+        let shared = i == 0 ? 0 : try reader.count(max: term.count)
+        let suffix = try reader.count(max: reader.end - reader.offset)
+        term.removeSubrange(shared...)
+        term.append(contentsOf: UnsafeRawBufferPointer(rebasing: file.bytes[reader.offset..<(reader.offset + suffix)]))
+        reader.offset += suffix
+        let docFreq = try reader.count(max: Int(UInt32.max))
+        let length = try reader.count(max: Int(UInt32.max))
+        let info = Info(docFreq: UInt32(docFreq), postingsOffset: offset, postingsLength: UInt32(length))
+        offset += UInt64(length)
+        if try !body(term, info) { return }
+      }
     }
 
-    func info(at index: Int) -> Info {
-      let base = infosStart + 16 * index
-      return Info(
-        docFreq: file.bytes.loadUnaligned(fromByteOffset: base, as: UInt32.self).littleEndian,
-        postingsOffset: file.bytes.loadUnaligned(fromByteOffset: base + 4, as: UInt64.self).littleEndian,
-        postingsLength: file.bytes.loadUnaligned(fromByteOffset: base + 12, as: UInt32.self).littleEndian)
+    /// The first term of a block, read without decoding the rest.
+    private func firstTerm(of block: Int) throws -> UnsafeRawBufferPointer {
+      let start = blocksStart
+        + Int(file.bytes.loadUnaligned(fromByteOffset: offsetsStart + 4 * block, as: UInt32.self).littleEndian)
+      var reader = ByteReader(file.bytes, range: (start + 8)..<blocksEnd, path: file.path)
+      let length = try reader.count(max: blocksEnd - reader.offset)
+      return UnsafeRawBufferPointer(rebasing: file.bytes[reader.offset..<(reader.offset + length)])
     }
 
-    /// Binary search for `term`'s UTF-8 bytes.
+    /// Finds `term`: binary search over the blocks' first terms, then one block.
     func lookup(_ term: [UInt8]) throws -> Info? {
+      guard blockCount > 0 else { return nil }
       var low = 0
-      var high = count
-      while low < high {
+      var high = blockCount
+      while high - low > 1 {
         let middle = (low + high) / 2
-        let candidate = try self.term(at: middle)
-        let order = compareBytes(candidate, term)
-        if order == 0 { return info(at: middle) }
-        if order < 0 { low = middle + 1 } else { high = middle }
+        if compareBytes(try firstTerm(of: middle), term) <= 0 { low = middle } else { high = middle }
       }
-      return nil
+      var found: Info? = nil
+      try scan(block: low) { candidate, info in
+        if candidate == term { found = info }
+        return candidate.lexicographicallyPrecedes(term)  // go on while before the target
+      }
+      return found
     }
 
-    /// Every term in order (for merges, checks and tests).
+    /// Every term in order, with its postings location (merges and checks).
+    func forEach(_ body: ([UInt8], Info) throws -> Void) throws {
+      for block in 0..<blockCount {
+        try scan(block: block) { term, info in
+          try body(term, info)
+          return true
+        }
+      }
+    }
+
     func allTerms() throws -> [(term: [UInt8], info: Info)] {
-      try (0..<count).map { (Array(try term(at: $0)), info(at: $0)) }
+      var all: [(term: [UInt8], info: Info)] = []
+      try forEach { all.append(($0, $1)) }
+      return all
     }
   }
 }
