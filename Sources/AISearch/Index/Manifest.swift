@@ -6,8 +6,12 @@
 ///                  FileCount u32, <SourceFile>^FileCount, Footer
 ///     Segment  --> Name string, PassageCount u32, TokenCount u64, TitleTokenCount u64,
 ///                  DeletedCount u32, <DeletedDelta varint>^DeletedCount
-///     SourceFile --> Path string, Size u64, ModifiedNanoseconds u64, ContentHash u64,
-///                  SegmentIndex u32, FirstPassage u32, PassageCount u32
+///     SourceFile --> SharedPathBytes varint, PathSuffix string, Size varint,
+///                  ModifiedNanoseconds u64, ContentHash u64, SegmentIndex varint,
+///                  FirstPassage varint, PassageCount varint
+///
+/// Files are sorted by path; each path keeps SharedPathBytes leading bytes of the previous
+/// one and adds PathSuffix (deep trees repeat long directory prefixes).
 ///
 /// HanFolding is the Traditional→Simplified table the index was analyzed with (layout in
 /// HanFolding.swift); queries must fold with the same table. Deleted passage ids are ascending, each stored as the difference from the previous (the
@@ -67,14 +71,20 @@ public struct Manifest: Equatable {
       }
     }
     writer.u32(UInt32(files.count))
+    var previous: [UInt8] = []
     for file in files {
-      writer.string(file.path)
-      writer.u64(file.size)
+      let path = Array(file.path.utf8)
+      let shared = zip(previous, path).prefix { $0 == $1 }.count
+      writer.varint(shared)
+      writer.varint(path.count - shared)
+      writer.bytes.append(contentsOf: path[shared...])
+      previous = path
+      writer.varint(file.size)
       writer.u64(UInt64(bitPattern: file.modifiedNanoseconds))
       writer.u64(file.contentHash)
-      writer.u32(UInt32(file.segment))
-      writer.u32(file.firstPassage)
-      writer.u32(file.passageCount)
+      writer.varint(file.segment)
+      writer.varint(UInt64(file.firstPassage))
+      writer.varint(UInt64(file.passageCount))
     }
     FileFormat.finish(&writer)
     return writer.bytes
@@ -111,16 +121,24 @@ public struct Manifest: Equatable {
         Segment(name: name, passageCount: passageCount, tokenCount: tokenCount, titleTokenCount: titleTokenCount, deleted: deleted))
     }
     let fileCount = Int(try reader.u32())
+    var previous: [UInt8] = []
     for _ in 0..<min(fileCount, body.count) {
-      let file = SourceFile(
-        path: try reader.string(), size: try reader.u64(),
+      let shared = try reader.count(max: previous.count)
+      let suffix = try reader.count(max: reader.end - reader.offset)
+      var pathBytes = Array(previous[0..<shared])
+      pathBytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: file.bytes[reader.offset..<(reader.offset + suffix)]))
+      reader.offset += suffix
+      previous = pathBytes
+      let entry = SourceFile(
+        path: String(decoding: pathBytes, as: UTF8.self), size: try reader.varint(),
         modifiedNanoseconds: Int64(bitPattern: try reader.u64()), contentHash: try reader.u64(),
-        segment: Int(try reader.u32()), firstPassage: try reader.u32(), passageCount: try reader.u32())
-      guard file.segment < manifest.segments.count || file.passageCount == 0,
-        file.passageCount == 0
-          || UInt64(file.firstPassage) + UInt64(file.passageCount) <= UInt64(manifest.segments[file.segment].passageCount)
-      else { throw AISearchError.corrupt(path, "file \(file.path) points outside its segment") }
-      manifest.files.append(file)
+        segment: try reader.count(max: Int(UInt32.max)), firstPassage: UInt32(try reader.count(max: Int(UInt32.max))),
+        passageCount: UInt32(try reader.count(max: Int(UInt32.max))))
+      guard entry.passageCount == 0
+        || (entry.segment < manifest.segments.count
+          && UInt64(entry.firstPassage) + UInt64(entry.passageCount) <= UInt64(manifest.segments[entry.segment].passageCount))
+      else { throw AISearchError.corrupt(path, "file \(entry.path) points outside its segment") }
+      manifest.files.append(entry)
     }
     guard reader.isAtEnd, manifest.segments.count == segmentCount, manifest.files.count == fileCount else {
       throw AISearchError.corrupt(path, "unexpected length")
