@@ -29,6 +29,9 @@ struct SearchCommand: ParsableCommand {
   @Option(help: "Answer one query per line of FILE; prints JSONL hits with query_id (the line number) and query.")
   var batch: String?
 
+  @Flag(help: "With --batch: print each query's latency on stderr (query_id, microseconds; warm, in-process, passages fetched).")
+  var timings = false
+
   var query: String { words.joined(separator: " ") }
 
   func validate() throws {
@@ -39,6 +42,7 @@ struct SearchCommand: ParsableCommand {
       throw ValidationError("give either a QUERY or --batch FILE, not both")
     }
     if limit < 1 { throw ValidationError("-k must be at least 1") }
+    if timings && batch == nil { throw ValidationError("--timings needs --batch") }
   }
 
   func run() throws {
@@ -66,7 +70,13 @@ struct SearchCommand: ParsableCommand {
       lineNumber += 1
       let query = String(cString: line).trimmingWhitespace
       if query.isEmpty { continue }
+      let started = ContinuousClock.now
       let result = try searcher.search(query, k: limit)
+      if timings {
+        let elapsed = ContinuousClock.now - started
+        let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+        fputs("\(lineNumber)\t\(micros)\n", stderr)
+      }
       anyHits = anyHits || !result.hits.isEmpty
       let prefix = "\"query_id\":\(lineNumber),\"query\":\(JSON.string(query)),\"confident\":\(result.confident)"
       for hit in result.hits { Output.write(hit.json(prefix: prefix) + "\n") }

@@ -112,6 +112,9 @@ public final class IndexWriter {
           name: name, passageCount: UInt32(segment.passageCount), tokenCount: segment.tokenCount,
           titleTokenCount: segment.titleTokenCount, deleted: []))
       segment = SegmentWriter()
+      // The buffered segment was freed in pieces, many of them allocated on worker threads
+      // (their own malloc arenas); give the pages back so the budget bounds resident memory.
+      _ = releaseFreedMemory(0)
     }
     var metadataChanged = false
 
@@ -202,7 +205,8 @@ public final class IndexWriter {
     manifest.files.append(contentsOf: newFiles)
     manifest = dropEmptySegments(manifest)
     manifest.files.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
-    let toMerge = Merger.plan(manifest, maxSegments: IndexWriter.maxSegments)
+    let toMerge = Merger.plan(
+      manifest, maxSegments: IndexWriter.maxSegments, maxTokens: UInt64(ramBudget / Merger.bytesPerToken))
     if !toMerge.isEmpty {
       manifest = try Merger.merge(manifest, segments: toMerge, directory: directory, name: segmentName + "m")
     }
@@ -216,7 +220,7 @@ public final class IndexWriter {
 
   /// Bytes of source read and analyzed per batch: bounds the memory held by analyzed
   /// documents waiting to be added.
-  static let batchBytes: UInt64 = 8 << 20
+  static let batchBytes: UInt64 = 2 << 20
 
   private enum Outcome {
     case unreadable(String)
@@ -308,3 +312,8 @@ public final class IndexWriter {
     }
   }
 }
+
+/// glibc's malloc_trim (<malloc.h> is not in Swift's Glibc module): returns freed heap
+/// pages, in every arena, to the system.
+@_silgen_name("malloc_trim")
+private func releaseFreedMemory(_ pad: Int) -> Int32

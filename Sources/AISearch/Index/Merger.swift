@@ -5,20 +5,33 @@
 /// index answers exactly as one built in one go. Deleted passages are dropped here: this is
 /// where tombstones disappear.
 ///
-/// Merge policy (`plan`): at most `IndexWriter.maxSegments` segments stay live. When a commit
-/// leaves more, the smallest segments (by live passages) are merged into one, as few as
-/// brings the count back to the limit, so large segments are rewritten rarely (a simple form
-/// of Lucene's TieredMergePolicy); segments that are more than half deleted are merged too.
+/// Merge policy (`plan`): when a commit leaves more than `IndexWriter.maxSegments` segments,
+/// the smallest (by live passages) are merged into one, as few as brings the count back to
+/// the limit, so large segments are rewritten rarely (a simple form of Lucene's
+/// TieredMergePolicy); segments more than half deleted are rewritten too. A merge holds its
+/// stored passages in memory (about `bytesPerToken` per token of its inputs), so it takes
+/// no more input than `maxTokens` allows: segments flushed at the full RAM budget are
+/// "maximum size" and left alone (Lucene's maxMergedSegmentMB), and the count may stay
+/// above the limit until they are rewritten by a rebuild.
 enum Merger {
+  /// Memory a merge needs per token of its input (measured on the large tier: ~1 GB for
+  /// five 26M-token segments, about 8 bytes a token).
+  static let bytesPerToken = 8
+
   /// The segments to merge, by index, or [] when the manifest is within policy.
-  static func plan(_ manifest: Manifest, maxSegments: Int) -> [Int] {
+  static func plan(_ manifest: Manifest, maxSegments: Int, maxTokens: UInt64 = .max) -> [Int] {
     let live = manifest.segments.map { Int($0.passageCount) - $0.deleted.count }
     var chosen = Set(manifest.segments.indices.filter { manifest.segments[$0].deleted.count * 2 > Int(manifest.segments[$0].passageCount) })
+    var tokens = chosen.reduce(UInt64(0)) { $0 + manifest.segments[$1].tokenCount }
     let bySize = manifest.segments.indices.sorted { live[$0] != live[$1] ? live[$0] < live[$1] : $0 < $1 }
     var i = 0
     while manifest.segments.count - max(chosen.count - 1, 0) > maxSegments && i < bySize.count {
-      chosen.insert(bySize[i])
+      let candidate = bySize[i]
       i += 1
+      if chosen.contains(candidate) { continue }
+      if tokens + manifest.segments[candidate].tokenCount > maxTokens { break }
+      chosen.insert(candidate)
+      tokens += manifest.segments[candidate].tokenCount
     }
     return chosen.count >= 2 || chosen.contains(where: { !manifest.segments[$0].deleted.isEmpty }) ? chosen.sorted() : []
   }

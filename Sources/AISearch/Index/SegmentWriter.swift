@@ -18,8 +18,9 @@ final class SegmentWriter {
   private var passages: [PassageStore.StoredPassage] = []
   private(set) var tokenCount: UInt64 = 0
   private(set) var titleTokenCount: UInt64 = 0
-  /// Roughly the memory the buffered segment holds, for the writer's RAM budget: encoded
-  /// postings, stored text, and a per-term and per-passage allowance for the Swift objects.
+  /// Roughly the memory the buffered segment holds, for the writer's RAM budget: the
+  /// capacity of the postings buffers, the stored text (kept, then copied when the file is
+  /// written), and a per-term and per-passage allowance for the Swift objects around them.
   private(set) var estimatedBytes = 0
 
   init() {}
@@ -73,7 +74,7 @@ final class SegmentWriter {
         PassageStore.StoredPassage(
           document: documentIndex, lineStart: passage.lineStart, lineEnd: passage.lineEnd, section: passage.section,
           text: passage.text))
-      estimatedBytes += passage.text.utf8.count + 96
+      estimatedBytes += 2 * passage.text.utf8.count + 160
       lengths.append(UInt32(analyzed.body[i].length))
       tokenCount += UInt64(analyzed.body[i].length)
       addPostings(analyzed.body[i].terms, doc: doc)
@@ -94,11 +95,11 @@ final class SegmentWriter {
         termIndex[term] = index
         termNames.append(term)
         postings.append(PostingsEncoder())
-        estimatedBytes += 2 * term.utf8.count + 128
+        estimatedBytes += 2 * term.utf8.count + 224
       }
-      let before = postings[index].bytes.count
+      let before = postings[index].bytes.capacity
       postings[index].add(doc: doc, positions: positions)
-      estimatedBytes += postings[index].bytes.count - before
+      estimatedBytes += postings[index].bytes.capacity - before
     }
   }
 
