@@ -74,8 +74,7 @@ enum Merger {
     // Terms: a k-way merge of the sorted dictionaries; postings re-coded with the new ids.
     let dictionaries = try chosen.map { try readers[$0]!.terms.allTerms() }
     var positionsInTerm: [Int] = chosen.map { _ in 0 }
-    var postingsFile = FileFormat.header(.postings)
-    var entries: [(term: [UInt8], info: TermDictionary.Info)] = []
+    var files = SegmentFiles()
     while true {
       var smallest: [UInt8]? = nil
       for k in chosen.indices where positionsInTerm[k] < dictionaries[k].count {
@@ -99,19 +98,11 @@ enum Merger {
       docs.sort { $0.0 < $1.0 }
       var encoder = PostingsEncoder()
       for (doc, positions) in docs { encoder.add(doc: doc, positions: positions) }
-      entries.append(
-        (term,
-         TermDictionary.Info(
-          docFreq: UInt32(encoder.docFreq), postingsOffset: UInt64(postingsFile.count),
-          postingsLength: UInt32(encoder.bytes.count))))
-      postingsFile.bytes.append(contentsOf: encoder.bytes)
+      files.add(term: term, encoder)
     }
-    FileFormat.finish(&postingsFile)
-    let base = directory + "/" + name
-    try FileSystem.writeFile(base + ".postings", postingsFile.bytes)
-    try FileSystem.writeFile(base + ".terms", TermDictionary.serialize(entries))
-    try FileSystem.writeFile(base + ".lengths", PassageLengths.serialize(body: bodyLengths, title: titleLengths))
-    try FileSystem.writeFile(base + ".passages", try PassageStore.serialize(documents: documents, passages: passages))
+    try files.write(
+      directory: directory, name: name, bodyLengths: bodyLengths, titleLengths: titleLengths, documents: documents,
+      passages: passages)
 
     // The manifest: untouched segments keep their order, the merged one comes last.
     var newIndex: [Int: Int] = [:]

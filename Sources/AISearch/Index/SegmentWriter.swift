@@ -107,23 +107,40 @@ final class SegmentWriter {
   func write(directory: String, name: String) throws {
     let order = termNames.indices.map { (Array(termNames[$0].utf8), $0) }
       .sorted { $0.0.lexicographicallyPrecedes($1.0) }
-    var postingsFile = FileFormat.header(.postings)
-    var entries: [(term: [UInt8], info: TermDictionary.Info)] = []
-    entries.reserveCapacity(order.count)
-    for (termBytes, index) in order {
-      let encoded = postings[index]
-      entries.append(
-        (termBytes,
-         TermDictionary.Info(
-          docFreq: UInt32(encoded.docFreq), postingsOffset: UInt64(postingsFile.count),
-          postingsLength: UInt32(encoded.bytes.count))))
-      postingsFile.bytes.append(contentsOf: encoded.bytes)
-    }
+    var files = SegmentFiles()
+    for (termBytes, index) in order { files.add(term: termBytes, postings[index]) }
+    try files.write(
+      directory: directory, name: name, bodyLengths: lengths, titleLengths: titleLengths, documents: documents,
+      passages: passages)
+  }
+}
+
+/// The serializer both the segment writer and the merger end with: terms arrive in order
+/// with their encoded postings, then the four files are written (each fsynced).
+struct SegmentFiles {
+  private var postingsFile = FileFormat.header(.postings)
+  private var entries: [(term: [UInt8], info: TermDictionary.Info)] = []
+
+  /// Appends a term (after every term before it in byte order) and its postings.
+  mutating func add(term: [UInt8], _ encoded: PostingsEncoder) {
+    entries.append(
+      (term,
+       TermDictionary.Info(
+        docFreq: UInt32(encoded.docFreq), postingsOffset: UInt64(postingsFile.count),
+        postingsLength: UInt32(encoded.bytes.count))))
+    postingsFile.bytes.append(contentsOf: encoded.bytes)
+  }
+
+  /// Writes Name.postings, Name.terms, Name.lengths and Name.passages.
+  mutating func write(
+    directory: String, name: String, bodyLengths: [UInt32], titleLengths: [UInt32],
+    documents: [PassageStore.StoredDocument], passages: [PassageStore.StoredPassage]
+  ) throws {
     FileFormat.finish(&postingsFile)
     let base = directory + "/" + name
     try FileSystem.writeFile(base + ".postings", postingsFile.bytes)
     try FileSystem.writeFile(base + ".terms", TermDictionary.serialize(entries))
-    try FileSystem.writeFile(base + ".lengths", PassageLengths.serialize(body: lengths, title: titleLengths))
+    try FileSystem.writeFile(base + ".lengths", PassageLengths.serialize(body: bodyLengths, title: titleLengths))
     try FileSystem.writeFile(base + ".passages", try PassageStore.serialize(documents: documents, passages: passages))
   }
 }
