@@ -205,8 +205,10 @@ public final class IndexWriter {
     manifest.files.append(contentsOf: newFiles)
     manifest = dropEmptySegments(manifest)
     manifest.files.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+    // A merge runs beside what the writer already holds (file lists, the analyzers), so it
+    // gets half the budget.
     let toMerge = Merger.plan(
-      manifest, maxSegments: IndexWriter.maxSegments, maxTokens: UInt64(ramBudget / Merger.bytesPerToken))
+      manifest, maxSegments: IndexWriter.maxSegments, maxTokens: UInt64(ramBudget / 2 / Merger.bytesPerToken))
     if !toMerge.isEmpty {
       manifest = try Merger.merge(manifest, segments: toMerge, directory: directory, name: segmentName + "m")
     }

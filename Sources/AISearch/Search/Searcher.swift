@@ -80,7 +80,7 @@ public final class Searcher {
     // Scattered characters of a stretch score for the first ranking only, so candidates
     // go deeper when the query has stretches.
     let depth = plan.stretches.isEmpty ? Searcher.rerankDepth : 10 * Searcher.rerankDepth
-    candidates = Array(candidates.sorted(by: Candidate.ranksBefore).prefix(max(depth, k)))
+    candidates = Searcher.best(candidates, max(depth, k))
     let positions = try candidatePositions(plan, candidates)
     for i in candidates.indices {
       let unmet = unmetStretchIDF(plan, body: positions.body[i], title: positions.title[i], idf: idf)
@@ -96,7 +96,7 @@ public final class Searcher {
     let ranked = candidates.sorted(by: Candidate.ranksBefore)
     let termSet = Set(plan.terms.map(\.text))
     var hits: [Hit] = []
-    var hitTerms: [Set<String>] = []
+    var hitTerms: [[UInt64]] = []
     // Once k hits are found, the next few candidates are still read, to cite copies of them.
     var lookahead = 2 * k
     for entry in ranked {
@@ -108,7 +108,7 @@ public final class Searcher {
       let passage = try store.passage(Int(entry.doc))
       let document = try store.document(passage.document)
       let tokens = try analyzer.analyze(passage.text)
-      let terms = Set(tokens.map(\.term))
+      let terms = Searcher.termFingerprints(tokens)
       if let original = hitTerms.firstIndex(where: { Searcher.nearDuplicate($0, terms) }) {
         hits[original].duplicates.append(
           Hit.Citation(path: document.path, lineStart: passage.lineStart, lineEnd: passage.lineEnd))
@@ -133,9 +133,38 @@ public final class Searcher {
   /// `duplicates`.
   static let duplicateSimilarity = 0.6
 
-  static func nearDuplicate(_ a: Set<String>, _ b: Set<String>) -> Bool {
-    let union = a.union(b).count
-    return union > 0 && Double(a.intersection(b).count) / Double(union) >= duplicateSimilarity
+  /// A passage's distinct terms as sorted 64-bit hashes (FNV-1a of the UTF-8), so that
+  /// comparing two passages is a merge of integer arrays, not of String sets.
+  static func termFingerprints(_ tokens: [Token]) -> [UInt64] {
+    var hashes = tokens.map { token -> UInt64 in
+      var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+      for byte in token.term.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+      return hash
+    }
+    hashes.sort()
+    var distinct: [UInt64] = []
+    distinct.reserveCapacity(hashes.count)
+    for hash in hashes where distinct.last != hash { distinct.append(hash) }
+    return distinct
+  }
+
+  static func nearDuplicate(_ a: [UInt64], _ b: [UInt64]) -> Bool {
+    var i = 0
+    var j = 0
+    var shared = 0
+    while i < a.count && j < b.count {
+      if a[i] == b[j] {
+        shared += 1
+        i += 1
+        j += 1
+      } else if a[i] < b[j] {
+        i += 1
+      } else {
+        j += 1
+      }
+    }
+    let union = a.count + b.count - shared
+    return union > 0 && Double(shared) / Double(union) >= duplicateSimilarity
   }
 
   /// Coverage at or above which a passage holds the whole query (rounding aside).
@@ -147,6 +176,42 @@ public final class Searcher {
   /// development queries (docs/analysis.md): answerable queries' best coverage was ≥ 0.30,
   /// no-answer queries' 0.18–0.48.
   static let confidentCoverage = 0.25
+
+  /// The `count` best candidates, best first, without sorting them all: a bounded heap.
+  private static func best(_ all: [Candidate], _ count: Int) -> [Candidate] {
+    if all.count <= count { return all.sorted(by: Candidate.ranksBefore) }
+    // A min-heap on rank: its root is the worst candidate kept so far.
+    var heap: [Candidate] = []
+    heap.reserveCapacity(count)
+    func worse(_ a: Candidate, _ b: Candidate) -> Bool { Candidate.ranksBefore(b, a) }
+    func siftDown(_ start: Int) {
+      var i = start
+      while true {
+        let l = 2 * i + 1
+        let r = l + 1
+        var m = i
+        if l < heap.count && worse(heap[l], heap[m]) { m = l }
+        if r < heap.count && worse(heap[r], heap[m]) { m = r }
+        if m == i { return }
+        heap.swapAt(i, m)
+        i = m
+      }
+    }
+    for candidate in all {
+      if heap.count < count {
+        heap.append(candidate)
+        var i = heap.count - 1
+        while i > 0 && worse(heap[i], heap[(i - 1) / 2]) {
+          heap.swapAt(i, (i - 1) / 2)
+          i = (i - 1) / 2
+        }
+      } else if Candidate.ranksBefore(candidate, heap[0]) {
+        heap[0] = candidate
+        siftDown(0)
+      }
+    }
+    return heap.sorted(by: Candidate.ranksBefore)
+  }
 
   private struct Candidate {
     var segment: Int
