@@ -108,7 +108,10 @@ final class SegmentWriter {
     let order = termNames.indices.map { (Array(termNames[$0].utf8), $0) }
       .sorted { $0.0.lexicographicallyPrecedes($1.0) }
     var files = SegmentFiles()
-    for (termBytes, index) in order { files.add(term: termBytes, postings[index]) }
+    for (termBytes, index) in order {
+      files.add(term: termBytes, postings[index])
+      postings[index] = PostingsEncoder()  // copied into the file: free it now, not after
+    }
     try files.write(
       directory: directory, name: name, bodyLengths: lengths, titleLengths: titleLengths, documents: documents,
       passages: passages)
