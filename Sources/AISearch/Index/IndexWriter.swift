@@ -134,6 +134,7 @@ public final class IndexWriter {
     // so the index does not depend on the number of workers or on thread timing.
     let bytesTotal = toRead.reduce(UInt64(0)) { $0 + $1.file.size }
     var bytesDone: UInt64 = 0
+    var batches: [Range<Int>] = []
     var batchStart = 0
     while batchStart < toRead.count {
       var batchEnd = batchStart
@@ -142,9 +143,22 @@ public final class IndexWriter {
         batchBytes += toRead[batchEnd].file.size
         batchEnd += 1
       }
-      let batch = Array(toRead[batchStart..<batchEnd])
-      let knownHashes = batch.map { $0.existing.map { manifest.files[$0].contentHash } }
-      for (i, outcome) in try readAndAnalyze(batch.map(\.file), knownHashes: knownHashes).enumerated() {
+      batches.append(batchStart..<batchEnd)
+      batchStart = batchEnd
+    }
+    let knownHashes = toRead.map { $0.existing.map { manifest.files[$0].contentHash } }
+    // While this thread adds one batch to the segment, the workers analyze the next one.
+    let pipeline = AnalysisPipeline { range in
+      try self.readAndAnalyze(toRead[range].map(\.file), knownHashes: Array(knownHashes[range]))
+    }
+    if let first = batches.first { pipeline.start(first) }
+    for (b, range) in batches.enumerated() {
+      let outcomes = try pipeline.wait()
+      if b + 1 < batches.count { pipeline.start(batches[b + 1]) }
+      let batch = Array(toRead[range])
+      let batchBytes = batch.reduce(UInt64(0)) { $0 + $1.file.size }
+      let batchEnd = range.upperBound
+      for (i, outcome) in outcomes.enumerated() {
         let (file, existing) = batch[i]
         switch outcome {
         case .unreadable(let message):
@@ -177,7 +191,6 @@ public final class IndexWriter {
           }
         }
       }
-      batchStart = batchEnd
       bytesDone += batchBytes
       progress?(Progress(filesDone: batchEnd, filesTotal: toRead.count, bytesDone: bytesDone, bytesTotal: bytesTotal))
     }
@@ -229,6 +242,31 @@ public final class IndexWriter {
     case sameContent(bytes: UInt64)
     case binary(bytes: UInt64)
     case document(SegmentWriter.AnalyzedDocument, hash: UInt64, bytes: UInt64)
+  }
+
+  /// Runs one batch's analysis in the background while the caller works on the previous
+  /// one: `start` a batch, then `wait` for its outcomes before starting the next.
+  private final class AnalysisPipeline {
+    private let work: (Range<Int>) throws -> [Outcome]
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<[Outcome], Error>? = nil
+
+    init(_ work: @escaping (Range<Int>) throws -> [Outcome]) {
+      self.work = work
+    }
+
+    func start(_ range: Range<Int>) {
+      DispatchQueue.global().async {
+        self.result = Result { try self.work(range) }
+        self.done.signal()
+      }
+    }
+
+    func wait() throws -> [Outcome] {
+      done.wait()
+      defer { result = nil }
+      return try result!.get()
+    }
   }
 
   /// Reads, hashes, decodes and analyzes `files` on all workers; outcomes in input order.
