@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Builds one segment in memory and writes its four files.
 ///
 /// Every passage is indexed in two fields: the body (its text) and the title (the document's
@@ -9,7 +13,7 @@
 /// arrival order, from 0), then `write(directory:name:)` once. Analysis (`analyze`) is
 /// separate and needs no writer, so that it can run on several threads.
 final class SegmentWriter {
-  private var termIndex: [String: Int] = [:]
+  private var termIndex: [TermKey: Int] = [:]
   private var termNames: [String] = []
   private var postings: [PostingsEncoder] = []
   private(set) var lengths: [UInt32] = []
@@ -54,10 +58,10 @@ final class SegmentWriter {
   }
 
   private static func group(_ tokens: [Token], prefix: String) -> AnalyzedDocument.FieldTerms {
-    var byTerm: [String: [Int32]] = [:]
-    for token in tokens { byTerm[prefix + token.term, default: []].append(token.position) }
+    var byTerm: [TermKey: [Int32]] = [:]
+    for token in tokens { byTerm[TermKey(prefix + token.term), default: []].append(token.position) }
     // Bigrams and the words they start share a position: positions need sorting.
-    return AnalyzedDocument.FieldTerms(terms: byTerm.map { ($0.key, $0.value.sorted()) }, length: tokens.count)
+    return AnalyzedDocument.FieldTerms(terms: byTerm.map { ($0.key.term, $0.value.sorted()) }, length: tokens.count)
   }
 
   /// Adds an analyzed document; returns the id of its first passage.
@@ -88,11 +92,12 @@ final class SegmentWriter {
   private func addPostings(_ terms: [(String, [Int32])], doc: UInt32) {
     for (term, positions) in terms {
       let index: Int
-      if let known = termIndex[term] {
+      let key = TermKey(term)
+      if let known = termIndex[key] {
         index = known
       } else {
         index = termNames.count
-        termIndex[term] = index
+        termIndex[key] = index
         termNames.append(term)
         postings.append(PostingsEncoder())
         estimatedBytes += 2 * term.utf8.count + 224
@@ -159,5 +164,30 @@ enum Field {
     var name = Substring(path.split(separator: "/").last ?? "")
     if let dot = name.lastIndex(of: "."), dot != name.startIndex { name = name[..<dot] }
     return String(name.map { $0 == "." || $0 == "_" || $0 == "-" ? " " : $0 })
+  }
+}
+
+/// A term as a dictionary key that hashes and compares its UTF-8 bytes. Analyzed terms are
+/// already normalized, so byte equality is the equality that matters, and it skips the
+/// Unicode canonical-equivalence work String's own hashing and == do for non-ASCII text
+/// (a third of the indexing time went there).
+struct TermKey: Hashable {
+  let term: String
+
+  init(_ term: String) {
+    var term = term
+    term.makeContiguousUTF8()
+    self.term = term
+  }
+
+  func hash(into hasher: inout Hasher) {
+    var copy = term
+    copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+  }
+
+  static func == (a: TermKey, b: TermKey) -> Bool {
+    var x = a.term
+    var y = b.term
+    return x.withUTF8 { p in y.withUTF8 { q in p.count == q.count && (p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0) } }
   }
 }
