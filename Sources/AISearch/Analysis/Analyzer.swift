@@ -128,7 +128,8 @@ public final class Analyzer {
 
   /// Words joined by single hyphens so far (deepseek-r1-lite), to index the joined form.
   private struct HyphenChain {
-    var scalars: [Unicode.Scalar]
+    var text: String
+    var scalarCount: Int
     var position: Int32
     var start: Int32
     var end: Int  // normalized offset just past the chain
@@ -138,26 +139,50 @@ public final class Analyzer {
   private func emitWord(
     _ start: Int, _ end: Int, at position: Int32, chain: inout HyphenChain?, into tokens: inout [Token]
   ) -> Int32 {
-    var scalars: [Unicode.Scalar] = []
-    var i = start
-    while i < end {
-      guard let (scalar, width) = decode(i, end) else { return position + 1 }
-      scalars.append(scalar)
-      i += width
+    // Most words are ASCII: classify them from the code units; others scalar by scalar.
+    var ascii = true
+    var hasDigit = false
+    var hasLetter = false
+    for i in start..<end {
+      let unit = normalized[i]
+      if unit >= 0x80 {
+        ascii = false
+        break
+      }
+      if unit >= 0x30 && unit <= 0x39 {
+        hasDigit = true
+      } else if unit >= 0x61 && unit <= 0x7A {
+        hasLetter = true
+      }
     }
-    let first = sourceOffset[start]
-    let last = sourceOffset[end - 1] + 1
-    if scalars.isEmpty || scalars.count > Analyzer.maxTokenScalars {
+    var scalars: [Unicode.Scalar] = []
+    if !ascii {
+      var i = start
+      while i < end {
+        guard let (scalar, width) = decode(i, end) else { return position + 1 }
+        scalars.append(scalar)
+        i += width
+      }
+      hasDigit = scalars.contains { $0.properties.numericType != nil }
+      hasLetter = scalars.contains { $0.properties.isAlphabetic }
+    }
+    let scalarCount = ascii ? end - start : scalars.count
+    if scalarCount == 0 || scalarCount > Analyzer.maxTokenScalars {
       chain = nil
       return position + 1
     }
-    let hasDigit = scalars.contains { $0.properties.numericType != nil }
-    let hasLetter = scalars.contains { $0.properties.isAlphabetic }
+    let first = sourceOffset[start]
+    let last = sourceOffset[end - 1] + 1
+    let word = String(decoding: normalized[start..<end], as: UTF16.self)
+    if ascii { scalars = Array(word.unicodeScalars) }
     if hasDigit {
-      tokens.append(Token(term: String(String.UnicodeScalarView(scalars)), position: position, start: first, end: last))
+      tokens.append(Token(term: word, position: position, start: first, end: last))
+    } else if EnglishStemmer.isStemmable(scalars) {
+      let stemmed = EnglishStemmer.stem(scalars)
+      let term = stemmed.count == scalars.count ? word : String(String.UnicodeScalarView(stemmed))
+      tokens.append(Token(term: term, position: position, start: first, end: last))
     } else {
-      let stemmed = EnglishStemmer.isStemmable(scalars) ? EnglishStemmer.stem(scalars) : scalars
-      tokens.append(Token(term: String(String.UnicodeScalarView(stemmed)), position: position, start: first, end: last))
+      tokens.append(Token(term: word, position: position, start: first, end: last))
     }
     var next = position + 1
     if hasDigit && hasLetter {
@@ -171,16 +196,15 @@ public final class Analyzer {
       next = position + Int32(max(1, parts.count))
     }
     if var joined = chain, joined.end + 1 == start, normalized[joined.end] == 0x2D,
-      joined.scalars.count + 1 + scalars.count <= Analyzer.maxTokenScalars
+      joined.scalarCount + 1 + scalarCount <= Analyzer.maxTokenScalars
     {
-      joined.scalars.append("-")
-      joined.scalars.append(contentsOf: scalars)
+      joined.text += "-" + word
+      joined.scalarCount += 1 + scalarCount
       joined.end = end
-      tokens.append(
-        Token(term: String(String.UnicodeScalarView(joined.scalars)), position: joined.position, start: joined.start, end: last))
+      tokens.append(Token(term: joined.text, position: joined.position, start: joined.start, end: last))
       chain = joined
     } else {
-      chain = HyphenChain(scalars: scalars, position: position, start: first, end: end)
+      chain = HyphenChain(text: word, scalarCount: scalarCount, position: position, start: first, end: end)
     }
     return next
   }
