@@ -30,6 +30,13 @@ public struct AISearchError: Error, CustomStringConvertible, Equatable {
 
   public var description: String { message }
 
+  static func otherAnalyzer(_ directory: String) -> AISearchError {
+    AISearchError(
+      .corrupt,
+      "index \(directory) was built by another analyzer version; rebuild it with `aisearch index --rebuild PATH...`",
+      path: directory)
+  }
+
   static func corrupt(_ path: String, _ what: String) -> AISearchError {
     AISearchError(
       .corrupt,

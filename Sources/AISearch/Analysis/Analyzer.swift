@@ -66,11 +66,6 @@ public final class Analyzer {
     return tokens
   }
 
-  /// The terms of `text` in token order (a term that occurs twice is listed twice).
-  public func terms(_ text: String) throws -> [String] {
-    try analyze(text).map(\.term)
-  }
-
   // MARK: - Normalization with an offset map
 
   /// Fills `normalized` (UTF-16) and `sourceOffset` (for each unit, the index of the original

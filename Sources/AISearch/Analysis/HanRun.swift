@@ -17,8 +17,6 @@ struct HanRun {
   /// ICU words inside the run, as (first character index, length).
   var words: [(first: Int, length: Int)] = []
 
-  var isEmpty: Bool { characters.isEmpty }
-
   mutating func removeAll() {
     characters.removeAll(keepingCapacity: true)
     words.removeAll(keepingCapacity: true)

@@ -77,10 +77,7 @@ public final class IndexWriter {
     summary.skipped = scan.skipped
     let previous = try Manifest.read(directory: directory)
     if let previous, previous.analyzerVersion != Analyzer.version, !rebuild {
-      throw AISearchError(
-        .corrupt,
-        "index \(directory) was built by another analyzer version; rebuild it with `aisearch index --rebuild PATH...`",
-        path: directory)
+      throw AISearchError.otherAnalyzer(directory)
     }
     var manifest = rebuild ? Manifest() : (previous ?? Manifest())
     manifest.generation = (previous?.generation ?? 0) + 1
@@ -201,7 +198,7 @@ public final class IndexWriter {
     }
 
     if summary.added + summary.changed + summary.deleted == 0 && !metadataChanged && previous != nil && !rebuild {
-      summary.passages = manifest.segments.reduce(0) { $0 + Int($1.passageCount) - $1.deleted.count }
+      summary.passages = manifest.livePassages
       summary.seconds = seconds(since: started, clock)
       return summary
     }
@@ -228,7 +225,7 @@ public final class IndexWriter {
     try manifest.write(directory: directory)
     removeUnreferencedFiles(manifest)
     summary.committed = true
-    summary.passages = manifest.segments.reduce(0) { $0 + Int($1.passageCount) - $1.deleted.count }
+    summary.passages = manifest.livePassages
     summary.seconds = seconds(since: started, clock)
     return summary
   }

@@ -52,6 +52,11 @@ public struct Manifest: Equatable {
 
   public init() {}
 
+  /// Passages of all segments that are not deleted.
+  public var livePassages: Int {
+    segments.reduce(0) { $0 + Int($1.passageCount) - $1.deleted.count }
+  }
+
   func serialize() -> [UInt8] {
     var writer = FileFormat.header(.manifest)
     writer.u64(generation)

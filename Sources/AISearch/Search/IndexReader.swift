@@ -23,10 +23,7 @@ public final class IndexReader {
           path: directory)
       }
       if manifest.analyzerVersion != Analyzer.version {
-        throw AISearchError(
-          .corrupt,
-          "index \(directory) was built by another analyzer version; rebuild it with `aisearch index --rebuild PATH...`",
-          path: directory)
+        throw AISearchError.otherAnalyzer(directory)
       }
       do {
         segments = try manifest.segments.map { try SegmentReader(directory: directory, segment: $0) }
@@ -45,10 +42,5 @@ public final class IndexReader {
   /// True when `directory` holds a committed index.
   public static func exists(directory: String) -> Bool {
     FileSystem.exists(directory + "/" + Manifest.fileName)
-  }
-
-  /// Verifies every checksum, including files too large to verify at open.
-  public func verify() throws {
-    for segment in segments { try segment.verifyChecksums() }
   }
 }

@@ -56,9 +56,6 @@ struct QueryPlan {
   /// Keeps a stretch's bigrams that the index holds, drops the single characters they
   /// cover, and drops the bigrams it does not hold.
   static func preferBigrams(_ tokens: [Token], indexed: (String) throws -> Bool) throws -> [Token] {
-    func isSingleHan(_ token: Token) -> Bool {
-      token.term.unicodeScalars.count == 1 && HanRun.isHan(token.term.unicodeScalars.first!.value)
-    }
     let singlePositions = Set(tokens.filter(isSingleHan).map(\.position))
     var covered = Set<Int32>()
     var dropped = Set<Int>()
@@ -79,10 +76,14 @@ struct QueryPlan {
     }.map(\.element)
   }
 
+  /// A token that is one Han character (what ICU leaves of a word it does not know).
+  private static func isSingleHan(_ token: Token) -> Bool {
+    let scalars = token.term.unicodeScalars
+    return scalars.count == 1 && HanRun.isHan(scalars.first!.value)
+  }
+
   private static func stretches(_ tokens: [(term: Int, token: Token)]) -> [[(term: Int, position: Int32)]] {
-    let singles = tokens.filter { entry in
-      entry.token.term.unicodeScalars.count == 1 && HanRun.isHan(entry.token.term.unicodeScalars.first!.value)
-    }.sorted { $0.token.position < $1.token.position }
+    let singles = tokens.filter { isSingleHan($0.token) }.sorted { $0.token.position < $1.token.position }
     var result: [[(term: Int, position: Int32)]] = []
     var current: [(term: Int, position: Int32)] = []
     for entry in singles {
