@@ -50,19 +50,35 @@ struct Output {
       header += "\n   " + paint("also \(copy.path):\(copy.lineStart)-\(copy.lineEnd)", "2")
     }
     var body = ""
-    for line in highlighted(hit).split(separator: "\n", omittingEmptySubsequences: false) {
+    for line in highlighted(hit.snippet).split(separator: "\n", omittingEmptySubsequences: false) {
       body += "   " + line + "\n"
     }
+    if let explanation = hit.explanation { body += explain(explanation) }
     return header + "\n" + body
   }
 
-  /// The passage text with highlights painted (on a terminal) or left plain.
-  private func highlighted(_ hit: Hit) -> String {
-    guard color, !hit.highlights.isEmpty else { return hit.text }
+  /// The score's parts, one line per matched term.
+  func explain(_ e: Hit.Explanation) -> String {
+    let p = e.parameters
+    var out = "   " + paint(
+      "score = bm25 \(Output.decimal(e.bm25, 3)) × coverage \(Output.decimal(e.coverage, 3)) × proximity \(Output.decimal(e.proximity, 3))"
+        + " (phrase \(Output.decimal(e.phrase, 2)), closeness \(Output.decimal(e.closeness, 2)))", "2") + "\n"
+    out += "   " + paint(
+      "BM25F k1 \(Output.decimal(p.k1, 2)), body b \(Output.decimal(p.b, 2)), title weight \(Output.decimal(p.titleWeight, 2)) b \(Output.decimal(p.titleB, 2))", "2") + "\n"
+    for term in e.terms {
+      out += "   " + paint(
+        "  \(term.term): \(Output.decimal(term.score, 3))  idf \(Output.decimal(term.idf, 3)), tf \(term.tf)/\(term.length) body, \(term.titleTF)/\(term.titleLength) title", "2") + "\n"
+    }
+    return out
+  }
+
+  /// A snippet's text with highlights painted (on a terminal) or left plain.
+  private func highlighted(_ snippet: Snippet) -> String {
+    guard color, !snippet.highlights.isEmpty else { return snippet.text }
     var out = ""
     var next = 0
-    var ranges = hit.highlights[...]
-    for (offset, scalar) in hit.text.unicodeScalars.enumerated() {
+    var ranges = snippet.highlights[...]
+    for (offset, scalar) in snippet.text.unicodeScalars.enumerated() {
       if let range = ranges.first, offset == range.lowerBound { out += "\u{1B}[1;31m" }
       out.unicodeScalars.append(scalar)
       next = offset + 1

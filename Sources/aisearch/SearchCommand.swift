@@ -11,11 +11,27 @@ struct SearchCommand: ParsableCommand {
     commandName: "search",
     abstract: "Print the passages that best match QUERY (the default command).",
     discussion: """
-      Words are matched after Unicode normalization (full-width and case folded); Chinese
-      is matched by character bigrams, so words missing from ICU's dictionary still match.
+      Query syntax:
+        word word            ranked; passages holding every word come first
+        "exact phrase"       words side by side, in order (also “…”); required
+        -word  -"phrase"     drop passages holding it
+        +word                required
+        a OR b               either one (binds tighter than the space between words)
+        a AND b              both required
+        title:word           in the document title, section heading or file name
+        path:GLOB            file path matches (* ? [..]; without them: contains)
+        tag:NAME             front matter tags
+        date:2025-01..2025-12  front matter date in range (date:2025, date:2025-03.., date:..2025-06)
+      Operators are upper case. Filters can be negated (-path:*.html) and joined with OR.
+      Words are matched after Unicode normalization (full-width and case folded, Traditional
+      Chinese folded to Simplified); Chinese words missing from ICU's dictionary match their
+      characters side by side.
       """)
 
-  @Argument(help: "The query; several words may be given unquoted.")
+  // Unrecognized dashes are query syntax: `aisearch 华为 -910C` excludes 910C.
+  @Argument(
+    parsing: .allUnrecognized,
+    help: "The query; several words may be given unquoted (-word excludes a word).")
   var words: [String] = []
 
   @OptionGroup var indexOptions: IndexOptions
@@ -29,12 +45,18 @@ struct SearchCommand: ParsableCommand {
   @Option(help: "Answer one query per line of FILE; prints JSONL hits with query_id (the line number) and query.")
   var batch: String?
 
+  @Flag(help: "Show each hit's score parts: per-term BM25F, field weights, coverage, proximity.")
+  var explain = false
+
   @Flag(help: "With --batch: print each query's latency on stderr (query_id, microseconds; warm, in-process, passages fetched).")
   var timings = false
 
   var query: String { words.joined(separator: " ") }
 
   func validate() throws {
+    if let option = words.first(where: SearchCommand.looksLikeOption) {
+      throw ValidationError("unknown option '\(option)' (to search for it, quote it: '\"\(option)\"')")
+    }
     if batch == nil && query.allSatisfy(\.isWhitespace) {
       throw ValidationError("the query is empty")
     }
@@ -45,13 +67,19 @@ struct SearchCommand: ParsableCommand {
     if timings && batch == nil { throw ValidationError("--timings needs --batch") }
   }
 
+  /// `--word`: a mistyped long option, not a query (an exclusion has one dash).
+  static func looksLikeOption(_ word: String) -> Bool {
+    word.hasPrefix("--") && word.count > 2 && word.dropFirst(2).allSatisfy { $0.isASCII && ($0.isLetter || $0 == "-") }
+  }
+
   func run() throws {
     let searcher = try Searcher(index: openIndex())
     if let batch {
       try runBatch(batch, searcher)
       return
     }
-    let result = try searcher.search(query, k: limit)
+    let result = try searcher.search(query, k: limit, explain: explain)
+    for note in result.notes { printError("note: " + note) }
     Output(format: format).print(result, query: query)
     if result.hits.isEmpty { throw ExitCode(ExitStatus.noResults) }
   }
@@ -71,7 +99,8 @@ struct SearchCommand: ParsableCommand {
       let query = String(cString: line).trimmingWhitespace
       if query.isEmpty { continue }
       let started = ContinuousClock.now
-      let result = try searcher.search(query, k: limit)
+      let result = try searcher.search(query, k: limit, explain: explain)
+      for note in result.notes { printError("query \(lineNumber): note: " + note) }
       if timings {
         let elapsed = ContinuousClock.now - started
         let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000

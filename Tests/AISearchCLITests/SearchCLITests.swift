@@ -59,7 +59,7 @@ final class SearchCLITests: XCTestCase {
     let exact = try workspace.run("search", "昇腾", "--index", "idx", "--format", "jsonl")
     XCTAssertEqual(
       exact.stdout,
-      #"{"rank":1,"score":0.2933,"path":"c/a.md","line_start":7,"line_end":7,"title":"Chips","url":"https://example.com/a","date":"2025-01-02","text":"华为昇腾 910B 芯片量产。","highlights":[[2,4]],"match":"full","duplicates":[]}"#
+      #"{"rank":1,"score":0.2933,"path":"c/a.md","line_start":7,"line_end":7,"title":"Chips","url":"https://example.com/a","date":"2025-01-02","text":"华为昇腾 910B 芯片量产。","highlights":[[2,4]],"match":"full","duplicates":[],"snippet":{"text":"华为昇腾 910B 芯片量产。","highlights":[[2,4]]}}"#
         + "\n")
     let json = try workspace.run("芯片", "--index", "idx", "--format", "json", "-k", "1")
     XCTAssertEqual(json.status, 0)

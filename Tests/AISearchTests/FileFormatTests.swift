@@ -119,29 +119,32 @@ final class FileFormatTests: XCTestCase {
     let passages = [PassageStore.StoredPassage(document: 0, lineStart: 3, lineEnd: 3, section: nil, text: "hi")]
     let bytes = try PassageStore.serialize(documents: documents, passages: passages)
     func u32(_ at: Int) -> UInt32 { bytes[at..<(at + 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
-    // The example in PassageStore.swift: counts, document offsets 0 and 9, one block
-    // (first passage 0, offset 0, n compressed bytes, 8 raw bytes), the document record.
+    // The example in PassageStore.swift: counts, document offsets 0 and 10, first passages
+    // 0 and 1, one block (first passage 0, offset 0, n compressed bytes, 8 raw bytes), the
+    // document record.
     XCTAssertEqual([u32(12), u32(16), u32(20)], [1, 1, 1])
-    XCTAssertEqual([u32(24), u32(32)], [0, 9])
-    XCTAssertEqual(u32(40), 0)
-    let compressed = Int(u32(52))
-    XCTAssertEqual(u32(56), 8)
-    XCTAssertEqual(Array(bytes[60..<69]), [4] + Array("a.md".utf8) + [2] + Array("T".utf8) + [0, 0])
-    XCTAssertEqual(bytes.count, 69 + compressed + 8)
+    XCTAssertEqual([u32(24), u32(32)], [0, 10])
+    XCTAssertEqual([u32(40), u32(44)], [0, 1])
+    XCTAssertEqual(u32(48), 0)
+    let compressed = Int(u32(60))
+    XCTAssertEqual(u32(64), 8)
+    XCTAssertEqual(Array(bytes[68..<78]), [4] + Array("a.md".utf8) + [2] + Array("T".utf8) + [0, 0, 0])
+    XCTAssertEqual(bytes.count, 78 + compressed + 8)
     let directory = try TemporaryDirectory()
     let path = directory.path + "/p.passages"
     try FileSystem.writeFile(path, bytes)
     let reader = try PassageStore.Reader(MappedFile(path), expectedPassages: 1)
     XCTAssertEqual(try reader.document(0), documents[0])
     XCTAssertEqual(try reader.passage(0), passages[0])
+    XCTAssertEqual(try reader.passageRange(ofDocument: 0), 0..<1)
     XCTAssertThrowsError(try reader.passage(1))
   }
 
   func testPassageStoreAcrossManyBlocks() throws {
-    let documents = (0..<7).map { PassageStore.StoredDocument(path: "d\($0).txt", title: nil, url: "u\($0)", date: nil) }
+    let documents = (0..<7).map { PassageStore.StoredDocument(path: "d\($0).txt", title: nil, url: "u\($0)", date: nil, tags: $0 % 2 == 0 ? ["t\($0)", "标签"] : []) }
     let passages = (0..<3000).map { i in
       PassageStore.StoredPassage(
-        document: i % 7, lineStart: i, lineEnd: i + i % 3, section: i % 5 == 0 ? "§\(i)" : nil,
+        document: i * 7 / 3000, lineStart: i, lineEnd: i + i % 3, section: i % 5 == 0 ? "§\(i)" : nil,
         text: "第\(i)段：" + String(repeating: "华为昇腾芯片\(i % 97) ", count: 1 + i % 40))
     }
     let directory = try TemporaryDirectory()
@@ -150,7 +153,10 @@ final class FileFormatTests: XCTestCase {
     let reader = try PassageStore.Reader(MappedFile(path), expectedPassages: passages.count)
     // Random order, so that blocks are decompressed again and again.
     for i in (0..<passages.count).shuffled() { XCTAssertEqual(try reader.passage(i), passages[i]) }
-    for i in documents.indices { XCTAssertEqual(try reader.document(i), documents[i]) }
+    for i in documents.indices {
+      XCTAssertEqual(try reader.document(i), documents[i])
+      XCTAssertEqual(try reader.passageRange(ofDocument: i), passages.indices.filter { passages[$0].document == i }.first!..<(passages.lastIndex { $0.document == i }! + 1))
+    }
   }
 
   func testManifestRoundTrip() throws {

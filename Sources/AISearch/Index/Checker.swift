@@ -97,6 +97,9 @@ public enum Checker {
       }
       let passage = try reader.store.passage(doc)
       _ = try reader.store.document(passage.document)
+      guard try reader.store.passageRange(ofDocument: passage.document).contains(doc) else {
+        throw AISearchError.corrupt(reader.store.file.path, "passage \(doc) lies outside its document's passage range")
+      }
     }
     guard bodySums.reduce(0, +) == segment.tokenCount, titleSums.reduce(0, +) == segment.titleTokenCount else {
       throw AISearchError.corrupt(lengthsPath, "token totals differ from the manifest's")

@@ -3,23 +3,28 @@ import CZstd
 /// Stored documents and passages: what a hit prints (text and citation).
 ///
 ///     Passages file  --> Header "PASS", DocumentCount u32, PassageCount u32, BlockCount u32,
-///                        <DocumentOffset u64>^(DocumentCount+1), <Block>^BlockCount,
+///                        <DocumentOffset u64>^(DocumentCount+1),
+///                        <FirstPassage u32>^(DocumentCount+1), <Block>^BlockCount,
 ///                        DocumentRecords, CompressedBlocks, Footer
 ///     Block          --> FirstPassage u32, Offset u64, CompressedLength u32, RawLength u32
-///     DocumentRecord --> Path string, Title ostring, URL ostring, Date ostring
+///     DocumentRecord --> Path string, Title ostring, URL ostring, Date ostring,
+///                        TagCount varint, <Tag string>^TagCount
 ///     compressed block (zstd frame) --> <RecordLength varint, PassageRecord>^n
 ///     PassageRecord  --> Document varint, LineStart varint, LineEnd varint, Section ostring,
 ///                        Text string
 ///
 /// DocumentOffsets are relative to the start of DocumentRecords, block Offsets to the start
-/// of CompressedBlocks. Passages are packed in order into blocks of about `blockSize` raw
+/// of CompressedBlocks. A document's passages are consecutive: FirstPassage[d] is the id of
+/// document d's first passage and FirstPassage[DocumentCount] = PassageCount, so filters on
+/// paths, dates and tags map documents to passage ranges without decompressing. Passages are packed in order into blocks of about `blockSize` raw
 /// bytes, each compressed on its own with zstd, so fetching a hit decompresses one block.
 /// A string is a varint byte length and UTF-8; an ostring (optional string) is 0 when
 /// absent, else 1 + byte length, then UTF-8.
 ///
-/// Example: one document "a.md" titled "T" with one passage "hi" on line 3, outside any
-/// section: DocumentCount 1, PassageCount 1, BlockCount 1, DocumentOffsets 0, 9, Block
-/// (0, 0, n, 8), DocumentRecords 04 "a.md" 02 "T" 00 00, and a zstd frame of n bytes holding
+/// Example: one document "a.md" titled "T", untagged, with one passage "hi" on line 3,
+/// outside any section: DocumentCount 1, PassageCount 1, BlockCount 1, DocumentOffsets 0,
+/// 10, FirstPassage 0, 1, Block (0, 0, n, 8), DocumentRecords 04 "a.md" 02 "T" 00 00 00, and
+/// a zstd frame of n bytes holding
 /// 07 | 00 03 03 00 02 "hi".
 enum PassageStore {
   /// Raw bytes per compressed block, and the zstd level. Measured on the medium benchmark
@@ -34,6 +39,7 @@ enum PassageStore {
     var title: String?
     var url: String?
     var date: String?
+    var tags: [String] = []
   }
 
   struct StoredPassage: Equatable {
@@ -44,7 +50,9 @@ enum PassageStore {
     var text: String
   }
 
+  /// Passages must come grouped by document, in document order.
   static func serialize(documents: [StoredDocument], passages: [StoredPassage]) throws -> [UInt8] {
+    precondition(zip(passages, passages.dropFirst()).allSatisfy { $0.document <= $1.document })
     var documentRecords = ByteWriter()
     var documentOffsets: [UInt64] = [0]
     for document in documents {
@@ -52,6 +60,8 @@ enum PassageStore {
       documentRecords.optionalString(document.title)
       documentRecords.optionalString(document.url)
       documentRecords.optionalString(document.date)
+      documentRecords.varint(document.tags.count)
+      for tag in document.tags { documentRecords.string(tag) }
       documentOffsets.append(UInt64(documentRecords.count))
     }
     var blocks: [(first: UInt32, offset: UInt64, compressed: UInt32, raw: UInt32)] = []
@@ -83,6 +93,12 @@ enum PassageStore {
     writer.u32(UInt32(passages.count))
     writer.u32(UInt32(blocks.count))
     for offset in documentOffsets { writer.u64(offset) }
+    var firstPassages = [UInt32](repeating: UInt32(passages.count), count: documents.count + 1)
+    for (i, passage) in passages.enumerated().reversed() { firstPassages[passage.document] = UInt32(i) }
+    for d in stride(from: documents.count - 1, through: 0, by: -1) where firstPassages[d] > firstPassages[d + 1] {
+      firstPassages[d] = firstPassages[d + 1]  // a document without passages (an empty file)
+    }
+    for first in firstPassages { writer.u32(first) }
     for block in blocks {
       writer.u32(block.first)
       writer.u64(block.offset)
@@ -117,6 +133,7 @@ enum PassageStore {
     let passageCount: Int
     private let blockCount: Int
     private let documentOffsetsStart: Int
+    private let firstPassagesStart: Int
     private let blocksStart: Int
     private let documentsStart: Int
     private let compressedStart: Int
@@ -135,13 +152,14 @@ enum PassageStore {
         throw AISearchError.corrupt(file.path, "\(passageCount) passages stored, manifest says \(expectedPassages)")
       }
       documentOffsetsStart = reader.offset
-      blocksStart = documentOffsetsStart + 8 * (documentCount + 1)
+      firstPassagesStart = documentOffsetsStart + 8 * (documentCount + 1)
+      blocksStart = firstPassagesStart + 4 * (documentCount + 1)
       documentsStart = blocksStart + 20 * blockCount
       end = body.upperBound
       guard documentsStart <= end, blockCount <= passageCount else {
         throw AISearchError.corrupt(file.path, "tables run past the end")
       }
-      let documentsLength = file.bytes.loadUnaligned(fromByteOffset: blocksStart - 8, as: UInt64.self).littleEndian
+      let documentsLength = file.bytes.loadUnaligned(fromByteOffset: firstPassagesStart - 8, as: UInt64.self).littleEndian
       guard documentsLength <= UInt64(end - documentsStart) else {
         throw AISearchError.corrupt(file.path, "document records run past the end")
       }
@@ -160,7 +178,17 @@ enum PassageStore {
       var reader = ByteReader(file.bytes, range: (documentsStart + Int(start))..<(documentsStart + Int(stop)), path: file.path)
       return StoredDocument(
         path: try reader.string(), title: try reader.optionalString(), url: try reader.optionalString(),
-        date: try reader.optionalString())
+        date: try reader.optionalString(), tags: try (0..<reader.count(max: 1 << 16)).map { _ in try reader.string() })
+    }
+
+    /// The passages of document `index`: [first, end) ids.
+    func passageRange(ofDocument index: Int) throws -> Range<Int> {
+      let first = Int(file.bytes.loadUnaligned(fromByteOffset: firstPassagesStart + 4 * index, as: UInt32.self).littleEndian)
+      let end = Int(file.bytes.loadUnaligned(fromByteOffset: firstPassagesStart + 4 * index + 4, as: UInt32.self).littleEndian)
+      guard first <= end, end <= passageCount else {
+        throw AISearchError.corrupt(file.path, "passages of document \(index) out of range")
+      }
+      return first..<end
     }
 
     private func block(_ index: Int) -> (first: Int, offset: Int, compressed: Int, raw: Int) {

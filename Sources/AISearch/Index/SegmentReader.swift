@@ -40,6 +40,11 @@ final class SegmentReader {
   /// A cursor over `term`'s postings, or nil when the segment does not hold the term.
   func cursor(_ term: [UInt8]) throws -> PostingsCursor? {
     guard let info = try terms.lookup(term) else { return nil }
+    return try cursor(info)
+  }
+
+  /// A cursor over the postings a dictionary entry of this segment points to.
+  func cursor(_ info: TermDictionary.Info) throws -> PostingsCursor {
     let start = Int(info.postingsOffset)
     let end = start + Int(info.postingsLength)
     guard start >= FileFormat.headerSize, end <= postings.bytes.count - FileFormat.footerSize else {

@@ -71,7 +71,8 @@ final class SegmentWriter {
     let first = UInt32(passages.count)
     let documentIndex = documents.count
     documents.append(
-      PassageStore.StoredDocument(path: document.path, title: document.title, url: document.url, date: document.date))
+      PassageStore.StoredDocument(
+        path: document.path, title: document.title, url: document.url, date: document.date, tags: document.tags))
     for (i, passage) in document.passages.enumerated() {
       let doc = UInt32(passages.count)
       passages.append(

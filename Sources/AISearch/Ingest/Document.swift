@@ -5,6 +5,8 @@ public struct Document: Equatable, Sendable {
   public var title: String?
   public var url: String?
   public var date: String?
+  /// Front matter tags, as written.
+  public var tags: [String] = []
   public var passages: [Passage]
   /// Problems worth reporting that did not stop ingestion (e.g. invalid UTF-8 replaced).
   public var warnings: [String]

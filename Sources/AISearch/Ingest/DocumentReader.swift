@@ -32,6 +32,7 @@ public struct DocumentReader: Sendable {
       document.title = metadata.title
       document.url = metadata.url
       document.date = metadata.date
+      document.tags = metadata.tags
       let body = lines[frontMatterLines...]
       if document.title == nil {
         document.title = body.lazy.compactMap { Metadata.heading($0.trimmingTrailingSpace) }.first

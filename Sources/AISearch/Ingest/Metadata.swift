@@ -1,17 +1,19 @@
 import Foundation
 import Yams
 
-/// Title, source URL and date of a document, from YAML front matter, the first Markdown
+/// Title, source URL, date and tags of a document, from YAML front matter, the first Markdown
 /// heading, or an HTML <title>.
 public struct Metadata: Equatable, Sendable {
   public var title: String?
   public var url: String?
   public var date: String?
+  public var tags: [String]
 
-  public init(title: String? = nil, url: String? = nil, date: String? = nil) {
+  public init(title: String? = nil, url: String? = nil, date: String? = nil, tags: [String] = []) {
     self.title = title
     self.url = url
     self.date = date
+    self.tags = tags
   }
 
   /// The front matter block at the top of `lines`: a first line `---`, YAML, and a closing
@@ -34,6 +36,7 @@ public struct Metadata: Equatable, Sendable {
       metadata.title = scalar(fields["title"])
       metadata.url = scalar(fields["url"]) ?? scalar(fields["source"]) ?? scalar(fields["link"])
       metadata.date = scalar(fields["date"])
+      metadata.tags = ["tags", "tag", "keywords", "categories"].flatMap { list(fields[$0]) }
     }
     return (metadata, end + 1)
   }
@@ -47,6 +50,13 @@ public struct Metadata: Equatable, Sendable {
     let text = rest.trimmingCharacters(in: .whitespaces)
       .trimmingCharacters(in: CharacterSet(charactersIn: "#")).trimmingCharacters(in: .whitespaces)
     return text.isEmpty ? nil : text
+  }
+
+  /// A YAML list of scalars, or one string of comma-separated names (`tags: a, b`).
+  private static func list(_ value: Any?) -> [String] {
+    if let items = value as? [Any] { return items.compactMap { scalar($0) } }
+    guard let text = scalar(value) else { return [] }
+    return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
   }
 
   private static func scalar(_ value: Any?) -> String? {

@@ -15,7 +15,17 @@
 /// `highlights` are [start, end) offsets in Unicode scalars of `text`, sorted and merged.
 /// `match` is "full" when the passage holds every term of the query, else "partial".
 /// `duplicates` lists the other places holding a near-copy of the passage (each
-/// `{"path", "line_start", "line_end"}`); they are not repeated as hits.
+/// `{"path", "line_start", "line_end"}`); they are not repeated as hits. `snippet` is the
+/// part of the passage with the densest matches, at most `Snippet.width` characters with
+/// "…" where cut (the whole passage when it is short), with highlights of its own.
+/// With `--explain`, `explain` gives the score's parts: score = bm25 × coverage ×
+/// proximity, each term's BM25F contribution with its frequencies and field lengths,
+/// and the BM25F parameters:
+///
+///     "explain":{"bm25":7.1,"coverage":1,"phrase":1,"closeness":1,"proximity":1.5,
+///       "k1":1.2,"b":0.75,"title_weight":2,"title_b":0.5,
+///       "terms":[{"term":"昇腾","idf":4.2,"tf":1,"length":57,"title_tf":0,
+///                 "title_length":4,"score":3.1}]}
 public struct Hit: Equatable, Sendable {
   /// Whether the passage holds every term of the query.
   public enum Match: String, Sendable {
@@ -35,6 +45,32 @@ public struct Hit: Equatable, Sendable {
   public var match: Match
   /// Other places holding a near-copy of this passage, best first.
   public var duplicates: [Citation] = []
+  public var snippet: Snippet
+  /// Why the passage scored as it did (`--explain`).
+  public var explanation: Explanation?
+
+  /// The parts of a hit's score.
+  public struct Explanation: Equatable, Sendable {
+    public struct Term: Equatable, Sendable {
+      public var term: String
+      public var idf: Double
+      public var tf: Int
+      public var length: Int
+      public var titleTF: Int
+      public var titleLength: Int
+      /// BM25F of the term times its count in the query.
+      public var score: Double
+    }
+
+    public var bm25: Double
+    public var coverage: Double
+    public var phrase: Double
+    public var closeness: Double
+    /// 1 + phraseWeight · phrase + closenessWeight · closeness.
+    public var proximity: Double
+    public var parameters: BM25
+    public var terms: [Term]
+  }
 
   /// A place in the corpus: file and 1-based inclusive lines.
   public struct Citation: Equatable, Sendable {
@@ -57,8 +93,22 @@ public struct Hit: Equatable, Sendable {
     out += duplicates.map {
       "{\"path\":\(JSON.string($0.path)),\"line_start\":\($0.lineStart),\"line_end\":\($0.lineEnd)}"
     }.joined(separator: ",")
-    out += "]}"
-    return out
+    out += "],\"snippet\":{\"text\":\(JSON.string(snippet.text)),\"highlights\":["
+    out += snippet.highlights.map { "[\($0.lowerBound),\($0.upperBound)]" }.joined(separator: ",") + "]}"
+    if let explanation {
+      let e = explanation
+      out += ",\"explain\":{\"bm25\":\(JSON.number(e.bm25)),\"coverage\":\(JSON.number(e.coverage))"
+      out += ",\"phrase\":\(JSON.number(e.phrase)),\"closeness\":\(JSON.number(e.closeness))"
+      out += ",\"proximity\":\(JSON.number(e.proximity)),\"k1\":\(JSON.number(e.parameters.k1))"
+      out += ",\"b\":\(JSON.number(e.parameters.b)),\"title_weight\":\(JSON.number(e.parameters.titleWeight))"
+      out += ",\"title_b\":\(JSON.number(e.parameters.titleB)),\"terms\":["
+      out += e.terms.map {
+        "{\"term\":\(JSON.string($0.term)),\"idf\":\(JSON.number($0.idf)),\"tf\":\($0.tf),\"length\":\($0.length)"
+          + ",\"title_tf\":\($0.titleTF),\"title_length\":\($0.titleLength),\"score\":\(JSON.number($0.score))}"
+      }.joined(separator: ",")
+      out += "]}"
+    }
+    return out + "}"
   }
 }
 
@@ -107,4 +157,6 @@ public struct SearchResult: Equatable, Sendable {
   public var hits: [Hit]
   /// False when no passage carries enough of the query (see `Searcher.confidentCoverage`).
   public var confident: Bool
+  /// How the query was read where it had to be repaired (`ParsedQuery.notes`).
+  public var notes: [String] = []
 }

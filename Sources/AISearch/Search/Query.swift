@@ -16,41 +16,95 @@ struct QueryPlan {
     var count: Int
   }
 
+  /// One word or phrase of the query, analyzed.
   struct Chunk {
     /// (index into `terms`, position relative to the chunk's first token)
     var tokens: [(term: Int, position: Int32)]
     /// The distinct relative positions of the chunk: a phrase needs one token at each.
     var span: Int32
+    /// A quoted phrase: its tokens must stand side by side.
+    var isPhrase: Bool
+    /// Matched in the title field only (title:…).
+    var inTitle: Bool
+  }
+
+  /// Chunks joined by OR; `must` clauses filter, `should` clauses only rank.
+  struct Clause {
+    var alternatives: [Int]
+    var isRequired: Bool
+  }
+
+  /// An excluded word or phrase: its terms (not scored) with relative positions.
+  struct Exclusion {
+    var tokens: [(text: String, position: Int32)]
+    var inTitle: Bool
   }
 
   var terms: [Term] = []
   var chunks: [Chunk] = []
+  var clauses: [Clause] = []
+  var exclusions: [Exclusion] = []
+  var filters: [ParsedQuery.FilterGroup] = []
   /// Runs of single Han characters: (term, relative position) with consecutive positions.
   var stretches: [[(term: Int, position: Int32)]] = []
+  var notes: [String] = []
+
+  /// Most distinct terms a query scores (Lucene's default clause limit is 1024; a query
+  /// this long is a pasted paragraph, and its first words carry it).
+  static let maxTerms = 64
 
   /// Plans `query`; `indexed(term)` tells whether the index holds a term.
-  init(_ query: String, analyzer: Analyzer, indexed: (String) throws -> Bool) throws {
+  init(_ query: ParsedQuery, analyzer: Analyzer, indexed: (String) throws -> Bool) throws {
+    notes = query.notes
+    filters = query.filters
     var index: [String: Int] = [:]
-    for word in query.split(whereSeparator: { $0.isWhitespace }) {
-      let tokens = try QueryPlan.preferBigrams(try analyzer.analyze(String(word)), indexed: indexed)
-      guard let first = tokens.map(\.position).min() else { continue }
-      var chunk = Chunk(tokens: [], span: 0)
-      for token in tokens {
-        let termIndex: Int
-        if let known = index[token.term] {
-          termIndex = known
-          terms[known].count += 1
-        } else {
-          termIndex = terms.count
-          index[token.term] = termIndex
-          terms.append(Term(text: token.term, count: 1))
+    var truncated = false
+    for clause in query.clauses {
+      if clause.occur == .mustNot {
+        for item in clause.alternatives {
+          let tokens = try QueryPlan.preferBigrams(try analyzer.analyze(item.text), indexed: indexed)
+          guard let first = tokens.map(\.position).min() else { continue }
+          exclusions.append(Exclusion(tokens: tokens.map { ($0.term, $0.position - first) }, inTitle: item.inTitle))
         }
-        chunk.tokens.append((termIndex, token.position - first))
-        chunk.span = max(chunk.span, token.position - first + 1)
+        continue
       }
-      chunks.append(chunk)
-      stretches += QueryPlan.stretches(tokens.map { (index[$0.term]!, $0) })
+      var alternatives: [Int] = []
+      for item in clause.alternatives {
+        let tokens = try QueryPlan.preferBigrams(try analyzer.analyze(item.text), indexed: indexed)
+        guard let first = tokens.map(\.position).min() else { continue }
+        let newTerms = Set(tokens.map(\.term)).filter { index[$0] == nil }.count
+        if terms.count + newTerms > QueryPlan.maxTerms {
+          truncated = true
+          continue
+        }
+        var chunk = Chunk(tokens: [], span: 0, isPhrase: item.isPhrase, inTitle: item.inTitle)
+        for token in tokens {
+          let termIndex: Int
+          if let known = index[token.term] {
+            termIndex = known
+            terms[known].count += 1
+          } else {
+            termIndex = terms.count
+            index[token.term] = termIndex
+            terms.append(Term(text: token.term, count: 1))
+          }
+          chunk.tokens.append((termIndex, token.position - first))
+          chunk.span = max(chunk.span, token.position - first + 1)
+        }
+        alternatives.append(chunks.count)
+        chunks.append(chunk)
+        stretches += QueryPlan.stretches(tokens.map { (index[$0.term]!, $0) })
+      }
+      if !alternatives.isEmpty { clauses.append(Clause(alternatives: alternatives, isRequired: clause.occur == .must)) }
     }
+    if truncated { notes.append("only the first \(QueryPlan.maxTerms) distinct terms of the query were used") }
+  }
+
+  /// The clause weights: per chunk, the idf its tokens carry (a term counted once per
+  /// token); per clause, its heaviest alternative. Coverage is the share of the clauses'
+  /// total weight a passage holds.
+  func chunkWeights(idf: [Double]) -> [Double] {
+    chunks.map { $0.tokens.reduce(0.0) { $0 + idf[$1.term] } }
   }
 
   /// Keeps a stretch's bigrams that the index holds, drops the single characters they

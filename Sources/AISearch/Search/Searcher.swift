@@ -27,80 +27,90 @@ public final class Searcher {
   /// well below the top k.
   static let rerankDepth = 100
 
-  /// The top `k` passages for `query`, best first, and whether any of them is a confident
-  /// answer; no hits when nothing matches.
-  public func search(_ query: String, k: Int) throws -> SearchResult {
-    let plan = try QueryPlan(query, analyzer: analyzer) { term in
+  /// The top `k` passages for `query` (in the query language of `ParsedQuery`), best first,
+  /// and whether any of them is a confident answer; no hits when nothing matches.
+  public func search(_ query: String, k: Int, explain: Bool = false) throws -> SearchResult {
+    let parsed = try ParsedQuery(query)
+    var lookups: [String: [TermDictionary.Info?]] = [:]
+    // Each term is looked up once per segment, for planning and for reading its postings.
+    func infos(_ term: String) throws -> [TermDictionary.Info?] {
+      if let known = lookups[term] { return known }
       let bytes = Array(term.utf8)
-      return try index.segments.contains { try $0.terms.lookup(bytes) != nil }
+      let found = try index.segments.map { try $0.terms.lookup(bytes) }
+      lookups[term] = found
+      return found
     }
-    guard !plan.terms.isEmpty, k > 0, index.passageCount > 0 else { return SearchResult(hits: [], confident: false) }
-    let averageLength = Double(index.tokenCount) / Double(index.passageCount)
-    let averageTitleLength = Double(index.titleTokenCount) / Double(index.passageCount)
-    var scores = index.segments.map { _ in [Double]() }
-    var covered = index.segments.map { _ in [Double]() }
-    var matched: [(segment: Int, doc: UInt32)] = []
+    let plan = try QueryPlan(parsed, analyzer: analyzer) { try infos($0).contains { $0 != nil } }
+    var result = SearchResult(hits: [], confident: false, notes: plan.notes)
+    if !parsed.hasPositiveItems && plan.filters.isEmpty {
+      result.notes.append("the query has nothing to search for (only exclusions)")
+    }
+    guard k > 0, index.passageCount > 0, !plan.chunks.isEmpty || (!plan.filters.isEmpty && !parsed.hasPositiveItems)
+    else { return result }
+
+    // idf per term; a passage holding the term in either field counts once, which the
+    // dictionaries cannot tell, so n is the larger of the two fields' counts (as Lucene's
+    // CombinedFieldQuery takes it).
     var idf: [Double] = []
-    var totalIDF = 0.0
     var missingWord = false
-
     for term in plan.terms {
-      var postings: [(segment: Int, doc: UInt32, tf: Int, titleTF: Int)] = []
-      for (s, segment) in index.segments.enumerated() {
-        try collectPostings(term.text, segment) { postings.append((s, $0, $1, $2)) }
-      }
-      let termIDF = bm25.idf(passages: index.passageCount, containing: postings.count)
-      if postings.isEmpty, let first = term.text.unicodeScalars.first, !HanRun.isHan(first.value) {
-        missingWord = true
-      }
-      idf.append(termIDF)
-      let weight = Double(term.count)
-      totalIDF += weight * termIDF
-      for posting in postings {
-        if scores[posting.segment].isEmpty {
-          scores[posting.segment] = [Double](repeating: 0, count: index.segments[posting.segment].passageCount)
-          covered[posting.segment] = scores[posting.segment]
+      let body = try infos(term.text)
+      let title = try infos(Field.titlePrefix + term.text)
+      var df = 0
+      for s in index.segments.indices { df += max(Int(body[s]?.docFreq ?? 0), Int(title[s]?.docFreq ?? 0)) }
+      idf.append(bm25.idf(passages: index.passageCount, containing: df))
+      if df == 0, let first = term.text.unicodeScalars.first, !HanRun.isHan(first.value) { missingWord = true }
+    }
+    let scorer = try PassageScorer(plan: plan, idf: idf, bm25: bm25, index: index)
+    let depth = max(k, plan.stretches.isEmpty ? Searcher.rerankDepth : 10 * Searcher.rerankDepth)
+    var top = TopK<Candidate>(capacity: depth, ranksBefore: Candidate.ranksBefore)
+    for (s, segment) in index.segments.enumerated() {
+      let allowed = try Filters.allowed(plan.filters, in: segment)
+      if plan.chunks.isEmpty {
+        // Filters alone: the passages that pass, in index order.
+        for doc in 0..<segment.passageCount where !segment.deleted[doc] && allowed?[doc] != false {
+          let empty = [[Int32]](repeating: [], count: 0)
+          _ = top.insert(Candidate(segment: s, doc: UInt32(doc), coverage: 1, score: 0, body: empty, title: empty))
+          if top.count == depth { break }
         }
-        if scores[posting.segment][Int(posting.doc)] == 0 { matched.append((posting.segment, posting.doc)) }
-        covered[posting.segment][Int(posting.doc)] += weight * termIDF
-        let lengths = index.segments[posting.segment].lengths
-        let body = FieldStatistics(tf: posting.tf, length: Int(lengths[Int(posting.doc)]), averageLength: averageLength)
-        let title = FieldStatistics(
-          tf: posting.titleTF, length: Int(lengths.title(Int(posting.doc))), averageLength: averageTitleLength)
-        scores[posting.segment][Int(posting.doc)] += weight * bm25.score(body: body, title: title, idf: termIDF)
+        continue
       }
+      let lists = try plan.terms.flatMap { term -> [PostingList] in
+        let body = try infos(term.text)[s]
+        let title = try infos(Field.titlePrefix + term.text)[s]
+        return [try PostingList(body.map { try segment.cursor($0) }), try PostingList(title.map { try segment.cursor($0) })]
+      }
+      let exclusions = try plan.exclusions.map { exclusion in
+        try exclusion.tokens.flatMap { token -> [PostingList] in
+          let body = exclusion.inTitle ? nil : try infos(token.text)[s]
+          let title = try infos(Field.titlePrefix + token.text)[s]
+          return [try PostingList(body.map { try segment.cursor($0) }), try PostingList(title.map { try segment.cursor($0) })]
+        }
+      }
+      try scorer.scoreSegment(s, segment, lists: lists, exclusions: exclusions, allowed: allowed, into: &top)
     }
 
-    var candidates = matched.map { entry -> Candidate in
-      let coverage = covered[entry.segment][Int(entry.doc)] / totalIDF
-      return Candidate(
-        segment: entry.segment, doc: entry.doc, coverage: coverage,
-        score: scores[entry.segment][Int(entry.doc)] * coverage)
-    }
-    // Scattered characters of a stretch score for the first ranking only, so candidates
-    // go deeper when the query has stretches.
-    let depth = plan.stretches.isEmpty ? Searcher.rerankDepth : 10 * Searcher.rerankDepth
-    candidates = Searcher.best(candidates, max(depth, k))
-    let positions = try candidatePositions(plan, candidates)
+    var candidates = top.sorted()
     for i in candidates.indices {
-      let unmet = unmetStretchIDF(plan, body: positions.body[i], title: positions.title[i], idf: idf)
+      let unmet = unmetStretchIDF(plan, body: candidates[i].body, title: candidates[i].title, idf: idf)
       if unmet > 0 {
-        let coverage = max(0, candidates[i].coverage - unmet / totalIDF)
+        let coverage = max(0, candidates[i].coverage - unmet / scorer.totalWeight)
         candidates[i].score = coverage > 1e-9 ? candidates[i].score * coverage / candidates[i].coverage : 0
         candidates[i].coverage = coverage
       }
-      let features = proximity.features(plan, positions: positions.body[i], idf: idf)
+      let features = proximity.features(plan, positions: candidates[i].body, idf: idf)
+      candidates[i].phrase = features.phrase
+      candidates[i].closeness = features.closeness
       candidates[i].score *= 1 + proximity.phraseWeight * features.phrase + proximity.closenessWeight * features.closeness
     }
-    candidates.removeAll { $0.score <= 0 }
+    if !plan.chunks.isEmpty { candidates.removeAll { $0.score <= 0 } }
     let ranked = candidates.sorted(by: Candidate.ranksBefore)
     let termSet = Set(plan.terms.map(\.text))
-    var hits: [Hit] = []
     var hitTerms: [[UInt64]] = []
     // Once k hits are found, the next few candidates are still read, to cite copies of them.
     var lookahead = 2 * k
     for entry in ranked {
-      if hits.count == k {
+      if result.hits.count == k {
         if lookahead == 0 { break }
         lookahead -= 1
       }
@@ -110,21 +120,48 @@ public final class Searcher {
       let tokens = try analyzer.analyze(passage.text)
       let terms = Searcher.termFingerprints(tokens)
       if let original = hitTerms.firstIndex(where: { Searcher.nearDuplicate($0, terms) }) {
-        hits[original].duplicates.append(
+        result.hits[original].duplicates.append(
           Hit.Citation(path: document.path, lineStart: passage.lineStart, lineEnd: passage.lineEnd))
         continue
       }
-      if hits.count == k { continue }
+      if result.hits.count == k { continue }
       hitTerms.append(terms)
-      hits.append(
+      let highlights = Highlighter.highlights(tokens, terms: termSet)
+      result.hits.append(
         Hit(
-          rank: hits.count + 1, score: entry.score, path: document.path, lineStart: passage.lineStart,
+          rank: result.hits.count + 1, score: entry.score, path: document.path, lineStart: passage.lineStart,
           lineEnd: passage.lineEnd, title: document.title, url: document.url, date: document.date,
-          text: passage.text, highlights: Highlighter.highlights(tokens, terms: termSet),
-          match: entry.coverage >= Searcher.fullCoverage ? .full : .partial))
+          text: passage.text, highlights: highlights,
+          match: entry.coverage >= Searcher.fullCoverage ? .full : .partial,
+          snippet: Snippet.best(passage.text, highlights: highlights),
+          explanation: explain ? explanation(entry, plan: plan, idf: idf) : nil))
     }
-    let confident = !missingWord && (ranked.first.map { $0.coverage >= Searcher.confidentCoverage } ?? false)
-    return SearchResult(hits: hits, confident: confident)
+    result.confident = !missingWord && (ranked.first.map { $0.coverage >= Searcher.confidentCoverage } ?? false)
+    return result
+  }
+
+  /// The parts of a candidate's score, recomputed from its positions (a term's frequency
+  /// in a field is the number of its positions there).
+  private func explanation(_ entry: Candidate, plan: QueryPlan, idf: [Double]) -> Hit.Explanation {
+    let segment = index.segments[entry.segment]
+    let length = Int(segment.lengths[Int(entry.doc)])
+    let titleLength = Int(segment.lengths.title(Int(entry.doc)))
+    let averages = PassageScorer.averageLengths(index)
+    var terms: [Hit.Explanation.Term] = []
+    var total = 0.0
+    for (t, term) in plan.terms.enumerated() {
+      let tf = entry.body.isEmpty ? 0 : entry.body[t].count
+      let titleTF = entry.title.isEmpty ? 0 : entry.title[t].count
+      let score = Double(term.count) * bm25.score(
+        body: FieldStatistics(tf: tf, length: length, averageLength: averages.body),
+        title: FieldStatistics(tf: titleTF, length: titleLength, averageLength: averages.title), idf: idf[t])
+      total += score
+      terms.append(.init(term: term.text, idf: idf[t], tf: tf, length: length, titleTF: titleTF, titleLength: titleLength, score: score))
+    }
+    let factor = 1 + proximity.phraseWeight * entry.phrase + proximity.closenessWeight * entry.closeness
+    return Hit.Explanation(
+      bm25: total, coverage: entry.coverage, phrase: entry.phrase, closeness: entry.closeness, proximity: factor,
+      parameters: bm25, terms: terms)
   }
 
   /// Passages whose term sets overlap this much (Jaccard) are copies of one text: seed 000
@@ -177,81 +214,6 @@ public final class Searcher {
   /// no-answer queries' 0.18–0.48.
   static let confidentCoverage = 0.25
 
-  /// The `count` best candidates, best first, without sorting them all: a bounded heap.
-  private static func best(_ all: [Candidate], _ count: Int) -> [Candidate] {
-    if all.count <= count { return all.sorted(by: Candidate.ranksBefore) }
-    // A min-heap on rank: its root is the worst candidate kept so far.
-    var heap: [Candidate] = []
-    heap.reserveCapacity(count)
-    func worse(_ a: Candidate, _ b: Candidate) -> Bool { Candidate.ranksBefore(b, a) }
-    func siftDown(_ start: Int) {
-      var i = start
-      while true {
-        let l = 2 * i + 1
-        let r = l + 1
-        var m = i
-        if l < heap.count && worse(heap[l], heap[m]) { m = l }
-        if r < heap.count && worse(heap[r], heap[m]) { m = r }
-        if m == i { return }
-        heap.swapAt(i, m)
-        i = m
-      }
-    }
-    for candidate in all {
-      if heap.count < count {
-        heap.append(candidate)
-        var i = heap.count - 1
-        while i > 0 && worse(heap[i], heap[(i - 1) / 2]) {
-          heap.swapAt(i, (i - 1) / 2)
-          i = (i - 1) / 2
-        }
-      } else if Candidate.ranksBefore(candidate, heap[0]) {
-        heap[0] = candidate
-        siftDown(0)
-      }
-    }
-    return heap.sorted(by: Candidate.ranksBefore)
-  }
-
-  private struct Candidate {
-    var segment: Int
-    var doc: UInt32
-    var coverage: Double
-    var score: Double
-
-    static func ranksBefore(_ a: Candidate, _ b: Candidate) -> Bool {
-      a.score != b.score ? a.score > b.score : (a.segment, a.doc) < (b.segment, b.doc)
-    }
-  }
-
-  /// The positions of every query term in every candidate, per field (a second walk over
-  /// the query terms' postings, reading positions only where a candidate sits).
-  private func candidatePositions(_ plan: QueryPlan, _ candidates: [Candidate]) throws
-    -> (body: [Proximity.Positions], title: [Proximity.Positions])
-  {
-    let empty = [Proximity.Positions](repeating: [[Int32]](repeating: [], count: plan.terms.count), count: candidates.count)
-    var body = empty
-    var title = empty
-    var bySegment: [Int: [UInt32: Int]] = [:]
-    for (i, candidate) in candidates.enumerated() { bySegment[candidate.segment, default: [:]][candidate.doc] = i }
-    for (s, docs) in bySegment {
-      let segment = index.segments[s]
-      for (t, term) in plan.terms.enumerated() {
-        if var cursor = try segment.cursor(Array(term.text.utf8)) {
-          while try cursor.next() {
-            if let i = docs[cursor.doc] { body[i][t] = try cursor.positions() }
-          }
-        }
-        if var cursor = try segment.cursor(Array((Field.titlePrefix + term.text).utf8)) {
-          while try cursor.next() {
-            if let i = docs[cursor.doc] { title[i][t] = try cursor.positions() }
-          }
-        }
-      }
-    }
-    return (body, title)
-  }
-
   /// The share of a stretch's idf a passage keeps when it holds the characters but not
   /// side by side. A stretch exists only where the index lacks the characters' bigram (补零,
   /// where the text says 填充零), so the characters never stand together as unknown words;
@@ -279,30 +241,5 @@ public final class Searcher {
       }
     }
     return unmet
-  }
-
-  /// Calls `body(doc, bodyTF, titleTF)` for every live passage of `segment` holding `term`
-  /// in either field, in passage order (a merge of the two fields' postings).
-  private func collectPostings(_ term: String, _ segment: SegmentReader, _ body: (UInt32, Int, Int) -> Void) throws {
-    var bodyCursor = try segment.cursor(Array(term.utf8))
-    var titleCursor = try segment.cursor(Array((Field.titlePrefix + term).utf8))
-    var inBody = try bodyCursor?.next() ?? false
-    var inTitle = try titleCursor?.next() ?? false
-    while inBody || inTitle {
-      let bodyDoc = inBody ? bodyCursor!.doc : UInt32.max
-      let titleDoc = inTitle ? titleCursor!.doc : UInt32.max
-      let doc = min(bodyDoc, titleDoc)
-      var bodyTF = 0
-      var titleTF = 0
-      if bodyDoc == doc {
-        bodyTF = bodyCursor!.freq
-        inBody = try bodyCursor!.next()
-      }
-      if titleDoc == doc {
-        titleTF = titleCursor!.freq
-        inTitle = try titleCursor!.next()
-      }
-      if !segment.deleted[Int(doc)] { body(doc, bodyTF, titleTF) }
-    }
   }
 }

@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The passages of a segment that pass a query's path:, tag: and date: filters.
+///
+/// Filters are about documents, so they are decided once per document and spread over the
+/// document's passage range (`PassageStore.Reader.passageRange`), never per passage.
+enum Filters {
+  /// One flag per passage of `segment`; nil when the query has no filters (all pass).
+  static func allowed(_ groups: [ParsedQuery.FilterGroup], in segment: SegmentReader) throws -> [Bool]? {
+    guard !groups.isEmpty else { return nil }
+    var allowed = [Bool](repeating: false, count: segment.passageCount)
+    for d in 0..<segment.store.documentCount {
+      let document = try segment.store.document(d)
+      let passes = groups.allSatisfy { group in
+        group.filters.contains { matches($0, document) } != group.negated
+      }
+      if passes {
+        for p in try segment.store.passageRange(ofDocument: d) { allowed[p] = true }
+      }
+    }
+    return allowed
+  }
+
+  static func matches(_ filter: ParsedQuery.Filter, _ document: PassageStore.StoredDocument) -> Bool {
+    switch filter {
+    case .path(let pattern):
+      return pathMatches(pattern, document.path)
+    case .tag(let name):
+      let wanted = name.lowercased()
+      return document.tags.contains { $0.lowercased() == wanted }
+    case .date(let from, let to):
+      guard let date = document.date else { return false }
+      if let from, date.prefix(from.count) < from { return false }
+      if let to, date.prefix(to.count) > to { return false }
+      return true
+    }
+  }
+
+  /// A pattern with glob characters (* ? [) matches the whole path or any part of it that
+  /// starts after a "/" (so path:*.md and path:docs/* both work; * crosses "/"); a plain
+  /// pattern matches paths that contain it.
+  static func pathMatches(_ pattern: String, _ path: String) -> Bool {
+    guard pattern.contains(where: { $0 == "*" || $0 == "?" || $0 == "[" }) else {
+      return path.contains(pattern)
+    }
+    if fnmatch(pattern, path, 0) == 0 { return true }
+    var rest = Substring(path)
+    while let slash = rest.firstIndex(of: "/") {
+      rest = rest[rest.index(after: slash)...]
+      if fnmatch(pattern, String(rest), 0) == 0 { return true }
+    }
+    return false
+  }
+}

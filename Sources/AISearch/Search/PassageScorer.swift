@@ -1,0 +1,186 @@
+/// Document-at-a-time scoring of one segment: the query's posting lists are walked side by
+/// side, each passage holding a query term is scored once (BM25F × idf-weighted coverage),
+/// checked against the query's required clauses, phrases, exclusions and filters, and
+/// offered to the top k. Memory is the top k, not the segment: no per-passage arrays.
+///
+/// Lists are indexed 2·t (body) and 2·t + 1 (title) for term t of the plan.
+struct PassageScorer {
+  let plan: QueryPlan
+  let idf: [Double]
+  let bm25: BM25
+  let averageBody: Double
+  let averageTitle: Double
+  /// The weight of the query's clauses: the denominator of coverage.
+  let totalWeight: Double
+  private let phrases: [PhrasePattern]
+  private let exclusionPatterns: [PhrasePattern]
+
+  init(plan: QueryPlan, idf: [Double], bm25: BM25, index: IndexReader) throws {
+    self.plan = plan
+    self.idf = idf
+    self.bm25 = bm25
+    (averageBody, averageTitle) = PassageScorer.averageLengths(index)
+    let chunkWeights = plan.chunkWeights(idf: idf)
+    totalWeight = plan.clauses.reduce(0.0) { total, clause in
+      total + (clause.alternatives.map { chunkWeights[$0] }.max() ?? 0)
+    }
+    phrases = plan.chunks.map { PhrasePattern($0.tokens.map { ($0.term, $0.position) }) }
+    exclusionPatterns = plan.exclusions.map { PhrasePattern($0.tokens.enumerated().map { ($0.offset, $0.element.position) }) }
+  }
+
+  static func averageLengths(_ index: IndexReader) -> (body: Double, title: Double) {
+    (Double(index.tokenCount) / Double(index.passageCount), Double(index.titleTokenCount) / Double(index.passageCount))
+  }
+
+  func scoreSegment(
+    _ s: Int, _ segment: SegmentReader, lists: [PostingList], exclusions: [[PostingList]], allowed: [Bool]?,
+    into top: inout TopK<Candidate>
+  ) throws {
+    var lists = lists
+    var exclusions = exclusions
+    let termCount = plan.terms.count
+    while true {
+      var doc = UInt32.max
+      for list in lists where list.doc < doc { doc = list.doc }
+      if doc == .max { return }
+      let d = Int(doc)
+      if !segment.deleted[d] && allowed?[d] != false {
+        let length = Int(segment.lengths[d])
+        let titleLength = Int(segment.lengths.title(d))
+        var mask: UInt64 = 0
+        var sum = 0.0
+        for t in 0..<termCount {
+          let tf = lists[2 * t].doc == doc ? lists[2 * t].freq : 0
+          let titleTF = lists[2 * t + 1].doc == doc ? lists[2 * t + 1].freq : 0
+          guard tf + titleTF > 0 else { continue }
+          mask |= 1 << UInt64(t)
+          sum += Double(plan.terms[t].count) * bm25.score(
+            body: FieldStatistics(tf: tf, length: length, averageLength: averageBody),
+            title: FieldStatistics(tf: titleTF, length: titleLength, averageLength: averageTitle), idf: idf[t])
+        }
+        if try requiredClausesHold(doc, mask, &lists), try !isExcluded(doc, &exclusions) {
+          let coverage = self.coverage(mask)
+          var candidate = Candidate(segment: s, doc: doc, coverage: coverage, score: sum * coverage, body: [], title: [])
+          if top.admits(candidate) {
+            candidate.body = try (0..<termCount).map { try lists[2 * $0].positions(at: doc) }
+            candidate.title = try (0..<termCount).map { try lists[2 * $0 + 1].positions(at: doc) }
+            top.insert(candidate)
+          }
+        }
+      }
+      for i in lists.indices where lists[i].doc == doc { try lists[i].advance() }
+    }
+  }
+
+  /// The share of the clauses' weight the terms in `mask` carry: per clause, its best
+  /// alternative's matched idf.
+  func coverage(_ mask: UInt64) -> Double {
+    var covered = 0.0
+    for clause in plan.clauses {
+      var best = 0.0
+      for alternative in clause.alternatives {
+        var weight = 0.0
+        for token in plan.chunks[alternative].tokens where mask & (1 << UInt64(token.term)) != 0 {
+          weight += idf[token.term]
+        }
+        best = max(best, weight)
+      }
+      covered += best
+    }
+    return totalWeight > 0 ? covered / totalWeight : 0
+  }
+
+  /// Every required clause has an alternative present: a word with a term at each of its
+  /// positions, a phrase with its terms side by side, title: items in the title.
+  private func requiredClausesHold(_ doc: UInt32, _ mask: UInt64, _ lists: inout [PostingList]) throws -> Bool {
+    for clause in plan.clauses where clause.isRequired {
+      var holds = false
+      for alternative in clause.alternatives where try chunkHolds(alternative, doc, mask, &lists) {
+        holds = true
+        break
+      }
+      if !holds { return false }
+    }
+    return true
+  }
+
+  private func chunkHolds(_ c: Int, _ doc: UInt32, _ mask: UInt64, _ lists: inout [PostingList]) throws -> Bool {
+    let chunk = plan.chunks[c]
+    let pattern = phrases[c]
+    let fields = chunk.inTitle ? [1] : [0, 1]
+    func present(_ term: Int) -> Bool {
+      chunk.inTitle ? lists[2 * term + 1].doc == doc : mask & (1 << UInt64(term)) != 0
+    }
+    guard pattern.groups.allSatisfy({ $0.slots.contains(where: present) }) else { return false }
+    guard chunk.isPhrase && pattern.groups.count >= 2 else { return true }
+    for field in fields where try pattern.matches({ try lists[2 * $0 + field].positions(at: doc) }) {
+      return true
+    }
+    return false
+  }
+
+  /// Whether an excluded word or phrase occurs in passage `doc` (in the title only, for
+  /// -title:…). Exclusion lists are advanced to `doc` as the walk goes.
+  private func isExcluded(_ doc: UInt32, _ exclusions: inout [[PostingList]]) throws -> Bool {
+    for (e, exclusion) in plan.exclusions.enumerated() {
+      for i in exclusions[e].indices { try exclusions[e][i].advance(to: doc) }
+      let pattern = exclusionPatterns[e]
+      for field in exclusion.inTitle ? [1] : [0, 1] {
+        let present = pattern.groups.allSatisfy { group in
+          group.slots.contains { exclusions[e][2 * $0 + field].doc == doc }
+        }
+        guard present else { continue }
+        if pattern.groups.count < 2 { return true }
+        if try pattern.matches({ try exclusions[e][2 * $0 + field].positions(at: doc) }) { return true }
+      }
+    }
+    return false
+  }
+}
+
+/// The tokens of a word or phrase grouped by relative position (tokens sharing a position
+/// are alternatives, e.g. gpt-4 and gpt); it occurs where every group has a token at its
+/// offset from a common start.
+struct PhrasePattern {
+  var groups: [(offset: Int32, slots: [Int])] = []
+
+  init(_ tokens: [(slot: Int, position: Int32)]) {
+    for token in tokens.sorted(by: { $0.position < $1.position }) {
+      if let last = groups.last, last.offset == token.position {
+        if !last.slots.contains(token.slot) { groups[groups.count - 1].slots.append(token.slot) }
+      } else {
+        groups.append((token.position, [token.slot]))
+      }
+    }
+  }
+
+  /// Whether the pattern occurs, given each slot's sorted positions in one field.
+  func matches(_ positions: (Int) throws -> [Int32]) rethrows -> Bool {
+    guard let first = groups.first else { return false }
+    var lists: [[[Int32]]] = []
+    for group in groups { lists.append(try group.slots.map(positions)) }
+    for anchorList in lists[0] {
+      for anchor in anchorList {
+        let start = anchor - first.offset
+        var all = true
+        for g in 1..<groups.count where !lists[g].contains(where: { PhrasePattern.contains($0, start + groups[g].offset) }) {
+          all = false
+          break
+        }
+        if all { return true }
+      }
+    }
+    return false
+  }
+
+  /// Binary search in sorted positions.
+  static func contains(_ sorted: [Int32], _ value: Int32) -> Bool {
+    var low = 0
+    var high = sorted.count
+    while low < high {
+      let middle = (low + high) / 2
+      if sorted[middle] < value { low = middle + 1 } else { high = middle }
+    }
+    return low < sorted.count && sorted[low] == value
+  }
+}

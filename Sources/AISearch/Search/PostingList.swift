@@ -1,0 +1,47 @@
+/// One term's postings in one field of one segment, walked in passage order during
+/// document-at-a-time scoring. `doc` is `UInt32.max` once the list is exhausted (or when
+/// the segment lacks the term), so the smallest `doc` of a query's lists is the next
+/// passage to score.
+struct PostingList {
+  private var cursor: PostingsCursor?
+  private(set) var doc: UInt32 = .max
+  private var cachedPositions: [Int32]?
+
+  init(_ cursor: PostingsCursor?) throws {
+    self.cursor = cursor
+    try advance()
+  }
+
+  static let empty = PostingList()
+
+  private init() {}
+
+  var isExhausted: Bool { doc == .max }
+
+  /// The term's occurrences in the current passage.
+  var freq: Int { cursor?.freq ?? 0 }
+
+  mutating func advance() throws {
+    cachedPositions = nil
+    if cursor != nil, try cursor!.next() {
+      doc = cursor!.doc
+    } else {
+      cursor = nil
+      doc = .max
+    }
+  }
+
+  /// Moves to the first passage at or after `target`.
+  mutating func advance(to target: UInt32) throws {
+    while doc < target { try advance() }
+  }
+
+  /// The term's positions in passage `at`, or none when the list is elsewhere.
+  mutating func positions(at target: UInt32) throws -> [Int32] {
+    guard doc == target, cursor != nil else { return [] }
+    if let cachedPositions { return cachedPositions }
+    let positions = try cursor!.positions()
+    cachedPositions = positions
+    return positions
+  }
+}

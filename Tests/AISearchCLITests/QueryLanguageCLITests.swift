@@ -1,0 +1,168 @@
+import Foundation
+import XCTest
+
+/// The query language end to end: phrases, exclusions, OR/AND, field filters and the
+/// repairs made to malformed queries, with the exact passages each query must return.
+final class QueryLanguageCLITests: XCTestCase {
+  /// Every paragraph is one passage: each line carries 40 filler words of its own (so no
+  /// two passages look alike and each passes the 200-character minimum).
+  private static func paragraph(_ id: Int, _ text: String) -> String {
+    text + " " + (0..<40).map { "p\(id)w\($0)" }.joined(separator: " ")
+  }
+
+  private func corpus() throws -> Workspace {
+    let workspace = try Workspace()
+    let p = QueryLanguageCLITests.paragraph
+    try workspace.write(
+      "docs/gpu.md",
+      """
+      ---
+      title: GPU 指南
+      date: 2025-03-14
+      tags: [hardware, 芯片]
+      ---
+
+      # 安装
+
+      \(p(1, "华为 910C 芯片已经量产。"))
+
+      \(p(2, "训练成本很高，但是推理成本下降了。"))
+
+      # 其他
+
+      \(p(3, "成本训练的说法不对，芯片也不便宜。"))
+
+      """)
+    try workspace.write(
+      "docs/news.md",
+      """
+      ---
+      title: Industry news
+      date: 2024-11-02
+      tags: software, news
+      ---
+
+      \(p(4, "Huawei announced the 910C chip. 华为发布了新芯片 910C。"))
+
+      \(p(5, "The training cost of large models keeps falling."))
+
+      """)
+    try workspace.write(
+      "notes/plain.txt",
+      """
+      \(p(6, "华为 和 910C 不在一起：华为发布会上没有提到它，后来才有 910C。"))
+
+      \(p(7, "The cost of training is high."))
+
+      \(p(8, "华为手机卖得很好。"))
+
+      """)
+    let result = try workspace.run("index", "docs", "notes", "--index", "idx")
+    XCTAssertEqual(result.status, 0, result.stderr)
+    return workspace
+  }
+
+  /// The citations (path:line) of a query's hits, best first, as a set when order is
+  /// not what the test is about.
+  private func citations(_ workspace: Workspace, _ query: String) throws -> [String] {
+    let result = try workspace.run(query, "--index", "idx", "--format", "jsonl")
+    XCTAssertTrue(result.status == 0 || result.status == 1, "\(query): \(result.stderr)")
+    return try jsonLines(result.stdout).map { "\($0["path"] as! String):\($0["line_start"] as! Int)" }
+  }
+
+  private func set(_ workspace: Workspace, _ query: String) throws -> Set<String> {
+    Set(try citations(workspace, query))
+  }
+
+  func testPhrases() throws {
+    let w = try corpus()
+    // Bare words match wherever either occurs; the phrase only where they stand together.
+    XCTAssertEqual(
+      try set(w, "华为 910C"), ["docs/gpu.md:7", "docs/news.md:7", "notes/plain.txt:1", "notes/plain.txt:5"])
+    XCTAssertEqual(try citations(w, "\"华为 910C\""), ["docs/gpu.md:7"])
+    XCTAssertEqual(try citations(w, "“华为 910C”"), ["docs/gpu.md:7"])
+    // A Chinese run: 训练成本 but not 成本训练.
+    XCTAssertEqual(try citations(w, "\"训练成本\""), ["docs/gpu.md:11"])
+    XCTAssertEqual(try set(w, "训练 成本"), ["docs/gpu.md:11", "docs/gpu.md:13"])
+    // English, stemmed: "training cost" but not "cost of training".
+    XCTAssertEqual(try citations(w, "\"training cost\""), ["docs/news.md:9"])
+    XCTAssertEqual(try set(w, "training cost"), ["docs/news.md:9", "notes/plain.txt:3"])
+  }
+
+  func testExclusionOrAnd() throws {
+    let w = try corpus()
+    XCTAssertEqual(try citations(w, "华为 -910C"), ["notes/plain.txt:5"])
+    XCTAssertEqual(try set(w, "910C -\"华为 910C\""), ["docs/news.md:7", "notes/plain.txt:1"])
+    XCTAssertEqual(try set(w, "量产 OR 下降"), ["docs/gpu.md:7", "docs/gpu.md:11"])
+    XCTAssertEqual(try set(w, "芯片 AND 量产"), ["docs/gpu.md:7"])
+    XCTAssertEqual(try set(w, "+手机 华为"), ["notes/plain.txt:5"])
+  }
+
+  func testFieldFilters() throws {
+    let w = try corpus()
+    XCTAssertEqual(try set(w, "+芯片 title:gpu"), ["docs/gpu.md:7", "docs/gpu.md:13"])
+    // The section heading counts as title: only the paragraphs under "安装".
+    XCTAssertEqual(try set(w, "+成本 title:安装"), ["docs/gpu.md:11"])
+    XCTAssertEqual(try set(w, "华为 path:*.txt"), ["notes/plain.txt:1", "notes/plain.txt:5"])
+    XCTAssertEqual(try set(w, "华为 -path:docs/*"), ["notes/plain.txt:1", "notes/plain.txt:5"])
+    XCTAssertEqual(try set(w, "910C path:news OR path:plain"), ["docs/news.md:7", "notes/plain.txt:1"])
+    XCTAssertEqual(try set(w, "910C tag:HARDWARE"), ["docs/gpu.md:7"])
+    XCTAssertEqual(try set(w, "910C tag:芯片"), ["docs/gpu.md:7"])
+    XCTAssertEqual(try set(w, "910C date:2024-01..2024-12"), ["docs/news.md:7"])
+    XCTAssertEqual(try set(w, "910C date:2025"), ["docs/gpu.md:7"])
+    XCTAssertEqual(try set(w, "910C date:2025-03-15.."), [])
+    // A negated filter keeps documents without a date.
+    XCTAssertEqual(try set(w, "910C -date:..2024-12-31"), ["docs/gpu.md:7", "notes/plain.txt:1"])
+    // Filters alone list what passes, in index order.
+    XCTAssertEqual(try citations(w, "tag:news"), ["docs/news.md:7", "docs/news.md:9"])
+  }
+
+  func testMalformedQueries() throws {
+    let w = try corpus()
+    let unbalanced = try w.run("\"华为 910C", "--index", "idx", "--format", "jsonl")
+    XCTAssertEqual(unbalanced.status, 0)
+    XCTAssertEqual(unbalanced.stderr, "aisearch: note: an unbalanced quote was closed at the end of the query\n")
+    XCTAssertEqual(try jsonLines(unbalanced.stdout).map { $0["line_start"] as! Int }, [7])
+    let lone = try w.run("OR 量产 AND", "--index", "idx", "--format", "jsonl")
+    XCTAssertEqual(lone.status, 0)
+    XCTAssertEqual(
+      lone.stderr, "aisearch: note: a lone OR was ignored\naisearch: note: a lone AND was ignored\n")
+    let control = try w.run("量产\u{7}\u{1B}[31m", "--index", "idx", "--format", "jsonl")
+    XCTAssertEqual(control.status, 0, control.stderr)
+    XCTAssertEqual(control.stderr, "aisearch: note: control characters in the query were read as spaces\n")
+    let long = try w.run(String(repeating: "华为 芯片 training ", count: 800), "--index", "idx", "--format", "jsonl")
+    XCTAssertEqual(long.status, 0)
+    XCTAssertEqual(long.stderr, "aisearch: note: the query was cut to its first 2000 characters\n")
+    let date = try w.run("910C date:2025-1", "--index", "idx")
+    XCTAssertEqual(date.status, 2)
+    XCTAssertEqual(
+      date.stderr,
+      "aisearch: date:2025-1 is not a date or range; write date:2025, date:2025-01..2025-06 or date:2025-03-01..\n")
+    // Unquoted dashes are exclusions, not options; a mistyped long option is an error.
+    let unquoted = try w.run("华为", "-910C", "--index", "idx", "--format", "jsonl")
+    XCTAssertEqual(try jsonLines(unquoted.stdout).map { $0["line_start"] as! Int }, [5])
+    let mistyped = try w.run("华为", "--fromat", "json", "--index", "idx")
+    XCTAssertEqual(mistyped.status, 2)
+    XCTAssertTrue(mistyped.stderr.hasPrefix("aisearch: unknown option '--fromat'"), mistyped.stderr)
+    let onlyExcluded = try w.run("-华为", "--index", "idx")
+    XCTAssertEqual(onlyExcluded.status, 1)
+    XCTAssertEqual(onlyExcluded.stderr, "aisearch: note: the query has nothing to search for (only exclusions)\n")
+  }
+
+  func testExplainShowsTheScoreParts() throws {
+    let w = try corpus()
+    let result = try w.run("\"训练成本\"", "--index", "idx", "--format", "jsonl", "--explain")
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let hit = try XCTUnwrap(try jsonLines(result.stdout).first)
+    let explain = try XCTUnwrap(hit["explain"] as? [String: Any])
+    let terms = try XCTUnwrap(explain["terms"] as? [[String: Any]])
+    XCTAssertEqual(terms.map { $0["term"] as? String }, ["训练", "成本"])
+    XCTAssertEqual(terms.map { $0["tf"] as? Int }, [1, 2])
+    XCTAssertEqual(explain["phrase"] as? Double, 1)
+    // The parts multiply to the score (each printed to four decimals).
+    let product = (explain["bm25"] as! Double) * (explain["coverage"] as! Double) * (explain["proximity"] as! Double)
+    XCTAssertEqual(product, hit["score"] as! Double, accuracy: 0.001)
+    let termSum = terms.reduce(0.0) { $0 + ($1["score"] as! Double) }
+    XCTAssertEqual(termSum, explain["bm25"] as! Double, accuracy: 0.001)
+  }
+}
