@@ -12,8 +12,12 @@ index=${2:-index}
 shift $(( $# > 2 ? 2 : $# ))
 scorer=$(dirname "$queries")/score.py
 [ -f "$scorer" ] || scorer=../shared/eval/score.py
-swift build -c release --product aisearch >/dev/null
-bin=$(swift build -c release --show-bin-path)/aisearch
+# AISEARCH_BIN: a binary already built (e.g. in another --scratch-path).
+bin=${AISEARCH_BIN:-}
+if [ -z "$bin" ]; then
+  swift build -c release --product aisearch >/dev/null
+  bin=$(swift build -c release --show-bin-path)/aisearch
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 - "$queries" > "$work/queries.txt" <<'PY'

@@ -3,9 +3,9 @@ import CZstd
 /// Stored documents and passages: what a hit prints (text and citation).
 ///
 ///     Passages file  --> Header "PASS", DocumentCount u32, PassageCount u32, BlockCount u32,
-///                        <DocumentOffset u64>^(DocumentCount+1),
+///                        DictionaryLength u32, <DocumentOffset u64>^(DocumentCount+1),
 ///                        <FirstPassage u32>^(DocumentCount+1), <Block>^BlockCount,
-///                        DocumentRecords, CompressedBlocks, Footer
+///                        Dictionary, DocumentRecords, CompressedBlocks, Footer
 ///     Block          --> FirstPassage u32, Offset u64, CompressedLength u32, RawLength u32
 ///     DocumentRecord --> Path string, Title ostring, URL ostring, Date ostring,
 ///                        TagCount varint, <Tag string>^TagCount
@@ -16,23 +16,30 @@ import CZstd
 /// DocumentOffsets are relative to the start of DocumentRecords, block Offsets to the start
 /// of CompressedBlocks. A document's passages are consecutive: FirstPassage[d] is the id of
 /// document d's first passage and FirstPassage[DocumentCount] = PassageCount, so filters on
-/// paths, dates and tags map documents to passage ranges without decompressing. Passages are packed in order into blocks of about `blockSize` raw
-/// bytes, each compressed on its own with zstd, so fetching a hit decompresses one block.
+/// paths, dates and tags map documents to passage ranges without decompressing. Passages
+/// are packed in order into blocks of about `blockSize` raw bytes, each compressed on its
+/// own with zstd against the segment's Dictionary (trained by zstd's ZDICT on a sample of
+/// the segment's records; DictionaryLength 0 when the segment is too small to train one),
+/// so fetching a hit decompresses one small block.
 /// A string is a varint byte length and UTF-8; an ostring (optional string) is 0 when
 /// absent, else 1 + byte length, then UTF-8.
 ///
 /// Example: one document "a.md" titled "T", untagged, with one passage "hi" on line 3,
-/// outside any section: DocumentCount 1, PassageCount 1, BlockCount 1, DocumentOffsets 0,
-/// 10, FirstPassage 0, 1, Block (0, 0, n, 8), DocumentRecords 04 "a.md" 02 "T" 00 00 00, and
-/// a zstd frame of n bytes holding
+/// outside any section: DocumentCount 1, PassageCount 1, BlockCount 1, DictionaryLength 0,
+/// DocumentOffsets 0, 10, FirstPassage 0, 1, Block (0, 0, n, 8), DocumentRecords 04 "a.md"
+/// 02 "T" 00 00 00, and a zstd frame of n bytes holding
 /// 07 | 00 03 03 00 02 "hi".
 enum PassageStore {
-  /// Raw bytes per compressed block, and the zstd level. Measured on the medium benchmark
-  /// tier (27.6 MB of passage records): 16 KiB at level 3 → 11.8 MB, at level 9 → 11.1 MB;
-  /// 32 KiB at level 6 → 10.3 MB, at level 9 → 10.25 MB, with indexing time within noise.
-  /// A fetch decompresses one block (zstd decodes at about 1 GB/s: some 30 µs).
-  static let blockSize = 32 << 10
+  /// Raw bytes per compressed block, the zstd level and the dictionary size. Measured on the
+  /// medium benchmark tier's 26.3 MB of passage text (docs/analysis.md): 32 KiB blocks at
+  /// level 6 without a dictionary → 9.06 MB, 44 µs to decompress one; 8 KiB blocks with a
+  /// 112 KiB dictionary → 8.56 MB, 13 µs; 4 KiB → 9.01 MB, 8 µs. Reading a hit's passage
+  /// was a third of a query's time with 32 KiB blocks.
+  static let blockSize = 8 << 10
   static let compressionLevel: Int32 = 6
+  static let dictionarySize = 112 << 10
+  /// Records sampled to train the dictionary (zstd advises about 100 × its size).
+  static let dictionarySampleBytes = 4 << 20
 
   struct StoredDocument: Equatable {
     var path: String
@@ -64,27 +71,34 @@ enum PassageStore {
       for tag in document.tags { documentRecords.string(tag) }
       documentOffsets.append(UInt64(documentRecords.count))
     }
-    var blocks: [(first: UInt32, offset: UInt64, compressed: UInt32, raw: UInt32)] = []
-    var compressed: [UInt8] = []
-    var raw = ByteWriter()
-    var first = 0
-    func flush(upTo next: Int) throws {
-      guard !raw.bytes.isEmpty else { return }
-      let frame = try compress(raw.bytes)
-      blocks.append((UInt32(first), UInt64(compressed.count), UInt32(frame.count), UInt32(raw.count)))
-      compressed.append(contentsOf: frame)
-      raw = ByteWriter()
-      first = next
-    }
-    for (i, passage) in passages.enumerated() {
+    var records: [[UInt8]] = []
+    records.reserveCapacity(passages.count)
+    for passage in passages {
       var record = ByteWriter()
       record.varint(passage.document)
       record.varint(passage.lineStart)
       record.varint(passage.lineEnd)
       record.optionalString(passage.section)
       record.string(passage.text)
+      records.append(record.bytes)
+    }
+    let dictionary = trainDictionary(records)
+    let compressor = try Compressor(dictionary: dictionary)
+    var blocks: [(first: UInt32, offset: UInt64, compressed: UInt32, raw: UInt32)] = []
+    var compressed: [UInt8] = []
+    var raw = ByteWriter()
+    var first = 0
+    func flush(upTo next: Int) throws {
+      guard !raw.bytes.isEmpty else { return }
+      let frame = try compressor.compress(raw.bytes)
+      blocks.append((UInt32(first), UInt64(compressed.count), UInt32(frame.count), UInt32(raw.count)))
+      compressed.append(contentsOf: frame)
+      raw = ByteWriter()
+      first = next
+    }
+    for (i, record) in records.enumerated() {
       raw.varint(record.count)
-      raw.bytes.append(contentsOf: record.bytes)
+      raw.bytes.append(contentsOf: record)
       if raw.count >= blockSize { try flush(upTo: i + 1) }
     }
     try flush(upTo: passages.count)
@@ -92,6 +106,7 @@ enum PassageStore {
     writer.u32(UInt32(documents.count))
     writer.u32(UInt32(passages.count))
     writer.u32(UInt32(blocks.count))
+    writer.u32(UInt32(dictionary.count))
     for offset in documentOffsets { writer.u64(offset) }
     var firstPassages = [UInt32](repeating: UInt32(passages.count), count: documents.count + 1)
     for (i, passage) in passages.enumerated().reversed() { firstPassages[passage.document] = UInt32(i) }
@@ -105,24 +120,72 @@ enum PassageStore {
       writer.u32(block.compressed)
       writer.u32(block.raw)
     }
+    writer.bytes.append(contentsOf: dictionary)
     writer.bytes.append(contentsOf: documentRecords.bytes)
     writer.bytes.append(contentsOf: compressed)
     FileFormat.finish(&writer)
     return writer.bytes
   }
 
-  private static func compress(_ bytes: [UInt8]) throws -> [UInt8] {
-    var output = [UInt8](repeating: 0, count: ZSTD_compressBound(bytes.count))
-    let size = bytes.withUnsafeBytes { source in
-      output.withUnsafeMutableBytes { target in
-        ZSTD_compress(target.baseAddress, target.count, source.baseAddress, source.count, compressionLevel)
+  /// A zstd dictionary trained on an even sample of `records`, or none when there are too
+  /// few to train one (ZDICT needs a few dozen samples; a tiny segment gains nothing).
+  static func trainDictionary(_ records: [[UInt8]]) -> [UInt8] {
+    let total = records.reduce(0) { $0 + $1.count }
+    guard records.count >= 64, total >= 4 * dictionarySize else { return [] }
+    let step = max(1, total / dictionarySampleBytes)
+    var samples: [UInt8] = []
+    var sizes: [Int] = []
+    for i in stride(from: 0, to: records.count, by: step) {
+      samples.append(contentsOf: records[i])
+      sizes.append(records[i].count)
+    }
+    var dictionary = [UInt8](repeating: 0, count: dictionarySize)
+    let size = dictionary.withUnsafeMutableBytes { target in
+      samples.withUnsafeBytes { source in
+        ZDICT_trainFromBuffer(target.baseAddress, target.count, source.baseAddress, sizes, UInt32(sizes.count))
       }
     }
-    guard ZSTD_isError(size) == 0 else {
-      throw AISearchError(.io, "zstd failed to compress passages: \(String(cString: ZSTD_getErrorName(size)))")
+    guard ZDICT_isError(size) == 0 else { return [] }
+    dictionary.removeSubrange(size...)
+    return dictionary
+  }
+
+  /// zstd compression of blocks, with the segment's dictionary digested once.
+  private final class Compressor {
+    private let context: OpaquePointer
+    private let dictionary: OpaquePointer?
+
+    init(dictionary bytes: [UInt8]) throws {
+      guard let context = ZSTD_createCCtx() else { throw AISearchError(.io, "zstd: out of memory") }
+      self.context = context
+      dictionary =
+        bytes.isEmpty
+        ? nil : bytes.withUnsafeBytes { ZSTD_createCDict($0.baseAddress, $0.count, PassageStore.compressionLevel) }
     }
-    output.removeSubrange(size...)
-    return output
+
+    deinit {
+      ZSTD_freeCCtx(context)
+      if let dictionary { ZSTD_freeCDict(dictionary) }
+    }
+
+    func compress(_ bytes: [UInt8]) throws -> [UInt8] {
+      var output = [UInt8](repeating: 0, count: ZSTD_compressBound(bytes.count))
+      let size = bytes.withUnsafeBytes { source in
+        output.withUnsafeMutableBytes { target in
+          if let dictionary {
+            return ZSTD_compress_usingCDict(
+              context, target.baseAddress, target.count, source.baseAddress, source.count, dictionary)
+          }
+          return ZSTD_compressCCtx(
+            context, target.baseAddress, target.count, source.baseAddress, source.count, PassageStore.compressionLevel)
+        }
+      }
+      guard ZSTD_isError(size) == 0 else {
+        throw AISearchError(.io, "zstd failed to compress passages: \(String(cString: ZSTD_getErrorName(size)))")
+      }
+      output.removeSubrange(size...)
+      return output
+    }
   }
 
   /// A mapped passages file. Keeps the last decompressed block: hits and their duplicates
@@ -137,9 +200,20 @@ enum PassageStore {
     private let blocksStart: Int
     private let documentsStart: Int
     private let compressedStart: Int
+    private let dictionaryStart: Int
+    private let dictionaryLength: Int
     private let end: Int
     private var cachedBlock = -1
     private var cachedBytes: [UInt8] = []
+    /// The digested dictionary and a decompression context, made on the first fetch.
+    private var decompressor: (context: OpaquePointer, dictionary: OpaquePointer?)?
+
+    deinit {
+      if let decompressor {
+        ZSTD_freeDCtx(decompressor.context)
+        if let dictionary = decompressor.dictionary { ZSTD_freeDDict(dictionary) }
+      }
+    }
 
     init(_ file: MappedFile, expectedPassages: Int) throws {
       self.file = file
@@ -148,13 +222,15 @@ enum PassageStore {
       documentCount = Int(try reader.u32())
       passageCount = Int(try reader.u32())
       blockCount = Int(try reader.u32())
+      dictionaryLength = Int(try reader.u32())
       guard passageCount == expectedPassages else {
         throw AISearchError.corrupt(file.path, "\(passageCount) passages stored, manifest says \(expectedPassages)")
       }
       documentOffsetsStart = reader.offset
       firstPassagesStart = documentOffsetsStart + 8 * (documentCount + 1)
       blocksStart = firstPassagesStart + 4 * (documentCount + 1)
-      documentsStart = blocksStart + 20 * blockCount
+      dictionaryStart = blocksStart + 20 * blockCount
+      documentsStart = dictionaryStart + dictionaryLength
       end = body.upperBound
       guard documentsStart <= end, blockCount <= passageCount else {
         throw AISearchError.corrupt(file.path, "tables run past the end")
@@ -223,8 +299,17 @@ enum PassageStore {
       var output = [UInt8](repeating: 0, count: info.raw)
       let source = UnsafeRawBufferPointer(
         rebasing: file.bytes[(compressedStart + info.offset)..<(compressedStart + info.offset + info.compressed)])
+      if decompressor == nil {
+        guard let context = ZSTD_createDCtx() else { throw AISearchError(.io, "zstd: out of memory") }
+        let dictionary =
+          dictionaryLength == 0
+          ? nil
+          : ZSTD_createDDict(file.bytes.baseAddress! + dictionaryStart, dictionaryLength)
+        decompressor = (context, dictionary)
+      }
+      let (context, dictionary) = decompressor!
       let size = output.withUnsafeMutableBytes {
-        ZSTD_decompress($0.baseAddress, $0.count, source.baseAddress, source.count)
+        ZSTD_decompress_usingDDict(context, $0.baseAddress, $0.count, source.baseAddress, source.count, dictionary)
       }
       guard ZSTD_isError(size) == 0, size == info.raw else {
         throw AISearchError.corrupt(file.path, "block \(index) does not decompress")

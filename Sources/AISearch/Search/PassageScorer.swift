@@ -34,14 +34,14 @@ struct PassageScorer {
 
   func scoreSegment(
     _ s: Int, _ segment: SegmentReader, lists: [PostingList], exclusions: [[PostingList]], allowed: [Bool]?,
-    into top: inout TopK<Candidate>
+    into top: inout TopK<Candidate>, positions pool: inout PositionPool
   ) throws {
     var lists = lists
     var exclusions = exclusions
     let termCount = plan.terms.count
     while true {
       var doc = UInt32.max
-      for list in lists where list.doc < doc { doc = list.doc }
+      for i in lists.indices where lists[i].doc < doc { doc = lists[i].doc }
       if doc == .max { return }
       let d = Int(doc)
       if !segment.deleted[d] && allowed?[d] != false {
@@ -60,10 +60,12 @@ struct PassageScorer {
         }
         if try requiredClausesHold(doc, mask, &lists), try !isExcluded(doc, &exclusions) {
           let coverage = self.coverage(mask)
-          var candidate = Candidate(segment: s, doc: doc, coverage: coverage, score: sum * coverage, body: [], title: [])
+          var candidate = Candidate(segment: s, doc: doc, coverage: coverage, score: sum * coverage)
           if top.admits(candidate) {
-            candidate.body = try (0..<termCount).map { try lists[2 * $0].positions(at: doc) }
-            candidate.title = try (0..<termCount).map { try lists[2 * $0 + 1].positions(at: doc) }
+            let free = top.floor?.slot ?? -1
+            candidate.slot = pool.store(
+              body: try (0..<termCount).map { try lists[2 * $0].positions(at: doc) },
+              title: try (0..<termCount).map { try lists[2 * $0 + 1].positions(at: doc) }, reusing: free)
             top.insert(candidate)
           }
         }

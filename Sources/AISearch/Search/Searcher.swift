@@ -64,13 +64,13 @@ public final class Searcher {
     let scorer = try PassageScorer(plan: plan, idf: idf, bm25: bm25, index: index)
     let depth = max(k, plan.stretches.isEmpty ? Searcher.rerankDepth : 10 * Searcher.rerankDepth)
     var top = TopK<Candidate>(capacity: depth, ranksBefore: Candidate.ranksBefore)
+    var pool = PositionPool()
     for (s, segment) in index.segments.enumerated() {
       let allowed = try Filters.allowed(plan.filters, in: segment)
       if plan.chunks.isEmpty {
         // Filters alone: the passages that pass, in index order.
         for doc in 0..<segment.passageCount where !segment.deleted[doc] && allowed?[doc] != false {
-          let empty = [[Int32]](repeating: [], count: 0)
-          _ = top.insert(Candidate(segment: s, doc: UInt32(doc), coverage: 1, score: 0, body: empty, title: empty))
+          top.insert(Candidate(segment: s, doc: UInt32(doc), coverage: 1, score: 0))
           if top.count == depth { break }
         }
         continue
@@ -87,18 +87,20 @@ public final class Searcher {
           return [try PostingList(body.map { try segment.cursor($0) }), try PostingList(title.map { try segment.cursor($0) })]
         }
       }
-      try scorer.scoreSegment(s, segment, lists: lists, exclusions: exclusions, allowed: allowed, into: &top)
+      try scorer.scoreSegment(s, segment, lists: lists, exclusions: exclusions, allowed: allowed, into: &top, positions: &pool)
     }
 
     var candidates = top.sorted()
     for i in candidates.indices {
-      let unmet = unmetStretchIDF(plan, body: candidates[i].body, title: candidates[i].title, idf: idf)
+      guard candidates[i].slot >= 0 else { continue }
+      let body = pool.body[candidates[i].slot]
+      let unmet = unmetStretchIDF(plan, body: body, title: pool.title[candidates[i].slot], idf: idf)
       if unmet > 0 {
         let coverage = max(0, candidates[i].coverage - unmet / scorer.totalWeight)
         candidates[i].score = coverage > 1e-9 ? candidates[i].score * coverage / candidates[i].coverage : 0
         candidates[i].coverage = coverage
       }
-      let features = proximity.features(plan, positions: candidates[i].body, idf: idf)
+      let features = proximity.features(plan, positions: body, idf: idf)
       candidates[i].phrase = features.phrase
       candidates[i].closeness = features.closeness
       candidates[i].score *= 1 + proximity.phraseWeight * features.phrase + proximity.closenessWeight * features.closeness
@@ -107,6 +109,7 @@ public final class Searcher {
     let ranked = candidates.sorted(by: Candidate.ranksBefore)
     let termSet = Set(plan.terms.map(\.text))
     var hitTerms: [[UInt64]] = []
+    var hitShingles: [[UInt64]] = []
     // Once k hits are found, the next few candidates are still read, to cite copies of them.
     var lookahead = 2 * k
     for entry in ranked {
@@ -116,16 +119,26 @@ public final class Searcher {
       }
       let store = index.segments[entry.segment].store
       let passage = try store.passage(Int(entry.doc))
-      let document = try store.document(passage.document)
+      // Analysis (ICU) is the costly part of reading a hit: a passage that shares few
+      // character pairs with every hit so far cannot be a copy and is not analyzed unless
+      // it becomes a hit itself.
+      let shingles = Searcher.shingles(passage.text)
+      let similar = hitShingles.indices.filter {
+        Searcher.bitJaccard(hitShingles[$0], shingles) >= Searcher.duplicatePrefilter
+      }
+      if similar.isEmpty && result.hits.count == k { continue }
       let tokens = try analyzer.analyze(passage.text)
       let terms = Searcher.termFingerprints(tokens)
-      if let original = hitTerms.firstIndex(where: { Searcher.nearDuplicate($0, terms) }) {
+      if let original = similar.first(where: { Searcher.jaccard(hitTerms[$0], terms) >= Searcher.duplicateSimilarity }) {
+        let document = try store.document(passage.document)
         result.hits[original].duplicates.append(
           Hit.Citation(path: document.path, lineStart: passage.lineStart, lineEnd: passage.lineEnd))
         continue
       }
       if result.hits.count == k { continue }
+      let document = try store.document(passage.document)
       hitTerms.append(terms)
+      hitShingles.append(shingles)
       let highlights = Highlighter.highlights(tokens, terms: termSet)
       result.hits.append(
         Hit(
@@ -134,7 +147,7 @@ public final class Searcher {
           text: passage.text, highlights: highlights,
           match: entry.coverage >= Searcher.fullCoverage ? .full : .partial,
           snippet: Snippet.best(passage.text, highlights: highlights),
-          explanation: explain ? explanation(entry, plan: plan, idf: idf) : nil))
+          explanation: explain ? explanation(entry, plan: plan, idf: idf, pool: pool) : nil))
     }
     result.confident = !missingWord && (ranked.first.map { $0.coverage >= Searcher.confidentCoverage } ?? false)
     return result
@@ -142,7 +155,7 @@ public final class Searcher {
 
   /// The parts of a candidate's score, recomputed from its positions (a term's frequency
   /// in a field is the number of its positions there).
-  private func explanation(_ entry: Candidate, plan: QueryPlan, idf: [Double]) -> Hit.Explanation {
+  private func explanation(_ entry: Candidate, plan: QueryPlan, idf: [Double], pool: PositionPool) -> Hit.Explanation {
     let segment = index.segments[entry.segment]
     let length = Int(segment.lengths[Int(entry.doc)])
     let titleLength = Int(segment.lengths.title(Int(entry.doc)))
@@ -150,8 +163,8 @@ public final class Searcher {
     var terms: [Hit.Explanation.Term] = []
     var total = 0.0
     for (t, term) in plan.terms.enumerated() {
-      let tf = entry.body.isEmpty ? 0 : entry.body[t].count
-      let titleTF = entry.title.isEmpty ? 0 : entry.title[t].count
+      let tf = entry.slot < 0 ? 0 : pool.body[entry.slot][t].count
+      let titleTF = entry.slot < 0 ? 0 : pool.title[entry.slot][t].count
       let score = Double(term.count) * bm25.score(
         body: FieldStatistics(tf: tf, length: length, averageLength: averages.body),
         title: FieldStatistics(tf: titleTF, length: titleLength, averageLength: averages.title), idf: idf[t])
@@ -185,7 +198,44 @@ public final class Searcher {
     return distinct
   }
 
-  static func nearDuplicate(_ a: [UInt64], _ b: [UInt64]) -> Bool {
+  /// Copies found by `duplicateSimilarity` share at least 0.43 of their character pairs
+  /// (seed 000's transcripts; docs/analysis.md); below this share a passage is not
+  /// compared term by term.
+  static let duplicatePrefilter = 0.3
+
+  /// A text's pairs of adjacent non-space characters (ASCII lower-cased), hashed into a
+  /// 4096-bit set: a fingerprint that needs no analysis and compares in 64 word operations
+  /// (hash collisions only raise the estimate, which is safe for a prefilter).
+  static func shingles(_ text: String) -> [UInt64] {
+    var bits = [UInt64](repeating: 0, count: 64)
+    var previous: UInt32 = 0
+    for scalar in text.unicodeScalars {
+      var value = scalar.value
+      if value == 0x20 || value == 0x0A || value == 0x09 || value == 0x0D || value == 0x3000 { continue }
+      if value >= 0x41 && value <= 0x5A { value += 0x20 }
+      if previous != 0 {
+        let hash = (UInt64(previous) << 21 | UInt64(value)) &* 0x9E37_79B9_7F4A_7C15
+        let bit = Int(hash >> 52)
+        bits[bit >> 6] |= 1 << UInt64(bit & 63)
+      }
+      previous = value
+    }
+    return bits
+  }
+
+  /// Jaccard similarity of two `shingles` bit sets.
+  static func bitJaccard(_ a: [UInt64], _ b: [UInt64]) -> Double {
+    var shared = 0
+    var union = 0
+    for i in 0..<64 {
+      shared += (a[i] & b[i]).nonzeroBitCount
+      union += (a[i] | b[i]).nonzeroBitCount
+    }
+    return union > 0 ? Double(shared) / Double(union) : 0
+  }
+
+  /// Jaccard similarity of two sorted, distinct integer sets.
+  static func jaccard(_ a: [UInt64], _ b: [UInt64]) -> Double {
     var i = 0
     var j = 0
     var shared = 0
@@ -201,7 +251,7 @@ public final class Searcher {
       }
     }
     let union = a.count + b.count - shared
-    return union > 0 && Double(shared) / Double(union) >= duplicateSimilarity
+    return union > 0 ? Double(shared) / Double(union) : 0
   }
 
   /// Coverage at or above which a passage holds the whole query (rounding aside).

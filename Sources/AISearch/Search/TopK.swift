@@ -21,10 +21,11 @@ struct TopK<Element> {
     heap.count < capacity || ranksBefore(element, heap[0])
   }
 
-  /// Keeps `element` if it is among the best; returns whether it was kept.
+  /// Keeps `element` (which must be admitted); returns the element it pushed out, if the
+  /// heap was full.
   @discardableResult
-  mutating func insert(_ element: Element) -> Bool {
-    guard admits(element) else { return false }
+  mutating func insert(_ element: Element) -> Element? {
+    precondition(admits(element))
     if heap.count < capacity {
       heap.append(element)
       var i = heap.count - 1
@@ -32,8 +33,9 @@ struct TopK<Element> {
         heap.swapAt(i, (i - 1) / 2)
         i = (i - 1) / 2
       }
-      return true
+      return nil
     }
+    let evicted = heap[0]
     heap[0] = element
     var i = 0
     while true {
@@ -42,7 +44,7 @@ struct TopK<Element> {
       var worst = i
       if l < heap.count && ranksBefore(heap[worst], heap[l]) { worst = l }
       if r < heap.count && ranksBefore(heap[worst], heap[r]) { worst = r }
-      if worst == i { return true }
+      if worst == i { return evicted }
       heap.swapAt(i, worst)
       i = worst
     }
@@ -54,20 +56,39 @@ struct TopK<Element> {
   }
 }
 
-/// A passage competing for the top k, with its query terms' positions (per term, in the
-/// body and the title) for phrase and proximity re-ranking.
+/// A passage competing for the top k. Its query terms' positions (for phrase and
+/// proximity re-ranking) live in a `PositionPool` slot, so that moving candidates in the
+/// heap copies no arrays.
 struct Candidate {
   var segment: Int
   var doc: UInt32
   var coverage: Double
   var score: Double
-  var body: [[Int32]]
-  var title: [[Int32]]
+  var slot: Int = -1
   var phrase = 0.0
   var closeness = 0.0
 
   /// Higher score first; equal scores in index order (segment, passage).
   static func ranksBefore(_ a: Candidate, _ b: Candidate) -> Bool {
     a.score != b.score ? a.score > b.score : (a.segment, a.doc) < (b.segment, b.doc)
+  }
+}
+
+/// Per candidate slot, each query term's positions in the body and in the title. A slot
+/// freed by a candidate pushed out of the top k is reused by the next one.
+struct PositionPool {
+  private(set) var body: [[[Int32]]] = []
+  private(set) var title: [[[Int32]]] = []
+
+  /// Stores positions in `slot`, or in a new slot when `slot` is -1; returns the slot.
+  mutating func store(body b: [[Int32]], title t: [[Int32]], reusing slot: Int) -> Int {
+    if slot >= 0 {
+      body[slot] = b
+      title[slot] = t
+      return slot
+    }
+    body.append(b)
+    title.append(t)
+    return body.count - 1
   }
 }
