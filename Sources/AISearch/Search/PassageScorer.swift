@@ -4,6 +4,15 @@
 /// offered to the top k. Memory is the top k, not the segment: no per-passage arrays.
 ///
 /// Lists are indexed 2·t (body) and 2·t + 1 (title) for term t of the plan.
+///
+/// Dynamic pruning (MaxScore: Turtle and Flood, "Query evaluation: strategies and
+/// optimizations", 1995; as in Lucene's MaxScoreBulkScorer). A term can add at most
+/// count · idf to a passage (BM25F saturates below idf), and coverage only grows with the
+/// terms held, so a passage holding only terms of a set S scores at most
+/// bound(S) = Σ_S count · idf × coverage(S). Terms sorted by their bound, the longest
+/// prefix whose bound cannot beat the worst score kept in the top k is "non-essential":
+/// its lists no longer propose passages, they are only advanced to the passages the other
+/// lists propose. The top k is exactly that of exhaustive scoring (tested).
 struct PassageScorer {
   let plan: QueryPlan
   let idf: [Double]
@@ -14,6 +23,12 @@ struct PassageScorer {
   let totalWeight: Double
   private let phrases: [PhrasePattern]
   private let exclusionPatterns: [PhrasePattern]
+  /// Terms by increasing bound, and the bound of each prefix of that order.
+  private let byBound: [Int]
+  private var prefixBounds: [Double]
+  var dynamicPruning = true
+  /// Passages scored (for tests and --timings: what pruning saved).
+  private(set) var scoredPassages = 0
 
   init(plan: QueryPlan, idf: [Double], bm25: BM25, index: IndexReader) throws {
     self.plan = plan
@@ -26,23 +41,54 @@ struct PassageScorer {
     }
     phrases = plan.chunks.map { PhrasePattern($0.tokens.map { ($0.term, $0.position) }) }
     exclusionPatterns = plan.exclusions.map { PhrasePattern($0.tokens.enumerated().map { ($0.offset, $0.element.position) }) }
+    let bounds = plan.terms.indices.map { Double(plan.terms[$0].count) * idf[$0] }
+    byBound = plan.terms.indices.sorted { (bounds[$0], $0) < (bounds[$1], $1) }
+    prefixBounds = []
+    // Coverage is a method: the bounds are filled in once every stored property is set.
+    var bounded = [0.0]
+    var mask: UInt64 = 0
+    var sum = 0.0
+    for t in byBound {
+      mask |= 1 << UInt64(t)
+      sum += bounds[t]
+      bounded.append(sum * coverage(mask))
+    }
+    prefixBounds = bounded
   }
 
   static func averageLengths(_ index: IndexReader) -> (body: Double, title: Double) {
     (Double(index.tokenCount) / Double(index.passageCount), Double(index.titleTokenCount) / Double(index.passageCount))
   }
 
-  func scoreSegment(
+  mutating func scoreSegment(
     _ s: Int, _ segment: SegmentReader, lists: [PostingList], exclusions: [[PostingList]], allowed: [Bool]?,
     into top: inout TopK<Candidate>, positions pool: inout PositionPool
   ) throws {
     var lists = lists
     var exclusions = exclusions
     let termCount = plan.terms.count
+    // Terms byBound[0..<nonEssential] only follow; the others propose passages.
+    var nonEssential = 0
+    var essential = [Bool](repeating: true, count: termCount)
     while true {
+      if dynamicPruning, let floor = top.floor {
+        // A passage must score above the floor to enter (equal scores keep the earlier).
+        while nonEssential < termCount && prefixBounds[nonEssential + 1] * (1 + 1e-9) < floor.score {
+          essential[byBound[nonEssential]] = false
+          nonEssential += 1
+        }
+        if nonEssential == termCount { return }
+      }
       var doc = UInt32.max
-      for i in lists.indices where lists[i].doc < doc { doc = lists[i].doc }
+      for t in 0..<termCount where essential[t] {
+        doc = min(doc, lists[2 * t].doc, lists[2 * t + 1].doc)
+      }
       if doc == .max { return }
+      for t in 0..<termCount where !essential[t] {
+        try lists[2 * t].advance(to: doc)
+        try lists[2 * t + 1].advance(to: doc)
+      }
+      scoredPassages += 1
       let d = Int(doc)
       if !segment.deleted[d] && allowed?[d] != false {
         let length = Int(segment.lengths[d])

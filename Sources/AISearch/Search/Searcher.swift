@@ -15,6 +15,10 @@
 public final class Searcher {
   public let index: IndexReader
   public var bm25 = BM25()
+  /// MaxScore pruning (`PassageScorer`); off only to compare with exhaustive scoring.
+  public var dynamicPruning = true
+  /// Passages the last query scored.
+  public private(set) var scoredPassages = 0
   var proximity = Proximity()
   private let analyzer: Analyzer
 
@@ -25,7 +29,7 @@ public final class Searcher {
 
   /// Candidates re-ranked with positions: enough that proximity can lift a passage from
   /// well below the top k.
-  static let rerankDepth = 100
+  var rerankDepth = 100
 
   /// The top `k` passages for `query` (in the query language of `ParsedQuery`), best first,
   /// and whether any of them is a confident answer; no hits when nothing matches.
@@ -61,8 +65,9 @@ public final class Searcher {
       idf.append(bm25.idf(passages: index.passageCount, containing: df))
       if df == 0, let first = term.text.unicodeScalars.first, !HanRun.isHan(first.value) { missingWord = true }
     }
-    let scorer = try PassageScorer(plan: plan, idf: idf, bm25: bm25, index: index)
-    let depth = max(k, plan.stretches.isEmpty ? Searcher.rerankDepth : 10 * Searcher.rerankDepth)
+    var scorer = try PassageScorer(plan: plan, idf: idf, bm25: bm25, index: index)
+    scorer.dynamicPruning = dynamicPruning
+    let depth = max(k, plan.stretches.isEmpty ? rerankDepth : 10 * rerankDepth)
     var top = TopK<Candidate>(capacity: depth, ranksBefore: Candidate.ranksBefore)
     var pool = PositionPool()
     for (s, segment) in index.segments.enumerated() {
@@ -90,6 +95,7 @@ public final class Searcher {
       try scorer.scoreSegment(s, segment, lists: lists, exclusions: exclusions, allowed: allowed, into: &top, positions: &pool)
     }
 
+    scoredPassages = scorer.scoredPassages
     var candidates = top.sorted()
     for i in candidates.indices {
       guard candidates[i].slot >= 0 else { continue }
