@@ -19,8 +19,10 @@ enum FileFormat {
   static let headerMagic: [UInt8] = Array("AISX".utf8)
   static let footerMagic: [UInt8] = Array("XSIA".utf8)
   /// Files up to this size have their checksum verified whenever they are opened; larger
-  /// ones by `aisearch check` (a search must not do work proportional to the index size).
-  static let eagerVerifyLimit = 16 << 20
+  /// ones by `aisearch check` and before a merge reads them, as Lucene does (a search must
+  /// not do work proportional to the index size: verifying a 22 MB index took more time
+  /// than the query). Every read is bounds-checked, so damage never crashes a search.
+  static let eagerVerifyLimit = 64 << 10
 
   enum Kind: String {
     case manifest = "MANI"
@@ -221,8 +223,21 @@ enum CRC32 {
   }
 
   static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    finish(update(initial, bytes))
+  }
+
+  /// A checksum over several pieces: `finish(update(update(initial, a), b))`.
+  static let initial: UInt32 = 0xFFFF_FFFF
+
+  static func finish(_ crc: UInt32) -> UInt32 { crc ^ 0xFFFF_FFFF }
+
+  static func update(_ crc: UInt32, _ bytes: [UInt8]) -> UInt32 {
+    bytes.withUnsafeBytes { update(crc, $0) }
+  }
+
+  static func update(_ start: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
     let t0 = tables[0], t1 = tables[1], t2 = tables[2], t3 = tables[3]
-    var crc: UInt32 = 0xFFFF_FFFF
+    var crc = start
     var i = 0
     while i + 4 <= bytes.count {
       crc ^= bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self).littleEndian
@@ -233,6 +248,6 @@ enum CRC32 {
       crc = t0[Int((crc ^ UInt32(bytes[i])) & 0xFF)] ^ (crc >> 8)
       i += 1
     }
-    return crc ^ 0xFFFF_FFFF
+    return crc
   }
 }

@@ -69,19 +69,26 @@ enum FileSystem {
 
   /// Writes `bytes` to `path` and fsyncs it (the file is new or replaced in place).
   static func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+    try writeFile(path, chunks: [bytes])
+  }
+
+  /// Writes the concatenation of `chunks` to `path` and fsyncs it.
+  static func writeFile(_ path: String, chunks: [[UInt8]]) throws {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else {
       throw AISearchError(.io, "cannot write \(path): \(errorText())", path: path)
     }
     defer { close(fd) }
-    var done = 0
-    while done < bytes.count {
-      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw AISearchError(.io, "cannot write \(path): \(errorText())", path: path)
+    for bytes in chunks {
+      var done = 0
+      while done < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+        if n < 0 {
+          if errno == EINTR { continue }
+          throw AISearchError(.io, "cannot write \(path): \(errorText())", path: path)
+        }
+        done += n
       }
-      done += n
     }
     guard fsync(fd) == 0 else {
       throw AISearchError(.io, "cannot sync \(path): \(errorText())", path: path)

@@ -13,7 +13,7 @@ public struct IndexStatistics: Sendable {
   public static func collect(directory: String) throws -> IndexStatistics {
     let index = try IndexReader(directory: directory)
     var statistics = IndexStatistics()
-    statistics.files = index.manifest.files.count
+    statistics.files = try Manifest.read(directory: directory)?.files.count ?? 0
     statistics.passages = index.passageCount
     statistics.deletedPassages = index.manifest.segments.reduce(0) { $0 + $1.deleted.count }
     statistics.terms = index.segments.reduce(0) { $0 + $1.terms.count }

@@ -2,7 +2,7 @@
 /// which source files the index holds (for incremental updates).
 ///
 ///     Manifest --> Header "MANI", Generation u64, AnalyzerVersion u32, HanFolding,
-///                  SegmentCount u32, <Segment>^SegmentCount,
+///                  SegmentCount u32, <Segment>^SegmentCount, SegmentsCRC u32,
 ///                  FileCount u32, <SourceFile>^FileCount, Footer
 ///     Segment  --> Name string, PassageCount u32, TokenCount u64, TitleTokenCount u64,
 ///                  DeletedCount u32, <DeletedDelta varint>^DeletedCount
@@ -10,7 +10,10 @@
 ///                  ModifiedNanoseconds u64, ContentHash u64, SegmentIndex varint,
 ///                  FirstPassage varint, PassageCount varint
 ///
-/// Files are sorted by path; each path keeps SharedPathBytes leading bytes of the previous
+/// SegmentsCRC is the CRC-32 of every byte before it: a search reads the manifest up to there
+/// and checks it, never the file table, which only the writer and `check` need (on a tree of
+/// 254,651 files the table is 10 MB; the part before it a few kilobytes). Files are sorted
+/// by path; each path keeps SharedPathBytes leading bytes of the previous
 /// one and adds PathSuffix (deep trees repeat long directory prefixes).
 ///
 /// HanFolding is the Traditional→Simplified table the index was analyzed with (layout in
@@ -22,7 +25,8 @@
 /// Example: generation 3, no folding, one segment "s3" of 40 passages and 900 tokens with
 /// passages 5 and 6 deleted, one file: 03 00 00 00 00 00 00 00, 02 00 00 00, 00 00 00 00,
 /// 01 00 00 00,
-/// 02 "s3" 28 00 00 00 84 03 00 00 00 00 00 00 (TitleTokenCount 8 bytes) 02 00 00 00 05 01, ...
+/// 02 "s3" 28 00 00 00 84 03 00 00 00 00 00 00 (TitleTokenCount 8 bytes) 02 00 00 00 05 01,
+/// SegmentsCRC, 01 00 00 00, the file.
 public struct Manifest: Equatable {
   public static let fileName = "MANIFEST"
 
@@ -75,6 +79,7 @@ public struct Manifest: Equatable {
         previous = id
       }
     }
+    writer.u32(CRC32.checksum(writer.bytes))
     writer.u32(UInt32(files.count))
     var previous: [UInt8] = []
     for file in files {
@@ -95,12 +100,14 @@ public struct Manifest: Equatable {
     return writer.bytes
   }
 
-  /// Reads the manifest of `directory`; nil when there is none (no index yet).
-  static func read(directory: String) throws -> Manifest? {
+  /// Reads the manifest of `directory`; nil when there is none (no index yet). Without
+  /// `files`, the file table is neither read nor checked (`files` stays empty).
+  static func read(directory: String, files readFiles: Bool = true) throws -> Manifest? {
     let path = directory + "/" + fileName
     guard FileSystem.exists(path) else { return nil }
     let file = try MappedFile(path)
     let body = try FileFormat.openBody(file.bytes, kind: .manifest, path: path)
+    if readFiles && file.bytes.count > FileFormat.eagerVerifyLimit { try FileFormat.verifyChecksum(file.bytes, path: path) }
     var reader = ByteReader(file.bytes, range: body, path: path)
     var manifest = Manifest()
     manifest.generation = try reader.u64()
@@ -124,6 +131,14 @@ public struct Manifest: Equatable {
       guard name.utf8.allSatisfy({ $0 != UInt8(ascii: "/") }) else { throw AISearchError.corrupt(path, "bad segment name") }
       manifest.segments.append(
         Segment(name: name, passageCount: passageCount, tokenCount: tokenCount, titleTokenCount: titleTokenCount, deleted: deleted))
+    }
+    let segmentsEnd = reader.offset
+    guard try reader.u32() == CRC32.checksum(UnsafeRawBufferPointer(rebasing: file.bytes[0..<segmentsEnd])) else {
+      throw AISearchError.corrupt(path, "checksum mismatch")
+    }
+    guard readFiles else {
+      guard manifest.segments.count == segmentCount else { throw AISearchError.corrupt(path, "unexpected length") }
+      return manifest
     }
     let fileCount = Int(try reader.u32())
     var previous: [UInt8] = []

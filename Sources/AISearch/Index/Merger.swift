@@ -41,7 +41,11 @@ enum Merger {
   static func merge(_ manifest: Manifest, segments chosen: [Int], directory: String, name: String) throws -> Manifest {
     let chosenSet = Set(chosen)
     var readers: [Int: SegmentReader] = [:]
-    for s in chosen { readers[s] = try SegmentReader(directory: directory, segment: manifest.segments[s]) }
+    for s in chosen {
+      readers[s] = try SegmentReader(directory: directory, segment: manifest.segments[s])
+      // Damage must not be copied into a new segment with a fresh checksum.
+      try readers[s]!.verifyChecksums()
+    }
 
     // New passage ids, file by file in path order; stored records copied as they are.
     var docMaps: [Int: [Int32]] = [:]

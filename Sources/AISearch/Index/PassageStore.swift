@@ -59,6 +59,13 @@ enum PassageStore {
 
   /// Passages must come grouped by document, in document order.
   static func serialize(documents: [StoredDocument], passages: [StoredPassage]) throws -> [UInt8] {
+    Array(try serializedChunks(documents: documents, passages: passages).joined())
+  }
+
+  /// The file as consecutive pieces (tables, dictionary, document records, compressed
+  /// blocks with the footer), so a segment flush writes them without first copying the
+  /// compressed passages into one buffer (memory at the RAM budget counts).
+  static func serializedChunks(documents: [StoredDocument], passages: [StoredPassage]) throws -> [[UInt8]] {
     precondition(zip(passages, passages.dropFirst()).allSatisfy { $0.document <= $1.document })
     var documentRecords = ByteWriter()
     var documentOffsets: [UInt64] = [0]
@@ -71,18 +78,16 @@ enum PassageStore {
       for tag in document.tags { documentRecords.string(tag) }
       documentOffsets.append(UInt64(documentRecords.count))
     }
-    var records: [[UInt8]] = []
-    records.reserveCapacity(passages.count)
-    for passage in passages {
+    func record(_ passage: StoredPassage) -> [UInt8] {
       var record = ByteWriter()
       record.varint(passage.document)
       record.varint(passage.lineStart)
       record.varint(passage.lineEnd)
       record.optionalString(passage.section)
       record.string(passage.text)
-      records.append(record.bytes)
+      return record.bytes
     }
-    let dictionary = trainDictionary(records)
+    let dictionary = trainDictionary(passages, record)
     let compressor = try Compressor(dictionary: dictionary)
     var blocks: [(first: UInt32, offset: UInt64, compressed: UInt32, raw: UInt32)] = []
     var compressed: [UInt8] = []
@@ -93,12 +98,13 @@ enum PassageStore {
       let frame = try compressor.compress(raw.bytes)
       blocks.append((UInt32(first), UInt64(compressed.count), UInt32(frame.count), UInt32(raw.count)))
       compressed.append(contentsOf: frame)
-      raw = ByteWriter()
+      raw.bytes.removeAll(keepingCapacity: true)
       first = next
     }
-    for (i, record) in records.enumerated() {
-      raw.varint(record.count)
-      raw.bytes.append(contentsOf: record)
+    for (i, passage) in passages.enumerated() {
+      let bytes = record(passage)
+      raw.varint(bytes.count)
+      raw.bytes.append(contentsOf: bytes)
       if raw.count >= blockSize { try flush(upTo: i + 1) }
     }
     try flush(upTo: passages.count)
@@ -122,22 +128,26 @@ enum PassageStore {
     }
     writer.bytes.append(contentsOf: dictionary)
     writer.bytes.append(contentsOf: documentRecords.bytes)
-    writer.bytes.append(contentsOf: compressed)
-    FileFormat.finish(&writer)
-    return writer.bytes
+    var crc = CRC32.update(CRC32.initial, writer.bytes)
+    crc = CRC32.update(crc, compressed)
+    var footer = ByteWriter()
+    footer.u32(CRC32.finish(crc))
+    footer.bytes.append(contentsOf: FileFormat.footerMagic)
+    return [writer.bytes, compressed, footer.bytes]
   }
 
   /// A zstd dictionary trained on an even sample of `records`, or none when there are too
   /// few to train one (ZDICT needs a few dozen samples; a tiny segment gains nothing).
-  static func trainDictionary(_ records: [[UInt8]]) -> [UInt8] {
-    let total = records.reduce(0) { $0 + $1.count }
-    guard records.count >= 64, total >= 4 * dictionarySize else { return [] }
+  static func trainDictionary(_ passages: [StoredPassage], _ record: (StoredPassage) -> [UInt8]) -> [UInt8] {
+    let total = passages.reduce(0) { $0 + $1.text.utf8.count }
+    guard passages.count >= 64, total >= 4 * dictionarySize else { return [] }
     let step = max(1, total / dictionarySampleBytes)
     var samples: [UInt8] = []
     var sizes: [Int] = []
-    for i in stride(from: 0, to: records.count, by: step) {
-      samples.append(contentsOf: records[i])
-      sizes.append(records[i].count)
+    for i in stride(from: 0, to: passages.count, by: step) {
+      let bytes = record(passages[i])
+      samples.append(contentsOf: bytes)
+      sizes.append(bytes.count)
     }
     var dictionary = [UInt8](repeating: 0, count: dictionarySize)
     let size = dictionary.withUnsafeMutableBytes { target in

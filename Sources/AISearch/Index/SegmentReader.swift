@@ -8,7 +8,8 @@ final class SegmentReader {
   let postings: MappedFile
   let lengths: PassageLengths.Reader
   let store: PassageStore.Reader
-  let deleted: [Bool]
+  /// One bit per passage, set when deleted; empty when none is.
+  private let deletedBits: [UInt64]
   /// Passages not deleted, and their tokens: BM25's N and average length count live ones.
   let livePassages: Int
   let liveTokens: UInt64
@@ -23,18 +24,23 @@ final class SegmentReader {
     _ = try FileFormat.openBody(postings.bytes, kind: .postings, path: postings.path)
     lengths = try PassageLengths.Reader(MappedFile(base + ".lengths"), expectedCount: passageCount)
     store = try PassageStore.Reader(MappedFile(base + ".passages"), expectedPassages: passageCount)
-    var deleted = [Bool](repeating: false, count: passageCount)
+    var deleted = [UInt64](repeating: 0, count: segment.deleted.isEmpty ? 0 : (passageCount + 63) / 64)
     var deletedTokens: UInt64 = 0
     var deletedTitleTokens: UInt64 = 0
     for id in segment.deleted {
-      deleted[Int(id)] = true
+      deleted[Int(id) >> 6] |= 1 << UInt64(id & 63)
       deletedTokens += UInt64(lengths[Int(id)])
       deletedTitleTokens += UInt64(lengths.title(Int(id)))
     }
-    self.deleted = deleted
+    deletedBits = deleted
     livePassages = passageCount - segment.deleted.count
     liveTokens = segment.tokenCount >= deletedTokens ? segment.tokenCount - deletedTokens : 0
     liveTitleTokens = segment.titleTokenCount >= deletedTitleTokens ? segment.titleTokenCount - deletedTitleTokens : 0
+  }
+
+  @inline(__always)
+  func isDeleted(_ doc: Int) -> Bool {
+    !deletedBits.isEmpty && deletedBits[doc >> 6] & (1 << UInt64(doc & 63)) != 0
   }
 
   /// A cursor over `term`'s postings, or nil when the segment does not hold the term.

@@ -150,7 +150,8 @@ struct SegmentFiles {
     try FileSystem.writeFile(base + ".postings", postingsFile.bytes)
     try FileSystem.writeFile(base + ".terms", TermDictionary.serialize(entries))
     try FileSystem.writeFile(base + ".lengths", PassageLengths.serialize(body: bodyLengths, title: titleLengths))
-    try FileSystem.writeFile(base + ".passages", try PassageStore.serialize(documents: documents, passages: passages))
+    try FileSystem.writeFile(
+      base + ".passages", chunks: try PassageStore.serializedChunks(documents: documents, passages: passages))
   }
 }
 

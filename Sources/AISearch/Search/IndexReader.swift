@@ -3,6 +3,7 @@
 /// A commit that lands after `open` is not seen by this reader; open a new one to see it.
 public final class IndexReader {
   public let directory: String
+  /// The commit's manifest without its file table (`Manifest.read(directory:)` has it).
   public let manifest: Manifest
   let segments: [SegmentReader]
   /// Live passages and their total tokens over all segments (BM25's N and avgdl).
@@ -17,7 +18,7 @@ public final class IndexReader {
     // and opening its segments; reading the (new) manifest again resolves that.
     var attempt = 0
     while true {
-      guard let manifest = try Manifest.read(directory: directory) else {
+      guard let manifest = try Manifest.read(directory: directory, files: false) else {
         throw AISearchError(
           .noIndex, "no index in \(directory); build one with `aisearch index PATH... --index \(directory)`",
           path: directory)
@@ -29,7 +30,7 @@ public final class IndexReader {
         segments = try manifest.segments.map { try SegmentReader(directory: directory, segment: $0) }
         self.manifest = manifest
         break
-      } catch let error as AISearchError where attempt < 3 && (try? Manifest.read(directory: directory)) != manifest {
+      } catch let error as AISearchError where attempt < 3 && (try? Manifest.read(directory: directory, files: false)) != manifest {
         _ = error
         attempt += 1
       }

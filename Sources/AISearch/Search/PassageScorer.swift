@@ -90,7 +90,7 @@ struct PassageScorer {
       }
       scoredPassages += 1
       let d = Int(doc)
-      if !segment.deleted[d] && allowed?[d] != false {
+      if !segment.isDeleted(d) && allowed?[d] != false {
         let length = Int(segment.lengths[d])
         let titleLength = Int(segment.lengths.title(d))
         var mask: UInt64 = 0

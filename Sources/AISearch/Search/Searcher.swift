@@ -74,7 +74,7 @@ public final class Searcher {
       let allowed = try Filters.allowed(plan.filters, in: segment)
       if plan.chunks.isEmpty {
         // Filters alone: the passages that pass, in index order.
-        for doc in 0..<segment.passageCount where !segment.deleted[doc] && allowed?[doc] != false {
+        for doc in 0..<segment.passageCount where !segment.isDeleted(doc) && allowed?[doc] != false {
           top.insert(Candidate(segment: s, doc: UInt32(doc), coverage: 1, score: 0))
           if top.count == depth { break }
         }
