@@ -27,13 +27,27 @@ final class FileFormatTests: XCTestCase {
     var encoder = PostingsEncoder()
     encoder.add(doc: 7, positions: [3])
     encoder.add(doc: 11, positions: [0, 4, 9])
-    XCTAssertEqual(encoder.bytes, [15, 3, 8, 3, 0, 4, 5])  // the example in Postings.swift
+    // The examples in Postings.swift: a tail block, then a full one.
+    XCTAssertEqual(Postings.encode(encoder, lengths: [UInt32](repeating: 5, count: 12)), [15, 8, 3, 3, 0, 4, 5])
+    var full = PostingsEncoder()
+    var id: UInt32 = 5
+    for i in 0..<128 {
+      full.add(doc: id, positions: [0])
+      id += UInt32(1 + i % 2)
+    }
+    let fullBytes = Postings.encode(full, lengths: [UInt32](repeating: 5, count: Int(id)))
+    XCTAssertEqual(Array(fullBytes.prefix(3)), [2, 0, 5])
+    // 32 bytes of packed deltas; positions all 0: PositionBits 0 and nothing packed.
+    XCTAssertEqual(fullBytes.count, 3 + 32 + 1)
+    XCTAssertEqual(fullBytes.last, 0)
 
+    // Several blocks: every passage, frequency and (for some) positions read back, in
+    // order and by skipping.
     var random = SystemRandomNumberGenerator()
     var expected: [(UInt32, [Int32])] = []
     var randomEncoder = PostingsEncoder()
     var doc: UInt32 = 0
-    for _ in 0..<500 {
+    for _ in 0..<1_000 {
       doc += UInt32.random(in: 1...300, using: &random)
       var positions: [Int32] = []
       var position: Int32 = -1
@@ -44,15 +58,42 @@ final class FileFormatTests: XCTestCase {
       expected.append((doc, positions))
       randomEncoder.add(doc: doc, positions: positions)
     }
-    try withMapped(randomEncoder.bytes) { bytes in
-      var cursor = PostingsCursor(bytes, range: 0..<bytes.count, docLimit: doc + 1, path: "test")
-      for (i, (doc, positions)) in expected.enumerated() {
-        XCTAssertTrue(try cursor.next())
-        XCTAssertEqual(cursor.doc, doc)
-        XCTAssertEqual(cursor.freq, positions.count)
-        if i % 2 == 0 { XCTAssertEqual(try cursor.positions(), positions) }  // odd ones are skipped
+    let lengths = (0...doc).map { _ in UInt32.random(in: 10...400, using: &random) }
+    let bytes = Postings.encode(randomEncoder, lengths: lengths)
+    try withMapped(bytes) { bytes in
+      func cursor() -> PostingsCursor {
+        PostingsCursor(bytes, range: 0..<bytes.count, docFreq: expected.count, docLimit: doc + 1, path: "test")
       }
-      XCTAssertFalse(try cursor.next())
+      var walk = cursor()
+      for (i, (doc, positions)) in expected.enumerated() {
+        XCTAssertTrue(try walk.next())
+        XCTAssertEqual(walk.doc, doc)
+        XCTAssertEqual(walk.freq, positions.count)
+        if i % 3 == 0 { XCTAssertEqual(try walk.positions(), positions) }  // the others are skipped
+      }
+      XCTAssertFalse(try walk.next())
+      // Skipping: each target lands on the first passage at or after it, with its positions.
+      var skipper = cursor()
+      var target: UInt32 = 0
+      while true {
+        target += UInt32.random(in: 1...40_000, using: &random)
+        guard let k = expected.firstIndex(where: { $0.0 >= target }) else {
+          XCTAssertFalse(try skipper.advance(to: target))
+          break
+        }
+        XCTAssertTrue(try skipper.advance(to: target))
+        XCTAssertEqual(skipper.doc, expected[k].0)
+        XCTAssertEqual(try skipper.positions(), expected[k].1)
+      }
+      // Block bounds: the largest frequency and the shortest length of each block.
+      var probe = cursor()
+      for b in 0..<((expected.count + 127) / 128) {
+        let block = expected[(b * 128)..<min(expected.count, b * 128 + 128)]
+        let impact = try XCTUnwrap(try probe.blockImpact(b))
+        XCTAssertEqual(impact.maxFreq, block.map { $0.1.count }.max())
+        XCTAssertEqual(impact.minLength, Int(block.map { lengths[Int($0.0)] }.min()!))
+        XCTAssertEqual(try probe.lastDoc(ofBlock: b), block.last!.0)
+      }
     }
   }
 

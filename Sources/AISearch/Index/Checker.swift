@@ -80,8 +80,8 @@ public enum Checker {
         }
         if isTitle { titleSums[Int(cursor.doc)] += UInt64(positions.count) } else { bodySums[Int(cursor.doc)] += UInt64(positions.count) }
       }
-      guard count == Int(info.docFreq) else {
-        throw AISearchError.corrupt(postingsPath, "term \(index) has \(count) passages, the dictionary says \(info.docFreq)")
+      guard count == Int(info.docFreq), count == 0 || cursor.readToEnd else {
+        throw AISearchError.corrupt(postingsPath, "term \(index)'s postings do not end where the dictionary says")
       }
     }
     guard index == reader.terms.count else {

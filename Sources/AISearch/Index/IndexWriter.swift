@@ -75,12 +75,14 @@ public final class IndexWriter {
     var summary = Summary()
     let scan = try Corpus.scan(roots: roots, excluding: directory)
     summary.skipped = scan.skipped
-    let previous = try Manifest.read(directory: directory)
+    // --rebuild is the way out of a damaged index or one of another format, so it must not
+    // need the old manifest to be readable.
+    let previous = rebuild ? ((try? Manifest.read(directory: directory)) ?? nil) : try Manifest.read(directory: directory)
     if let previous, previous.analyzerVersion != Analyzer.version, !rebuild {
       throw AISearchError.otherAnalyzer(directory)
     }
     var manifest = rebuild ? Manifest() : (previous ?? Manifest())
-    manifest.generation = (previous?.generation ?? 0) + 1
+    manifest.generation = max(previous?.generation ?? 0, IndexWriter.highestSegmentGeneration(in: directory)) + 1
     manifest.analyzerVersion = Analyzer.version
     if manifest.segments.isEmpty {
       // A new index takes the folding of this machine's ICU; an existing one keeps its own.
@@ -239,6 +241,16 @@ public final class IndexWriter {
     case sameContent(bytes: UInt64)
     case binary(bytes: UInt64)
     case document(SegmentWriter.AnalyzedDocument, hash: UInt64, bytes: UInt64)
+  }
+
+  /// The largest N of the segment files sN… left in `directory` (0 when none), so that a
+  /// rebuild over an unreadable manifest never writes over a file it cannot account for.
+  static func highestSegmentGeneration(in directory: String) -> UInt64 {
+    let names = (try? FileSystem.list(directory)) ?? []
+    return names.compactMap { name -> UInt64? in
+      guard name.hasPrefix("s") else { return nil }
+      return UInt64(name.dropFirst().prefix { $0.isASCII && $0.isNumber })
+    }.max() ?? 0
   }
 
   /// Runs one batch's analysis in the background while the caller works on the previous

@@ -1,17 +1,159 @@
 /// Postings: for every term, the passages that hold it, how often, and at which positions.
 ///
-///     Postings file --> Header "POST", <TermPostings>^TermCount, Footer
-///     TermPostings  --> <DocCode varint, Freq varint?, <PositionDelta varint>^Freq>^DocFreq
+///     TermPostings --> SkipTable (only when BlockCount > 1), <DocBlock>^BlockCount, Positions
+///     SkipTable    --> SkipLength varint, DocBlocksLength varint, <SkipEntry>^BlockCount
+///     SkipEntry    --> LastDocDelta varint, DocBlockLength varint, PositionsLength varint,
+///                      MaxFreq varint, MinLength varint
+///     DocBlock     --> PackedBlock (the first BlockCount − 1 blocks, and a last one that is
+///                      full) | TailBlock (a last block of fewer passages)
+///     PackedBlock  --> DocBits u8, FreqBits u8, FirstDelta varint, PackedDocDeltas,
+///                      PackedFreqs
+///     TailBlock    --> <DocCode varint, Freq varint?>^n
+///     Positions    --> <BlockPositions>^BlockCount
+///     BlockPositions --> PositionBits u8, PackedPositionDeltas (a full block)
+///                      | <<PositionDelta varint>^Freq>^n (a tail block)
 ///
-/// DocCode is the doc delta shifted left by one, its low bit set when Freq is 1 (then Freq is
-/// not written), as Lucene codes it: most terms occur once in a passage, so this saves a
-/// byte per posting. The doc delta is the passage id minus the previous passage id of the
-/// same term (the first is the id itself); positions are deltas from the previous position
-/// in the same passage (the first is absolute). Where a term's bytes start and end is in
-/// the term dictionary.
+/// Passages come in blocks of `blockSize` (the last block holds the rest; BlockCount is
+/// ⌈DocFreq / blockSize⌉, DocFreq is in the term dictionary). Doc deltas are each passage id
+/// minus the previous one (the term's first id is absolute). In a full block the first
+/// delta is a varint and the other 127 deltas, then all frequencies minus one, are
+/// bit-packed in DocBits or FreqBits bits each, least significant bit first, each array
+/// padded to a whole byte (frame of reference without exceptions, as Lucene's and
+/// tantivy's 128-doc blocks). A last block of fewer passages is varint-coded as Lucene
+/// codes it: DocCode is the doc delta shifted left by one, its low bit set when Freq is 1
+/// (then Freq is not written); most terms have fewer than 128 passages and pay no block
+/// header. Positions live apart, after all blocks, so walking passages never decodes
+/// them: a passage's positions are deltas from its previous position (the first absolute),
+/// all of a full block's passages' deltas bit-packed together in PositionBits bits each
+/// (Σ Freq values; a passage's start is the sum of the frequencies before it), a tail
+/// block's as varints.
 ///
-/// Example: a term at position 3 of passage 7 and at positions 0, 4, 9 of passage 11 is
-/// the bytes 0F 03 | 08 03 00 04 05 (Lucene's "15, 8, 3" example, with positions).
+/// The skip table lets a cursor jump to the block holding a target passage without
+/// decoding the ones before it. SkipLength is the byte length of the entries, and
+/// DocBlocksLength that of all doc blocks (where Positions start). An entry gives the
+/// block's last passage id (less the previous block's; the first absolute), the byte
+/// lengths of its doc block and of its positions (so block starts add up), and MaxFreq and
+/// MinLength, the block's largest frequency and shortest field length, from which a query
+/// bounds what any passage of the block can score (block-max pruning). Entries are read
+/// forward only as far as a target needs. One-block terms (most of them) have no table.
+///
+/// Example: a term at position 3 of passage 7 and at positions 0, 4, 9 of passage 11: a
+/// tail block 0F | 08 03 (Lucene's "15, 8, 3"), then positions 03 | 00 04 05. A full block
+/// whose deltas are 5, then 1 or 2, with every frequency 1 starts 02 00 05 (DocBits 2,
+/// FreqBits 0, FirstDelta 5), has 32 bytes of packed deltas and none of frequencies, and
+/// when every position is 0 its positions are the single byte 00 (PositionBits 0).
+enum Postings {
+  static let blockSize = 128
+
+  /// Re-codes one term's in-memory postings into the file layout. `lengths` are the field
+  /// lengths of the segment's passages (body or title, as the term's field).
+  static func encode(_ buffer: PostingsEncoder, lengths: [UInt32]) -> [UInt8] {
+    let entries = buffer.decoded()
+    let blockCount = (entries.count + blockSize - 1) / blockSize
+    var blocks = ByteWriter()
+    var positions = ByteWriter()
+    var skips: [(lastDoc: UInt32, docOffset: Int, positionsOffset: Int, maxFreq: UInt16, minLength: UInt16)] = []
+    var previous: UInt32 = 0
+    for b in 0..<blockCount {
+      let slice = entries[(b * blockSize)..<min(entries.count, (b + 1) * blockSize)]
+      var deltas: [UInt32] = []
+      var freqs: [UInt32] = []
+      var maxFreq = 0
+      var minLength = UInt32.max
+      let positionsStart = positions.count
+      var positionDeltas: [UInt32] = []
+      for (i, entry) in slice.enumerated() {
+        deltas.append(b == 0 && i == 0 ? entry.doc : entry.doc - previous)
+        previous = entry.doc
+        freqs.append(UInt32(entry.positions.count - 1))
+        maxFreq = max(maxFreq, entry.positions.count)
+        minLength = min(minLength, Int(entry.doc) < lengths.count ? lengths[Int(entry.doc)] : 0)
+        var last: Int32 = 0
+        for position in entry.positions {
+          positionDeltas.append(UInt32(position - last))
+          last = position
+        }
+      }
+      if slice.count == blockSize {
+        let bits = bitWidth(positionDeltas.max() ?? 0)
+        positions.u8(UInt8(bits))
+        pack(positionDeltas, bits: bits, into: &positions)
+      } else {
+        for delta in positionDeltas { positions.varint(UInt64(delta)) }
+      }
+      skips.append((previous, blocks.count, positionsStart, UInt16(clamping: maxFreq), UInt16(clamping: minLength)))
+      if deltas.count == blockSize {
+        let rest = Array(deltas.dropFirst())
+        let docBits = bitWidth(rest.max() ?? 0)
+        let freqBits = bitWidth(freqs.max() ?? 0)
+        blocks.u8(UInt8(docBits))
+        blocks.u8(UInt8(freqBits))
+        blocks.varint(UInt64(deltas[0]))
+        pack(rest, bits: docBits, into: &blocks)
+        pack(freqs, bits: freqBits, into: &blocks)
+      } else {
+        for (delta, freq) in zip(deltas, freqs) {
+          if freq == 0 {
+            blocks.varint(UInt64(delta) << 1 | 1)
+          } else {
+            blocks.varint(UInt64(delta) << 1)
+            blocks.varint(UInt64(freq + 1))
+          }
+        }
+      }
+    }
+    var out = ByteWriter()
+    if blockCount > 1 {
+      var table = ByteWriter()
+      for (b, skip) in skips.enumerated() {
+        let next = b + 1 < skips.count ? skips[b + 1] : nil
+        table.varint(UInt64(skip.lastDoc - (b == 0 ? 0 : skips[b - 1].lastDoc)))
+        table.varint((next?.docOffset ?? blocks.count) - skip.docOffset)
+        table.varint((next?.positionsOffset ?? positions.count) - skip.positionsOffset)
+        table.varint(UInt64(skip.maxFreq))
+        table.varint(UInt64(skip.minLength))
+      }
+      out.varint(table.count)
+      out.varint(blocks.count)
+      out.bytes.append(contentsOf: table.bytes)
+    }
+    out.bytes.append(contentsOf: blocks.bytes)
+    out.bytes.append(contentsOf: positions.bytes)
+    return out.bytes
+  }
+
+  static func bitWidth(_ value: UInt32) -> Int {
+    value == 0 ? 0 : 32 - value.leadingZeroBitCount
+  }
+
+  /// Appends `values`, `bits` bits each, least significant bit first, padded to a byte.
+  static func pack(_ values: [UInt32], bits: Int, into writer: inout ByteWriter) {
+    guard bits > 0 else { return }
+    var accumulator: UInt64 = 0
+    var filled = 0
+    for value in values {
+      accumulator |= UInt64(value) << UInt64(filled)
+      filled += bits
+      while filled >= 8 {
+        writer.u8(UInt8(truncatingIfNeeded: accumulator))
+        accumulator >>= 8
+        filled -= 8
+      }
+    }
+    if filled > 0 { writer.u8(UInt8(truncatingIfNeeded: accumulator)) }
+  }
+
+  /// Bytes `count` values of `bits` bits take.
+  static func packedSize(_ count: Int, bits: Int) -> Int {
+    (count * bits + 7) / 8
+  }
+}
+
+/// One term's postings as they are added while a segment is built: passage ids and
+/// positions in a compact varint stream (DocDelta, Freq, PositionDeltas), re-coded into
+/// blocks (`Postings.encode`) when the segment is written. Blocks cannot be built as
+/// passages arrive without holding a 128-entry buffer for each of a segment's millions of
+/// terms.
 struct PostingsEncoder {
   private(set) var writer = ByteWriter()
   private(set) var docFreq = 0
@@ -19,15 +161,10 @@ struct PostingsEncoder {
 
   var bytes: [UInt8] { writer.bytes }
 
-  /// Adds one passage; ids must increase, positions must be ascending.
+  /// Adds one passage; ids must increase, positions must be ascending and non-empty.
   mutating func add(doc: UInt32, positions: [Int32]) {
-    let delta = UInt64(doc - lastDoc)
-    if positions.count == 1 {
-      writer.varint(delta << 1 | 1)
-    } else {
-      writer.varint(delta << 1)
-      writer.varint(positions.count)
-    }
+    writer.varint(UInt64(doc - lastDoc))
+    writer.varint(positions.count)
     var previous: Int32 = 0
     for position in positions {
       writer.varint(UInt64(position - previous))
@@ -36,53 +173,312 @@ struct PostingsEncoder {
     lastDoc = doc
     docFreq += 1
   }
+
+  /// The passages and positions added, in order.
+  func decoded() -> [(doc: UInt32, positions: [Int32])] {
+    var result: [(doc: UInt32, positions: [Int32])] = []
+    result.reserveCapacity(docFreq)
+    writer.bytes.withUnsafeBytes { raw in
+      var offset = 0
+      func varint() -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+          let byte = raw[offset]
+          offset += 1
+          value |= UInt64(byte & 0x7F) << shift
+          if byte < 0x80 { return value }
+          shift += 7
+        }
+      }
+      var doc: UInt32 = 0
+      while offset < raw.count {
+        doc += UInt32(varint())
+        let count = Int(varint())
+        var positions: [Int32] = []
+        positions.reserveCapacity(count)
+        var position: Int32 = 0
+        for _ in 0..<count {
+          position += Int32(truncatingIfNeeded: varint())
+          positions.append(position)
+        }
+        result.append((doc, positions))
+      }
+    }
+    return result
+  }
 }
 
-/// Walks one term's postings in a mapped postings file.
+/// Walks one term's postings in a mapped postings file, block by block, skipping blocks
+/// with the skip table and positions it is not asked for.
 struct PostingsCursor {
-  private var reader: ByteReader
+  private let bytes: UnsafeRawBufferPointer
+  private let start: Int
+  private let end: Int
   private let docLimit: UInt32
+  private let docFreq: Int
+  private let blockCount: Int
+  let path: String
+
+  private var block = -1
+  private var index = 0
+  private var count = 0
+  private var docs = [UInt32](repeating: 0, count: Postings.blockSize)
+  private var freqs = [UInt32](repeating: 0, count: Postings.blockSize)
+  /// Where the positions of the current block's passage `positionsIndex` start.
+  private var positionsOffset = 0
+  private var positionsIndex = 0
   private(set) var doc: UInt32 = 0
   private(set) var freq: Int = 0
-  private var remainingPositions = 0
-  private var position: Int32 = 0
-  private var started = false
+  private var previousBlockLastDoc: UInt32 = 0
 
-  init(_ bytes: UnsafeRawBufferPointer, range: Range<Int>, docLimit: UInt32, path: String) {
-    reader = ByteReader(bytes, range: range, path: path)
+  init(_ bytes: UnsafeRawBufferPointer, range: Range<Int>, docFreq: Int, docLimit: UInt32, path: String) {
+    self.bytes = bytes
+    start = range.lowerBound
+    end = range.upperBound
+    self.docFreq = docFreq
     self.docLimit = docLimit
+    blockCount = (docFreq + Postings.blockSize - 1) / Postings.blockSize
+    self.path = path
   }
 
-  /// Moves to the next passage; false at the end of the list. Positions not read are skipped.
+  private var hasSkipTable: Bool { blockCount > 1 }
+
+  /// Skip entries decoded so far: per block, its last passage, where the next block's doc
+  /// block and positions start, and its bound data.
+  private var skips: [(lastDoc: UInt32, nextDocStart: Int, nextPositionsStart: Int, maxFreq: Int, minLength: Int)] = []
+  private var skipOffset = -1
+  private var skipEnd = 0
+  private var blocksStart = 0
+  private var blocksLength = 0
+
+  /// Decodes skip entries up to block `b`.
+  private mutating func readSkips(through b: Int) throws {
+    if skipOffset < 0 {
+      var reader = ByteReader(bytes, range: start..<end, path: path)
+      let tableLength = try reader.count(max: end - start)
+      blocksLength = try reader.count(max: end - start)
+      skipOffset = reader.offset
+      skipEnd = reader.offset + tableLength
+      blocksStart = skipEnd
+      guard blocksStart + blocksLength <= end else { throw AISearchError.corrupt(path, "skip table runs past its term") }
+    }
+    var reader = ByteReader(bytes, range: skipOffset..<skipEnd, path: path)
+    while skips.count <= b && skips.count < blockCount {
+      let last = skips.last
+      let lastDoc = UInt64(last?.lastDoc ?? 0) + (try reader.varint())
+      let docStart = last.map { $0.nextDocStart } ?? blocksStart
+      let positionsStart = last.map { $0.nextPositionsStart } ?? (blocksStart + blocksLength)
+      let docLength = try reader.count(max: end - start)
+      let positionsLength = try reader.count(max: end - start)
+      let maxFreq = try reader.count(max: 1 << 24)
+      let minLength = try reader.count(max: 1 << 24)
+      guard lastDoc < UInt64(docLimit), docStart + docLength <= end, positionsStart + positionsLength <= end else {
+        throw AISearchError.corrupt(path, "skip entry out of range")
+      }
+      skips.append((UInt32(lastDoc), docStart + docLength, positionsStart + positionsLength, maxFreq, minLength))
+    }
+    skipOffset = reader.offset
+  }
+
+  /// Where block `b`'s doc block and positions start.
+  private mutating func blockStarts(_ b: Int) throws -> (doc: Int, positions: Int) {
+    try readSkips(through: b)
+    return b == 0 ? (blocksStart, blocksStart + blocksLength) : (skips[b - 1].nextDocStart, skips[b - 1].nextPositionsStart)
+  }
+
+  /// The last passage id of block `b` (from the skip table), or UInt32.max without one.
+  mutating func lastDoc(ofBlock b: Int) throws -> UInt32 {
+    guard hasSkipTable else { return .max }
+    try readSkips(through: b)
+    return skips[b].lastDoc
+  }
+
+  /// The block's bound data: its largest frequency and shortest field length; nil without a
+  /// skip table (one-block terms), where only the term-wide bound applies.
+  mutating func blockImpact(_ b: Int) throws -> (maxFreq: Int, minLength: Int)? {
+    guard hasSkipTable else { return nil }
+    try readSkips(through: b)
+    return (skips[b].maxFreq, skips[b].minLength)
+  }
+
+  /// The block holding the current passage (-1 before the first `next`).
+  var currentBlock: Int { block }
+
+  /// The first block whose last passage is at least `target`, from `from` on; blockCount
+  /// when there is none.
+  mutating func block(containing target: UInt32, from: Int) throws -> Int {
+    guard hasSkipTable else { return from <= 0 ? 0 : blockCount }
+    var b = max(0, from)
+    while b < blockCount, try lastDoc(ofBlock: b) < target { b += 1 }
+    return b
+  }
+
+  private mutating func load(block b: Int) throws {
+    let docOffset: Int
+    if hasSkipTable {
+      (docOffset, positionsOffset) = try blockStarts(b)
+      previousBlockLastDoc = b == 0 ? 0 : try lastDoc(ofBlock: b - 1)
+    } else {
+      docOffset = start
+    }
+    count = b == blockCount - 1 ? docFreq - b * Postings.blockSize : Postings.blockSize
+    var reader = ByteReader(bytes, range: docOffset..<end, path: path)
+    if count == Postings.blockSize {
+      let docBits = Int(try reader.u8())
+      let freqBits = Int(try reader.u8())
+      guard docBits <= 32, freqBits <= 24 else { throw AISearchError.corrupt(path, "bad bit width in a postings block") }
+      docs[0] = UInt32(try reader.count(max: Int(UInt32.max)))
+      let docBytes = Postings.packedSize(count - 1, bits: docBits)
+      let freqBytes = Postings.packedSize(count, bits: freqBits)
+      guard reader.offset + docBytes + freqBytes <= end else {
+        throw AISearchError.corrupt(path, "postings block runs past its term")
+      }
+      unpack(into: &docs, from: 1, count - 1, at: reader.offset, bits: docBits)
+      unpack(into: &freqs, from: 0, count, at: reader.offset + docBytes, bits: freqBits)
+      for i in 0..<count { freqs[i] += 1 }
+      reader.offset += docBytes + freqBytes
+    } else {
+      for i in 0..<count {
+        let code = try reader.varint()
+        docs[i] = UInt32(truncatingIfNeeded: code >> 1)
+        freqs[i] = code & 1 == 1 ? 1 : UInt32(try reader.count(max: 1 << 24))
+        guard code >> 1 <= UInt64(UInt32.max), freqs[i] > 1 || code & 1 == 1 else {
+          throw AISearchError.corrupt(path, "bad passage code in a postings block")
+        }
+      }
+    }
+    if !hasSkipTable { positionsOffset = reader.offset }
+    var running = b == 0 ? 0 : previousBlockLastDoc
+    for i in 0..<count {
+      let next = UInt64(running) + UInt64(docs[i])
+      guard (b == 0 && i == 0) || docs[i] > 0, next < UInt64(docLimit) else {
+        throw AISearchError.corrupt(path, "passage id \(next) out of order or range")
+      }
+      running = UInt32(next)
+      docs[i] = running
+    }
+    block = b
+    index = -1
+    positionsIndex = 0
+  }
+
+  /// Reads `n` packed values into `values[first...]`.
+  private func unpack(into values: inout [UInt32], from first: Int, _ n: Int, at offset: Int, bits: Int) {
+    guard bits > 0 else {
+      for i in 0..<n { values[first + i] = 0 }
+      return
+    }
+    let mask: UInt64 = bits == 32 ? 0xFFFF_FFFF : (1 << UInt64(bits)) - 1
+    let limit = offset + Postings.packedSize(n, bits: bits)
+    for i in 0..<n {
+      let bit = i * bits
+      let byte = offset + bit >> 3
+      var word: UInt64
+      if byte + 8 <= limit {
+        word = bytes.loadUnaligned(fromByteOffset: byte, as: UInt64.self).littleEndian
+      } else {
+        word = 0
+        for k in 0..<(limit - byte) { word |= UInt64(bytes[byte + k]) << UInt64(8 * k) }
+      }
+      values[first + i] = UInt32(truncatingIfNeeded: (word >> UInt64(bit & 7)) & mask)
+    }
+  }
+
+  /// Moves to the next passage; false at the end of the list.
   mutating func next() throws -> Bool {
-    while remainingPositions > 0 { _ = try reader.varint(); remainingPositions -= 1 }
-    if reader.isAtEnd { return false }
-    let code = try reader.varint()
-    let delta = code >> 1
-    let nextDoc = UInt64(started ? doc : 0) + delta
-    guard (started ? delta > 0 : true), nextDoc < UInt64(docLimit) else {
-      throw AISearchError.corrupt(reader.path, "passage id \(nextDoc) out of order or range")
+    if block >= 0 && index + 1 < count {
+      index += 1
+    } else {
+      guard block + 1 < blockCount else { return false }
+      try load(block: block + 1)
+      index = 0
     }
-    started = true
-    doc = UInt32(nextDoc)
-    freq = code & 1 == 1 ? 1 : try reader.count(max: 1 << 24)
-    guard freq > 1 || (freq == 1 && code & 1 == 1) else {
-      throw AISearchError.corrupt(reader.path, "term frequency \(freq) written out")
-    }
-    remainingPositions = freq
-    position = 0
+    doc = docs[index]
+    freq = Int(freqs[index])
     return true
   }
 
-  /// The positions of the term in the current passage (call at most once per passage).
-  mutating func positions() throws -> [Int32] {
+  /// Moves to the first passage at or after `target` (not before the current one); false
+  /// when there is none.
+  mutating func advance(to target: UInt32) throws -> Bool {
+    if block >= 0 && index >= 0 && doc >= target { return true }
+    let pastBlock = try block >= 0 && hasSkipTable && lastDoc(ofBlock: block) < target
+    if block < 0 || pastBlock {
+      let b = try self.block(containing: target, from: block + 1)
+      guard b < blockCount else {
+        block = blockCount - 1
+        index = count
+        return false
+      }
+      if b != block { try load(block: b) }
+    }
+    while try next() {
+      if doc >= target { return true }
+    }
+    return false
+  }
+
+  /// A full block's position deltas, unpacked on the first `positions()` in the block, and
+  /// where each of its passages' deltas start.
+  private var blockPositions: [UInt32] = []
+  private var blockPositionStarts: [Int] = []
+  private var blockPositionsLoaded = -1
+
+  private mutating func packedPositions() throws -> [Int32] {
+    if blockPositionsLoaded != block {
+      var total = 0
+      blockPositionStarts.removeAll(keepingCapacity: true)
+      for i in 0..<count {
+        blockPositionStarts.append(total)
+        total += Int(freqs[i])
+      }
+      guard positionsOffset < end else { throw AISearchError.corrupt(path, "positions run past their term") }
+      let bits = Int(bytes[positionsOffset])
+      let size = Postings.packedSize(total, bits: bits)
+      guard bits <= 32, positionsOffset + 1 + size <= end else {
+        throw AISearchError.corrupt(path, "positions run past their term")
+      }
+      if blockPositions.count < total { blockPositions = [UInt32](repeating: 0, count: total) }
+      unpack(into: &blockPositions, from: 0, total, at: positionsOffset + 1, bits: bits)
+      blockPositionsLoaded = block
+      lastPositionsEnd = positionsOffset + 1 + size
+    }
     var result: [Int32] = []
-    result.reserveCapacity(remainingPositions)
-    while remainingPositions > 0 {
+    result.reserveCapacity(freq)
+    var position: Int32 = 0
+    let first = blockPositionStarts[index]
+    for k in first..<(first + freq) {
+      position += Int32(truncatingIfNeeded: blockPositions[k])
+      result.append(position)
+    }
+    return result
+  }
+
+  /// Where the last positions read end (for `readToEnd`).
+  private var lastPositionsEnd = 0
+
+  /// Whether every byte of the term's postings was read (after all positions were).
+  var readToEnd: Bool { (count == Postings.blockSize ? lastPositionsEnd : positionsOffset) == end }
+
+  /// The term's positions in the current passage (call at most once per passage).
+  mutating func positions() throws -> [Int32] {
+    if count == Postings.blockSize { return try packedPositions() }
+    var reader = ByteReader(bytes, range: positionsOffset..<end, path: path)
+    // Skip the positions of the block's passages passed over since the last read.
+    while positionsIndex < index {
+      for _ in 0..<freqs[positionsIndex] { _ = try reader.varint() }
+      positionsIndex += 1
+    }
+    var result: [Int32] = []
+    result.reserveCapacity(freq)
+    var position: Int32 = 0
+    for _ in 0..<freq {
       position += Int32(truncatingIfNeeded: try reader.varint())
       result.append(position)
-      remainingPositions -= 1
     }
+    positionsOffset = reader.offset
+    positionsIndex = index + 1
     return result
   }
 }

@@ -56,7 +56,8 @@ final class SegmentReader {
     guard start >= FileFormat.headerSize, end <= postings.bytes.count - FileFormat.footerSize else {
       throw AISearchError.corrupt(postings.path, "postings of a term run past the end")
     }
-    return PostingsCursor(postings.bytes, range: start..<end, docLimit: UInt32(passageCount), path: postings.path)
+    return PostingsCursor(
+      postings.bytes, range: start..<end, docFreq: Int(info.docFreq), docLimit: UInt32(passageCount), path: postings.path)
   }
 
   /// Verifies every file's checksum (what `aisearch check` does for large files too).

@@ -113,14 +113,12 @@ final class SegmentWriter {
   func write(directory: String, name: String) throws {
     let order = termNames.indices.map { (Array(termNames[$0].utf8), $0) }
       .sorted { $0.0.lexicographicallyPrecedes($1.0) }
-    var files = SegmentFiles()
+    var files = SegmentFiles(bodyLengths: lengths, titleLengths: titleLengths)
     for (termBytes, index) in order {
       files.add(term: termBytes, postings[index])
       postings[index] = PostingsEncoder()  // copied into the file: free it now, not after
     }
-    try files.write(
-      directory: directory, name: name, bodyLengths: lengths, titleLengths: titleLengths, documents: documents,
-      passages: passages)
+    try files.write(directory: directory, name: name, documents: documents, passages: passages)
   }
 }
 
@@ -129,21 +127,29 @@ final class SegmentWriter {
 struct SegmentFiles {
   private var postingsFile = FileFormat.header(.postings)
   private var entries: [(term: [UInt8], info: TermDictionary.Info)] = []
+  private let bodyLengths: [UInt32]
+  private let titleLengths: [UInt32]
+
+  /// The passages' field lengths: the postings' block bounds and the lengths file.
+  init(bodyLengths: [UInt32], titleLengths: [UInt32]) {
+    self.bodyLengths = bodyLengths
+    self.titleLengths = titleLengths
+  }
 
   /// Appends a term (after every term before it in byte order) and its postings.
-  mutating func add(term: [UInt8], _ encoded: PostingsEncoder) {
+  mutating func add(term: [UInt8], _ buffer: PostingsEncoder) {
+    let encoded = Postings.encode(buffer, lengths: term.first == Field.titlePrefixByte ? titleLengths : bodyLengths)
     entries.append(
       (term,
        TermDictionary.Info(
-        docFreq: UInt32(encoded.docFreq), postingsOffset: UInt64(postingsFile.count),
-        postingsLength: UInt32(encoded.bytes.count))))
-    postingsFile.bytes.append(contentsOf: encoded.bytes)
+        docFreq: UInt32(buffer.docFreq), postingsOffset: UInt64(postingsFile.count),
+        postingsLength: UInt32(encoded.count))))
+    postingsFile.bytes.append(contentsOf: encoded)
   }
 
   /// Writes Name.postings, Name.terms, Name.lengths and Name.passages.
   mutating func write(
-    directory: String, name: String, bodyLengths: [UInt32], titleLengths: [UInt32],
-    documents: [PassageStore.StoredDocument], passages: [PassageStore.StoredPassage]
+    directory: String, name: String, documents: [PassageStore.StoredDocument], passages: [PassageStore.StoredPassage]
   ) throws {
     FileFormat.finish(&postingsFile)
     let base = directory + "/" + name

@@ -42,6 +42,20 @@ public struct BM25: Sendable, Equatable {
     return idf * t / (t + k1 * norm)
   }
 
+  /// B_f = 1 − b_f + b_f · len_f / avglen_f (1 when the field has no average length).
+  @inline(__always)
+  func lengthNorm(_ length: Int, _ averageLength: Double, b: Double) -> Double {
+    averageLength > 0 ? (1 - b + b * Double(length) / averageLength) : 1
+  }
+
+  /// BM25F from a passage's field norms (`lengthNorm`), computed once per passage; the
+  /// same arithmetic as `score(body:title:idf:)`.
+  @inline(__always)
+  func score(tf: Int, bodyNorm: Double, titleTF: Int, titleNorm: Double, idf: Double) -> Double {
+    let t = (tf > 0 ? Double(tf) / bodyNorm : 0) + titleWeight * (titleTF > 0 ? Double(titleTF) / titleNorm : 0)
+    return t > 0 ? idf * t / (k1 + t) : 0
+  }
+
   /// BM25F over the body and title fields.
   public func score(body: FieldStatistics, title: FieldStatistics, idf: Double) -> Double {
     let t = body.normalizedFrequency(b: b) + titleWeight * title.normalizedFrequency(b: titleB)

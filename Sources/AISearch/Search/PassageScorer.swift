@@ -23,6 +23,11 @@ struct PassageScorer {
   let totalWeight: Double
   private let phrases: [PhrasePattern]
   private let exclusionPatterns: [PhrasePattern]
+  /// Coverage of every term subset, for queries of at most `coverageTableTerms` terms.
+  private var coverageByMask: [Double] = []
+  private static let coverageTableTerms = 12
+  /// Each term's count in the query, as a factor.
+  private let counts: [Double]
   /// Terms by increasing bound, and the bound of each prefix of that order.
   private let byBound: [Int]
   private var prefixBounds: [Double]
@@ -41,6 +46,7 @@ struct PassageScorer {
     }
     phrases = plan.chunks.map { PhrasePattern($0.tokens.map { ($0.term, $0.position) }) }
     exclusionPatterns = plan.exclusions.map { PhrasePattern($0.tokens.enumerated().map { ($0.offset, $0.element.position) }) }
+    counts = plan.terms.map { Double($0.count) }
     let bounds = plan.terms.indices.map { Double(plan.terms[$0].count) * idf[$0] }
     byBound = plan.terms.indices.sorted { (bounds[$0], $0) < (bounds[$1], $1) }
     prefixBounds = []
@@ -54,6 +60,9 @@ struct PassageScorer {
       bounded.append(sum * coverage(mask))
     }
     prefixBounds = bounded
+    if plan.terms.count <= PassageScorer.coverageTableTerms {
+      coverageByMask = (0..<(1 << plan.terms.count)).map { computeCoverage(UInt64($0)) }
+    }
   }
 
   static func averageLengths(_ index: IndexReader) -> (body: Double, title: Double) {
@@ -91,8 +100,8 @@ struct PassageScorer {
       scoredPassages += 1
       let d = Int(doc)
       if !segment.isDeleted(d) && allowed?[d] != false {
-        let length = Int(segment.lengths[d])
-        let titleLength = Int(segment.lengths.title(d))
+        let bodyNorm = bm25.lengthNorm(Int(segment.lengths[d]), averageBody, b: bm25.b)
+        let titleNorm = bm25.lengthNorm(Int(segment.lengths.title(d)), averageTitle, b: bm25.titleB)
         var mask: UInt64 = 0
         var sum = 0.0
         for t in 0..<termCount {
@@ -100,9 +109,7 @@ struct PassageScorer {
           let titleTF = lists[2 * t + 1].doc == doc ? lists[2 * t + 1].freq : 0
           guard tf + titleTF > 0 else { continue }
           mask |= 1 << UInt64(t)
-          sum += Double(plan.terms[t].count) * bm25.score(
-            body: FieldStatistics(tf: tf, length: length, averageLength: averageBody),
-            title: FieldStatistics(tf: titleTF, length: titleLength, averageLength: averageTitle), idf: idf[t])
+          sum += counts[t] * bm25.score(tf: tf, bodyNorm: bodyNorm, titleTF: titleTF, titleNorm: titleNorm, idf: idf[t])
         }
         if try requiredClausesHold(doc, mask, &lists), try !isExcluded(doc, &exclusions) {
           let coverage = self.coverage(mask)
@@ -120,9 +127,14 @@ struct PassageScorer {
     }
   }
 
-  /// The share of the clauses' weight the terms in `mask` carry: per clause, its best
-  /// alternative's matched idf.
+  /// The share of the clauses' weight the terms in `mask` carry (from the table when the
+  /// query is short enough to have one).
   func coverage(_ mask: UInt64) -> Double {
+    mask < UInt64(coverageByMask.count) ? coverageByMask[Int(mask)] : computeCoverage(mask)
+  }
+
+  /// Per clause, its best alternative's matched idf, over the clauses' total weight.
+  private func computeCoverage(_ mask: UInt64) -> Double {
     var covered = 0.0
     for clause in plan.clauses {
       var best = 0.0

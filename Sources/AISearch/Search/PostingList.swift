@@ -31,9 +31,16 @@ struct PostingList {
     }
   }
 
-  /// Moves to the first passage at or after `target`.
+  /// Moves to the first passage at or after `target`, skipping whole blocks.
   mutating func advance(to target: UInt32) throws {
-    while doc < target { try advance() }
+    guard doc < target else { return }
+    cachedPositions = nil
+    if cursor != nil, try cursor!.advance(to: target) {
+      doc = cursor!.doc
+    } else {
+      cursor = nil
+      doc = .max
+    }
   }
 
   /// The term's positions in passage `at`, or none when the list is elsewhere.
