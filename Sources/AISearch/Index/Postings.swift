@@ -217,7 +217,7 @@ struct PostingsCursor {
   private let end: Int
   private let docLimit: UInt32
   private let docFreq: Int
-  private let blockCount: Int
+  let blockCount: Int
   let path: String
 
   private var block = -1

@@ -8,6 +8,8 @@ public final class IndexReader {
   let segments: [SegmentReader]
   /// Live passages and their total tokens over all segments (BM25's N and avgdl).
   public let passageCount: Int
+  /// Passages stored, deleted or not (idf's N, as the dictionaries' counts include deleted).
+  let storedPassageCount: Int
   let tokenCount: UInt64
   let titleTokenCount: UInt64
 
@@ -36,6 +38,7 @@ public final class IndexReader {
       }
     }
     passageCount = segments.reduce(0) { $0 + $1.livePassages }
+    storedPassageCount = segments.reduce(0) { $0 + $1.passageCount }
     tokenCount = segments.reduce(0) { $0 + $1.liveTokens }
     titleTokenCount = segments.reduce(0) { $0 + $1.liveTitleTokens }
   }

@@ -93,6 +93,14 @@ struct PassageScorer {
         doc = min(doc, lists[2 * t].doc, lists[2 * t + 1].doc)
       }
       if doc == .max { return }
+      if nonEssential > 0, let floor = top.floor,
+        try blockBound(doc, segment, &lists, essential) * (1 + 1e-9) < floor.score
+      {
+        // Block-max: the non-essential terms' blocks around `doc` cannot lift it into the
+        // top k, so their lists are not even advanced to it.
+        for i in lists.indices where lists[i].doc == doc { try lists[i].advance() }
+        continue
+      }
       for t in 0..<termCount where !essential[t] {
         try lists[2 * t].advance(to: doc)
         try lists[2 * t + 1].advance(to: doc)
@@ -125,6 +133,47 @@ struct PassageScorer {
       }
       for i in lists.indices where lists[i].doc == doc { try lists[i].advance() }
     }
+  }
+
+  /// An upper bound of passage `doc`'s score: the essential terms' exact BM25F, plus for
+  /// each non-essential term the most its blocks around `doc` allow (max frequency over
+  /// the shortest length of the block; count · idf where a list has no skip data), times
+  /// the coverage of every term that may be present.
+  private func blockBound(
+    _ doc: UInt32, _ segment: SegmentReader, _ lists: inout [PostingList], _ essential: [Bool]
+  ) throws -> Double {
+    let bodyNorm = bm25.lengthNorm(Int(segment.lengths[Int(doc)]), averageBody, b: bm25.b)
+    let titleNorm = bm25.lengthNorm(Int(segment.lengths.title(Int(doc))), averageTitle, b: bm25.titleB)
+    var mask: UInt64 = 0
+    var sum = 0.0
+    for t in plan.terms.indices {
+      if essential[t] {
+        let tf = lists[2 * t].doc == doc ? lists[2 * t].freq : 0
+        let titleTF = lists[2 * t + 1].doc == doc ? lists[2 * t + 1].freq : 0
+        guard tf + titleTF > 0 else { continue }
+        mask |= 1 << UInt64(t)
+        sum += counts[t] * bm25.score(tf: tf, bodyNorm: bodyNorm, titleTF: titleTF, titleNorm: titleNorm, idf: idf[t])
+        continue
+      }
+      var frequency = 0.0
+      var unbounded = false
+      for field in 0..<2 {
+        switch try lists[2 * t + field].impact(at: doc) {
+        case .absent:
+          break
+        case .unknown:
+          unbounded = true
+        case .block(let maxFreq, let minLength):
+          let average = field == 0 ? averageBody : averageTitle
+          let norm = bm25.lengthNorm(minLength, average, b: field == 0 ? bm25.b : bm25.titleB)
+          frequency += (field == 0 ? 1 : bm25.titleWeight) * Double(maxFreq) / norm
+        }
+      }
+      guard unbounded || frequency > 0 else { continue }
+      mask |= 1 << UInt64(t)
+      sum += counts[t] * (unbounded ? idf[t] : idf[t] * frequency / (bm25.k1 + frequency))
+    }
+    return sum * coverage(mask)
   }
 
   /// The share of the clauses' weight the terms in `mask` carry (from the table when the

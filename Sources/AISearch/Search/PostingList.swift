@@ -43,6 +43,25 @@ struct PostingList {
     }
   }
 
+  /// What the list can say about passage `target` without decoding a block.
+  enum Impact {
+    /// The list cannot hold `target` (it is past it, or ends before it).
+    case absent
+    /// The list may hold it, with no bound but the term's own (no skip data).
+    case unknown
+    /// It may hold it in a block whose passages occur at most `maxFreq` times, in fields of
+    /// at least `minLength` tokens.
+    case block(maxFreq: Int, minLength: Int)
+  }
+
+  mutating func impact(at target: UInt32) throws -> Impact {
+    guard cursor != nil, doc <= target else { return .absent }
+    let b = try cursor!.block(containing: target, from: max(cursor!.currentBlock, 0))
+    guard b < cursor!.blockCount else { return .absent }
+    guard let impact = try cursor!.blockImpact(b) else { return .unknown }
+    return .block(maxFreq: impact.maxFreq, minLength: impact.minLength)
+  }
+
   /// The term's positions in passage `at`, or none when the list is elsewhere.
   mutating func positions(at target: UInt32) throws -> [Int32] {
     guard doc == target, cursor != nil else { return [] }

@@ -54,7 +54,9 @@ public final class Searcher {
 
     // idf per term; a passage holding the term in either field counts once, which the
     // dictionaries cannot tell, so n is the larger of the two fields' counts (as Lucene's
-    // CombinedFieldQuery takes it).
+    // CombinedFieldQuery takes it). Dictionaries count deleted passages until a merge drops
+    // them, so N counts them too, as Lucene's docCount does: n ≤ N keeps idf positive,
+    // which pruning's bounds rely on.
     var idf: [Double] = []
     var missingWord = false
     for term in plan.terms {
@@ -62,7 +64,7 @@ public final class Searcher {
       let title = try infos(Field.titlePrefix + term.text)
       var df = 0
       for s in index.segments.indices { df += max(Int(body[s]?.docFreq ?? 0), Int(title[s]?.docFreq ?? 0)) }
-      idf.append(bm25.idf(passages: index.passageCount, containing: df))
+      idf.append(bm25.idf(passages: index.storedPassageCount, containing: df))
       if df == 0, let first = term.text.unicodeScalars.first, !HanRun.isHan(first.value) { missingWord = true }
     }
     var scorer = try PassageScorer(plan: plan, idf: idf, bm25: bm25, index: index)
