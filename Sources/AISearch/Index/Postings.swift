@@ -254,6 +254,7 @@ struct PostingsCursor {
 
   /// Decodes skip entries up to block `b`.
   private mutating func readSkips(through b: Int) throws {
+    if b < skips.count { return }
     if skipOffset < 0 {
       var reader = ByteReader(bytes, range: start..<end, path: path)
       let tableLength = try reader.count(max: end - start)
