@@ -48,58 +48,53 @@ enum Postings {
   /// Re-codes one term's in-memory postings into the file layout. `lengths` are the field
   /// lengths of the segment's passages (body or title, as the term's field).
   static func encode(_ buffer: PostingsEncoder, lengths: [UInt32]) -> [UInt8] {
-    let entries = buffer.decoded()
-    let blockCount = (entries.count + blockSize - 1) / blockSize
+    let (docs, freqs, positionDeltas) = buffer.flattened()
+    let blockCount = (docs.count + blockSize - 1) / blockSize
     var blocks = ByteWriter()
     var positions = ByteWriter()
-    var skips: [(lastDoc: UInt32, docOffset: Int, positionsOffset: Int, maxFreq: UInt16, minLength: UInt16)] = []
+    var skips: [(lastDoc: UInt32, docOffset: Int, positionsOffset: Int, maxFreq: UInt32, minLength: UInt32)] = []
     var previous: UInt32 = 0
+    var positionStart = 0
+    var deltas = [UInt32](repeating: 0, count: blockSize)
+    var freqsLessOne = [UInt32](repeating: 0, count: blockSize)
     for b in 0..<blockCount {
-      let slice = entries[(b * blockSize)..<min(entries.count, (b + 1) * blockSize)]
-      var deltas: [UInt32] = []
-      var freqs: [UInt32] = []
-      var maxFreq = 0
+      let range = (b * blockSize)..<min(docs.count, (b + 1) * blockSize)
+      var maxFreq: UInt32 = 0
       var minLength = UInt32.max
-      let positionsStart = positions.count
-      var positionDeltas: [UInt32] = []
-      for (i, entry) in slice.enumerated() {
-        deltas.append(b == 0 && i == 0 ? entry.doc : entry.doc - previous)
-        previous = entry.doc
-        freqs.append(UInt32(entry.positions.count - 1))
-        maxFreq = max(maxFreq, entry.positions.count)
-        minLength = min(minLength, Int(entry.doc) < lengths.count ? lengths[Int(entry.doc)] : 0)
-        var last: Int32 = 0
-        for position in entry.positions {
-          positionDeltas.append(UInt32(position - last))
-          last = position
-        }
+      var positionCount = 0
+      for (i, d) in range.enumerated() {
+        deltas[i] = b == 0 && i == 0 ? docs[d] : docs[d] - previous
+        previous = docs[d]
+        freqsLessOne[i] = freqs[d] - 1
+        maxFreq = max(maxFreq, freqs[d])
+        minLength = min(minLength, Int(docs[d]) < lengths.count ? lengths[Int(docs[d])] : 0)
+        positionCount += Int(freqs[d])
       }
-      if slice.count == blockSize {
-        let bits = bitWidth(positionDeltas.max() ?? 0)
-        positions.u8(UInt8(bits))
-        pack(positionDeltas, bits: bits, into: &positions)
-      } else {
-        for delta in positionDeltas { positions.varint(UInt64(delta)) }
-      }
-      skips.append((previous, blocks.count, positionsStart, UInt16(clamping: maxFreq), UInt16(clamping: minLength)))
-      if deltas.count == blockSize {
-        let rest = Array(deltas.dropFirst())
-        let docBits = bitWidth(rest.max() ?? 0)
-        let freqBits = bitWidth(freqs.max() ?? 0)
+      skips.append((previous, blocks.count, positions.count, maxFreq, minLength))
+      let n = range.count
+      let blockPositions = positionDeltas[positionStart..<(positionStart + positionCount)]
+      positionStart += positionCount
+      if n == blockSize {
+        let docBits = bitWidth(deltas[1..<n].max() ?? 0)
+        let freqBits = bitWidth(freqsLessOne[0..<n].max() ?? 0)
         blocks.u8(UInt8(docBits))
         blocks.u8(UInt8(freqBits))
         blocks.varint(UInt64(deltas[0]))
-        pack(rest, bits: docBits, into: &blocks)
-        pack(freqs, bits: freqBits, into: &blocks)
+        pack(deltas[1..<n], bits: docBits, into: &blocks)
+        pack(freqsLessOne[0..<n], bits: freqBits, into: &blocks)
+        let positionBits = bitWidth(blockPositions.max() ?? 0)
+        positions.u8(UInt8(positionBits))
+        pack(blockPositions, bits: positionBits, into: &positions)
       } else {
-        for (delta, freq) in zip(deltas, freqs) {
-          if freq == 0 {
-            blocks.varint(UInt64(delta) << 1 | 1)
+        for i in 0..<n {
+          if freqsLessOne[i] == 0 {
+            blocks.varint(UInt64(deltas[i]) << 1 | 1)
           } else {
-            blocks.varint(UInt64(delta) << 1)
-            blocks.varint(UInt64(freq + 1))
+            blocks.varint(UInt64(deltas[i]) << 1)
+            blocks.varint(UInt64(freqsLessOne[i] + 1))
           }
         }
+        for delta in blockPositions { positions.varint(UInt64(delta)) }
       }
     }
     var out = ByteWriter()
@@ -110,8 +105,8 @@ enum Postings {
         table.varint(UInt64(skip.lastDoc - (b == 0 ? 0 : skips[b - 1].lastDoc)))
         table.varint((next?.docOffset ?? blocks.count) - skip.docOffset)
         table.varint((next?.positionsOffset ?? positions.count) - skip.positionsOffset)
-        table.varint(UInt64(skip.maxFreq))
-        table.varint(UInt64(skip.minLength))
+        table.varint(UInt64(min(skip.maxFreq, 0xFFFF)))
+        table.varint(UInt64(min(skip.minLength, 0xFFFF)))
       }
       out.varint(table.count)
       out.varint(blocks.count)
@@ -127,7 +122,7 @@ enum Postings {
   }
 
   /// Appends `values`, `bits` bits each, least significant bit first, padded to a byte.
-  static func pack(_ values: [UInt32], bits: Int, into writer: inout ByteWriter) {
+  static func pack<Values: Collection<UInt32>>(_ values: Values, bits: Int, into writer: inout ByteWriter) {
     guard bits > 0 else { return }
     var accumulator: UInt64 = 0
     var filled = 0
@@ -174,10 +169,15 @@ struct PostingsEncoder {
     docFreq += 1
   }
 
-  /// The passages and positions added, in order.
-  func decoded() -> [(doc: UInt32, positions: [Int32])] {
-    var result: [(doc: UInt32, positions: [Int32])] = []
-    result.reserveCapacity(docFreq)
+  /// The passages, their frequencies and all position deltas (each passage's first
+  /// position absolute), in order, as flat arrays.
+  func flattened() -> (docs: [UInt32], freqs: [UInt32], positionDeltas: [UInt32]) {
+    var docs: [UInt32] = []
+    var freqs: [UInt32] = []
+    var positionDeltas: [UInt32] = []
+    docs.reserveCapacity(docFreq)
+    freqs.reserveCapacity(docFreq)
+    positionDeltas.reserveCapacity(writer.count - 2 * docFreq)
     writer.bytes.withUnsafeBytes { raw in
       var offset = 0
       func varint() -> UInt64 {
@@ -194,18 +194,13 @@ struct PostingsEncoder {
       var doc: UInt32 = 0
       while offset < raw.count {
         doc += UInt32(varint())
-        let count = Int(varint())
-        var positions: [Int32] = []
-        positions.reserveCapacity(count)
-        var position: Int32 = 0
-        for _ in 0..<count {
-          position += Int32(truncatingIfNeeded: varint())
-          positions.append(position)
-        }
-        result.append((doc, positions))
+        let count = UInt32(varint())
+        docs.append(doc)
+        freqs.append(count)
+        for _ in 0..<count { positionDeltas.append(UInt32(truncatingIfNeeded: varint())) }
       }
     }
-    return result
+    return (docs, freqs, positionDeltas)
   }
 }
 
