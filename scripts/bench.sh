@@ -7,7 +7,8 @@
 # Reads CORPUS (default ${TMPDIR:-/tmp}/aisearch-bench/corpus; the tier directory and
 # TIER.passages.jsonl in it), WORK (default ${TMPDIR:-/tmp}/aisearch-bench/work/TIER),
 # QUERIES (default ../shared/bench/queries/latency.txt), PEERS_RESULTS (the peers' JSONL
-# for this tier, default ../shared/bench/results/TIER.jsonl). Prints figures, asserts nothing.
+# for this tier, default ../shared/bench/results/TIER.jsonl), AISEARCH_BIN (a built binary;
+# default: build one). Prints figures, asserts nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tier=${1:-medium}
@@ -17,8 +18,12 @@ work=${WORK:-$tmp/aisearch-bench/work/$tier}
 queries=${QUERIES:-../shared/bench/queries/latency.txt}
 peers=${PEERS_RESULTS:-../shared/bench/results/$tier.jsonl}
 [ -d "$corpus/$tier" ] || { echo "bench: no $corpus/$tier; build it with ../shared/bench/corpus/build.sh" >&2; exit 2; }
-swift build -c release --product aisearch >/dev/null
-bin=$(swift build -c release --show-bin-path)/aisearch
+# AISEARCH_BIN: a binary already built (e.g. in another --scratch-path).
+bin=${AISEARCH_BIN:-}
+if [ -z "$bin" ]; then
+  swift build -c release --product aisearch >/dev/null
+  bin=$(swift build -c release --show-bin-path)/aisearch
+fi
 index=$work/aisearch
 mkdir -p "$work"
 rm -rf "$index"

@@ -74,25 +74,9 @@ enum FileSystem {
 
   /// Writes the concatenation of `chunks` to `path` and fsyncs it.
   static func writeFile(_ path: String, chunks: [[UInt8]]) throws {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else {
-      throw AISearchError(.io, "cannot write \(path): \(errorText())", path: path)
-    }
-    defer { close(fd) }
-    for bytes in chunks {
-      var done = 0
-      while done < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
-        if n < 0 {
-          if errno == EINTR { continue }
-          throw AISearchError(.io, "cannot write \(path): \(errorText())", path: path)
-        }
-        done += n
-      }
-    }
-    guard fsync(fd) == 0 else {
-      throw AISearchError(.io, "cannot sync \(path): \(errorText())", path: path)
-    }
+    let file = try FileAppender(path)
+    for chunk in chunks { try file.append(chunk) }
+    try file.finish()
   }
 
   /// Replaces `path` atomically: write `path.tmp`, fsync, rename over `path`, fsync the
@@ -146,6 +130,46 @@ enum FileSystem {
 ///
 /// Index files are immutable once committed (a commit writes new files and renames a new
 /// manifest into place), so the mapped bytes never change under a reader.
+/// A new file written front to back and fsynced at the end, so a large file need not be
+/// assembled in memory first.
+final class FileAppender {
+  let path: String
+  private var fd: Int32
+
+  init(_ path: String) throws {
+    self.path = path
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else {
+      throw AISearchError(.io, "cannot write \(path): \(FileSystem.errorText())", path: path)
+    }
+  }
+
+  deinit { if fd >= 0 { close(fd) } }
+
+  func append(_ bytes: [UInt8]) throws {
+    var done = 0
+    while done < bytes.count {
+      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw AISearchError(.io, "cannot write \(path): \(FileSystem.errorText())", path: path)
+      }
+      done += n
+    }
+  }
+
+  /// Fsyncs and closes the file.
+  func finish() throws {
+    defer {
+      close(fd)
+      fd = -1
+    }
+    guard fsync(fd) == 0 else {
+      throw AISearchError(.io, "cannot sync \(path): \(FileSystem.errorText())", path: path)
+    }
+  }
+}
+
 final class MappedFile {
   let path: String
   let bytes: UnsafeRawBufferPointer

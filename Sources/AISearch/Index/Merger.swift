@@ -78,7 +78,7 @@ enum Merger {
     // Terms: a k-way merge of the sorted dictionaries; postings re-coded with the new ids.
     let dictionaries = try chosen.map { try readers[$0]!.terms.allTerms() }
     var positionsInTerm: [Int] = chosen.map { _ in 0 }
-    var files = SegmentFiles(bodyLengths: bodyLengths, titleLengths: titleLengths)
+    var files = try SegmentFiles(directory: directory, name: name, bodyLengths: bodyLengths, titleLengths: titleLengths)
     while true {
       var smallest: [UInt8]? = nil
       for k in chosen.indices where positionsInTerm[k] < dictionaries[k].count {
@@ -102,9 +102,9 @@ enum Merger {
       docs.sort { $0.0 < $1.0 }
       var encoder = PostingsEncoder()
       for (doc, positions) in docs { encoder.add(doc: doc, positions: positions) }
-      files.add(term: term, encoder)
+      try files.add(term: term, encoder)
     }
-    try files.write(directory: directory, name: name, documents: documents, passages: passages)
+    try files.finish(documents: documents, passages: passages)
 
     // The manifest: untouched segments keep their order, the merged one comes last.
     var newIndex: [Int: Int] = [:]

@@ -111,49 +111,67 @@ final class SegmentWriter {
 
   /// Writes Name.terms, Name.postings, Name.lengths and Name.passages (each fsynced).
   func write(directory: String, name: String) throws {
-    let order = termNames.indices.map { (Array(termNames[$0].utf8), $0) }
-      .sorted { $0.0.lexicographicallyPrecedes($1.0) }
-    var files = SegmentFiles(bodyLengths: lengths, titleLengths: titleLengths)
-    for (termBytes, index) in order {
-      files.add(term: termBytes, postings[index])
+    // Sorted by their UTF-8 bytes without copying them out first: a large segment has
+    // millions of terms, and a byte array each was a tenth of the flush's memory.
+    let order = termNames.indices.sorted { termNames[$0].utf8.lexicographicallyPrecedes(termNames[$1].utf8) }
+    var files = try SegmentFiles(directory: directory, name: name, bodyLengths: lengths, titleLengths: titleLengths)
+    for index in order {
+      try files.add(term: Array(termNames[index].utf8), postings[index])
       postings[index] = PostingsEncoder()  // copied into the file: free it now, not after
     }
-    try files.write(directory: directory, name: name, documents: documents, passages: passages)
+    try files.finish(documents: documents, passages: passages)
   }
 }
 
 /// The serializer both the segment writer and the merger end with: terms arrive in order
-/// with their encoded postings, then the four files are written (each fsynced).
+/// with their encoded postings, which are written out as they come (a segment's postings
+/// are never held whole), then the other three files are written (each fsynced).
 struct SegmentFiles {
-  private var postingsFile = FileFormat.header(.postings)
+  private let postingsFile: FileAppender
+  private var pending = FileFormat.header(.postings)
+  private var written = 0
+  private var crc = CRC32.initial
   private var entries: [(term: [UInt8], info: TermDictionary.Info)] = []
   private let bodyLengths: [UInt32]
   private let titleLengths: [UInt32]
+  private let base: String
 
-  /// The passages' field lengths: the postings' block bounds and the lengths file.
-  init(bodyLengths: [UInt32], titleLengths: [UInt32]) {
+  /// Starts Name.postings in `directory`; the passages' field lengths give the postings'
+  /// block bounds and the lengths file.
+  init(directory: String, name: String, bodyLengths: [UInt32], titleLengths: [UInt32]) throws {
+    base = directory + "/" + name
+    postingsFile = try FileAppender(base + ".postings")
     self.bodyLengths = bodyLengths
     self.titleLengths = titleLengths
   }
 
   /// Appends a term (after every term before it in byte order) and its postings.
-  mutating func add(term: [UInt8], _ buffer: PostingsEncoder) {
+  mutating func add(term: [UInt8], _ buffer: PostingsEncoder) throws {
     let encoded = Postings.encode(buffer, lengths: term.first == Field.titlePrefixByte ? titleLengths : bodyLengths)
     entries.append(
       (term,
        TermDictionary.Info(
-        docFreq: UInt32(buffer.docFreq), postingsOffset: UInt64(postingsFile.count),
+        docFreq: UInt32(buffer.docFreq), postingsOffset: UInt64(written + pending.count),
         postingsLength: UInt32(encoded.count))))
-    postingsFile.bytes.append(contentsOf: encoded)
+    pending.bytes.append(contentsOf: encoded)
+    if pending.count >= 1 << 20 { try flushPostings() }
   }
 
-  /// Writes Name.postings, Name.terms, Name.lengths and Name.passages.
-  mutating func write(
-    directory: String, name: String, documents: [PassageStore.StoredDocument], passages: [PassageStore.StoredPassage]
-  ) throws {
-    FileFormat.finish(&postingsFile)
-    let base = directory + "/" + name
-    try FileSystem.writeFile(base + ".postings", postingsFile.bytes)
+  private mutating func flushPostings() throws {
+    crc = CRC32.update(crc, pending.bytes)
+    try postingsFile.append(pending.bytes)
+    written += pending.count
+    pending.bytes.removeAll(keepingCapacity: true)
+  }
+
+  /// Ends Name.postings and writes Name.terms, Name.lengths and Name.passages.
+  mutating func finish(documents: [PassageStore.StoredDocument], passages: [PassageStore.StoredPassage]) throws {
+    try flushPostings()
+    var footer = ByteWriter()
+    footer.u32(CRC32.finish(crc))
+    footer.bytes.append(contentsOf: FileFormat.footerMagic)
+    try postingsFile.append(footer.bytes)
+    try postingsFile.finish()
     try FileSystem.writeFile(base + ".terms", TermDictionary.serialize(entries))
     try FileSystem.writeFile(base + ".lengths", PassageLengths.serialize(body: bodyLengths, title: titleLengths))
     try FileSystem.writeFile(
