@@ -69,9 +69,24 @@ struct PassageScorer {
     (Double(index.tokenCount) / Double(index.passageCount), Double(index.titleTokenCount) / Double(index.passageCount))
   }
 
+  /// How much re-ranking can raise a score (1 + phrase and closeness weights), or nil when
+  /// it can also lower one (queries with character stretches): then a passage whose score
+  /// times the limit stays below the k-th best score cannot reach the top k, and is neither
+  /// kept nor, with pruning, looked at.
+  var liftLimit: Double? = nil
+
+  /// The lowest score a passage may have and still matter: above the worst kept when the
+  /// heap is full, and within reach of the k-th best by re-ranking.
+  func threshold(_ top: TopK<Candidate>, _ kBest: TopK<Double>) -> Double {
+    var minimum = -Double.infinity
+    if let floor = top.floor { minimum = floor.score }
+    if let liftLimit, let kth = kBest.floor { minimum = max(minimum, kth / liftLimit) }
+    return minimum
+  }
+
   mutating func scoreSegment(
     _ s: Int, _ segment: SegmentReader, lists: [PostingList], exclusions: [[PostingList]], allowed: [Bool]?,
-    into top: inout TopK<Candidate>, positions pool: inout PositionPool
+    into top: inout TopK<Candidate>, best kBest: inout TopK<Double>, positions pool: inout PositionPool
   ) throws {
     var lists = lists
     var exclusions = exclusions
@@ -80,9 +95,10 @@ struct PassageScorer {
     var nonEssential = 0
     var essential = [Bool](repeating: true, count: termCount)
     while true {
-      if dynamicPruning, let floor = top.floor {
-        // A passage must score above the floor to enter (equal scores keep the earlier).
-        while nonEssential < termCount && prefixBounds[nonEssential + 1] * (1 + 1e-9) < floor.score {
+      let minimum = threshold(top, kBest)
+      if dynamicPruning && minimum > 0 {
+        // A passage must score above the threshold to matter.
+        while nonEssential < termCount && prefixBounds[nonEssential + 1] * (1 + 1e-9) < minimum {
           essential[byBound[nonEssential]] = false
           nonEssential += 1
         }
@@ -93,8 +109,8 @@ struct PassageScorer {
         doc = min(doc, lists[2 * t].doc, lists[2 * t + 1].doc)
       }
       if doc == .max { return }
-      if nonEssential > 0, let floor = top.floor,
-        try blockBound(doc, segment, &lists, essential) * (1 + 1e-9) < floor.score
+      if nonEssential > 0, dynamicPruning,
+        try blockBound(doc, segment, &lists, essential) * (1 + 1e-9) < minimum
       {
         // Block-max: the non-essential terms' blocks around `doc` cannot lift it into the
         // top k, so their lists are not even advanced to it.
@@ -122,7 +138,9 @@ struct PassageScorer {
         if try requiredClausesHold(doc, mask, &lists), try !isExcluded(doc, &exclusions) {
           let coverage = self.coverage(mask)
           var candidate = Candidate(segment: s, doc: doc, coverage: coverage, score: sum * coverage)
-          if top.admits(candidate) {
+          let reachable = liftLimit.map { lift in kBest.floor.map { candidate.score * lift >= $0 } ?? true } ?? true
+          if reachable && top.admits(candidate) {
+            if kBest.admits(candidate.score) { kBest.insert(candidate.score) }
             let free = top.floor?.slot ?? -1
             candidate.slot = pool.store(
               body: try (0..<termCount).map { try lists[2 * $0].positions(at: doc) },

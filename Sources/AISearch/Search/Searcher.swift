@@ -69,6 +69,9 @@ public final class Searcher {
     }
     var scorer = try PassageScorer(plan: plan, idf: idf, bm25: bm25, index: index)
     scorer.dynamicPruning = dynamicPruning
+    let lift = 1 + proximity.phraseWeight + proximity.closenessWeight
+    if plan.stretches.isEmpty { scorer.liftLimit = lift }
+    var kBest = TopK<Double>(capacity: k, ranksBefore: >)
     let depth = max(k, plan.stretches.isEmpty ? rerankDepth : 10 * rerankDepth)
     var top = TopK<Candidate>(capacity: depth, ranksBefore: Candidate.ranksBefore)
     var pool = PositionPool()
@@ -94,11 +97,15 @@ public final class Searcher {
           return [try PostingList(body.map { try segment.cursor($0) }), try PostingList(title.map { try segment.cursor($0) })]
         }
       }
-      try scorer.scoreSegment(s, segment, lists: lists, exclusions: exclusions, allowed: allowed, into: &top, positions: &pool)
+      try scorer.scoreSegment(s, segment, lists: lists, exclusions: exclusions, allowed: allowed, into: &top, best: &kBest, positions: &pool)
     }
 
     scoredPassages = scorer.scoredPassages
     var candidates = top.sorted()
+    // Only passages that re-ranking could lift into the top k are re-ranked.
+    if let liftLimit = scorer.liftLimit, let kth = kBest.floor {
+      candidates.removeAll { $0.score * liftLimit < kth }
+    }
     for i in candidates.indices {
       guard candidates[i].slot >= 0 else { continue }
       let body = pool.body[candidates[i].slot]
