@@ -48,7 +48,7 @@ struct SearchCommand: ParsableCommand {
   @Flag(help: "Show each hit's score parts: per-term BM25F, field weights, coverage, proximity.")
   var explain = false
 
-  @Flag(help: "With --batch: print each query's latency on stderr (query_id, microseconds; warm, in-process, passages fetched).")
+  @Flag(help: "With --batch: print each query's latency on stderr (query_id, microseconds, passages scored; warm, in-process, passages fetched).")
   var timings = false
 
   var query: String { words.joined(separator: " ") }
@@ -107,7 +107,7 @@ struct SearchCommand: ParsableCommand {
       if timings {
         let elapsed = ContinuousClock.now - started
         let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
-        fputs("\(lineNumber)\t\(micros)\n", stderr)
+        fputs("\(lineNumber)\t\(micros)\t\(searcher.scoredPassages)\n", stderr)
       }
       anyHits = anyHits || !result.hits.isEmpty
       let prefix = "\"query_id\":\(lineNumber),\"query\":\(JSON.string(query)),\"confident\":\(result.confident)"

@@ -330,8 +330,8 @@ struct PostingsCursor {
       guard reader.offset + docBytes + freqBytes <= end else {
         throw AISearchError.corrupt(path, "postings block runs past its term")
       }
-      unpack(into: &docs, from: 1, count - 1, at: reader.offset, bits: docBits)
-      unpack(into: &freqs, from: 0, count, at: reader.offset + docBytes, bits: freqBits)
+      PostingsCursor.unpack(bytes, into: &docs, from: 1, count - 1, at: reader.offset, bits: docBits)
+      PostingsCursor.unpack(bytes, into: &freqs, from: 0, count, at: reader.offset + docBytes, bits: freqBits)
       for i in 0..<count { freqs[i] += 1 }
       reader.offset += docBytes + freqBytes
     } else {
@@ -360,7 +360,11 @@ struct PostingsCursor {
   }
 
   /// Reads `n` packed values into `values[first...]`.
-  private func unpack(into values: inout [UInt32], from first: Int, _ n: Int, at offset: Int, bits: Int) {
+  /// Static, so that writing into one of the cursor's arrays does not first copy the
+  /// cursor (and with it, the array).
+  private static func unpack(
+    _ bytes: UnsafeRawBufferPointer, into values: inout [UInt32], from first: Int, _ n: Int, at offset: Int, bits: Int
+  ) {
     guard bits > 0 else {
       for i in 0..<n { values[first + i] = 0 }
       return
@@ -436,7 +440,7 @@ struct PostingsCursor {
         throw AISearchError.corrupt(path, "positions run past their term")
       }
       if blockPositions.count < total { blockPositions = [UInt32](repeating: 0, count: total) }
-      unpack(into: &blockPositions, from: 0, total, at: positionsOffset + 1, bits: bits)
+      PostingsCursor.unpack(bytes, into: &blockPositions, from: 0, total, at: positionsOffset + 1, bits: bits)
       blockPositionsLoaded = block
       lastPositionsEnd = positionsOffset + 1 + size
     }

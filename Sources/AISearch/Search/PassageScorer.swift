@@ -94,6 +94,11 @@ struct PassageScorer {
     // Terms byBound[0..<nonEssential] only follow; the others propose passages.
     var nonEssential = 0
     var essential = [Bool](repeating: true, count: termCount)
+    // Per non-essential term, the bound of its blocks around the last passage looked at, and
+    // the last passage it holds for.
+    var blockBounds = [Double](repeating: 0, count: termCount)
+    var boundUntil = [Int64](repeating: -1, count: termCount)
+    var contributions = [Double](repeating: 0, count: termCount)
     while true {
       let minimum = threshold(top, kBest)
       if dynamicPruning && minimum > 0 {
@@ -109,32 +114,67 @@ struct PassageScorer {
         doc = min(doc, lists[2 * t].doc, lists[2 * t + 1].doc)
       }
       if doc == .max { return }
-      if nonEssential > 0, dynamicPruning,
-        try blockBound(doc, segment, &lists, essential) * (1 + 1e-9) < minimum
-      {
-        // Block-max: the non-essential terms' blocks around `doc` cannot lift it into the
-        // top k, so their lists are not even advanced to it.
-        for i in lists.indices where lists[i].doc == doc { try lists[i].advance() }
+      let d = Int(doc)
+      guard !segment.isDeleted(d) && allowed?[d] != false else {
+        for t in 0..<termCount where essential[t] {
+          if lists[2 * t].doc == doc { try lists[2 * t].advance() }
+          if lists[2 * t + 1].doc == doc { try lists[2 * t + 1].advance() }
+        }
         continue
       }
+      let bodyNorm = bm25.lengthNorm(Int(segment.lengths[d]), averageBody, b: bm25.b)
+      let titleNorm = bm25.lengthNorm(Int(segment.lengths.title(d)), averageTitle, b: bm25.titleB)
+      var mask: UInt64 = 0
+      var sum = 0.0
+      for t in 0..<termCount {
+        contributions[t] = 0
+        guard essential[t] else { continue }
+        let tf = lists[2 * t].doc == doc ? lists[2 * t].freq : 0
+        let titleTF = lists[2 * t + 1].doc == doc ? lists[2 * t + 1].freq : 0
+        guard tf + titleTF > 0 else { continue }
+        mask |= 1 << UInt64(t)
+        contributions[t] = counts[t] * bm25.score(tf: tf, bodyNorm: bodyNorm, titleTF: titleTF, titleNorm: titleNorm, idf: idf[t])
+        sum += contributions[t]
+      }
+      if nonEssential > 0 && dynamicPruning {
+        // Block-max: the essential terms' exact scores plus what the non-essential terms'
+        // blocks around `doc` allow; below the threshold, their lists are not even
+        // advanced to it. A term's block bound holds until its lists' blocks end, so it is
+        // computed once per block, not per passage.
+        var bound = sum
+        var possible = mask
+        for t in 0..<termCount where !essential[t] {
+          if doc > boundUntil[t] {
+            (blockBounds[t], boundUntil[t]) = try termBlockBound(t, at: doc, &lists)
+          }
+          if blockBounds[t] > 0 {
+            bound += blockBounds[t]
+            possible |= 1 << UInt64(t)
+          }
+        }
+        if bound * coverage(possible) * (1 + 1e-9) < minimum {
+          for t in 0..<termCount where essential[t] {
+            if lists[2 * t].doc == doc { try lists[2 * t].advance() }
+            if lists[2 * t + 1].doc == doc { try lists[2 * t + 1].advance() }
+          }
+          continue
+        }
+      }
+      scoredPassages += 1
       for t in 0..<termCount where !essential[t] {
         try lists[2 * t].advance(to: doc)
         try lists[2 * t + 1].advance(to: doc)
+        let tf = lists[2 * t].doc == doc ? lists[2 * t].freq : 0
+        let titleTF = lists[2 * t + 1].doc == doc ? lists[2 * t + 1].freq : 0
+        guard tf + titleTF > 0 else { continue }
+        mask |= 1 << UInt64(t)
+        contributions[t] = counts[t] * bm25.score(tf: tf, bodyNorm: bodyNorm, titleTF: titleTF, titleNorm: titleNorm, idf: idf[t])
       }
-      scoredPassages += 1
-      let d = Int(doc)
-      if !segment.isDeleted(d) && allowed?[d] != false {
-        let bodyNorm = bm25.lengthNorm(Int(segment.lengths[d]), averageBody, b: bm25.b)
-        let titleNorm = bm25.lengthNorm(Int(segment.lengths.title(d)), averageTitle, b: bm25.titleB)
-        var mask: UInt64 = 0
-        var sum = 0.0
-        for t in 0..<termCount {
-          let tf = lists[2 * t].doc == doc ? lists[2 * t].freq : 0
-          let titleTF = lists[2 * t + 1].doc == doc ? lists[2 * t + 1].freq : 0
-          guard tf + titleTF > 0 else { continue }
-          mask |= 1 << UInt64(t)
-          sum += counts[t] * bm25.score(tf: tf, bodyNorm: bodyNorm, titleTF: titleTF, titleNorm: titleNorm, idf: idf[t])
-        }
+      // Summed in term order, so the score is the same to the last bit whichever terms
+      // were essential.
+      sum = 0
+      for t in 0..<termCount { sum += contributions[t] }
+      do {
         if try requiredClausesHold(doc, mask, &lists), try !isExcluded(doc, &exclusions) {
           let coverage = self.coverage(mask)
           var candidate = Candidate(segment: s, doc: doc, coverage: coverage, score: sum * coverage)
@@ -153,45 +193,29 @@ struct PassageScorer {
     }
   }
 
-  /// An upper bound of passage `doc`'s score: the essential terms' exact BM25F, plus for
-  /// each non-essential term the most its blocks around `doc` allow (max frequency over
-  /// the shortest length of the block; count · idf where a list has no skip data), times
-  /// the coverage of every term that may be present.
-  private func blockBound(
-    _ doc: UInt32, _ segment: SegmentReader, _ lists: inout [PostingList], _ essential: [Bool]
-  ) throws -> Double {
-    let bodyNorm = bm25.lengthNorm(Int(segment.lengths[Int(doc)]), averageBody, b: bm25.b)
-    let titleNorm = bm25.lengthNorm(Int(segment.lengths.title(Int(doc))), averageTitle, b: bm25.titleB)
-    var mask: UInt64 = 0
-    var sum = 0.0
-    for t in plan.terms.indices {
-      if essential[t] {
-        let tf = lists[2 * t].doc == doc ? lists[2 * t].freq : 0
-        let titleTF = lists[2 * t + 1].doc == doc ? lists[2 * t + 1].freq : 0
-        guard tf + titleTF > 0 else { continue }
-        mask |= 1 << UInt64(t)
-        sum += counts[t] * bm25.score(tf: tf, bodyNorm: bodyNorm, titleTF: titleTF, titleNorm: titleNorm, idf: idf[t])
-        continue
+  /// The most term `t` can add to a passage from `doc` on, as far as the returned passage,
+  /// from its lists' blocks there: max frequency over the block's shortest length, or
+  /// count · idf for a list without skip data; 0 where neither list holds anything.
+  private func termBlockBound(_ t: Int, at doc: UInt32, _ lists: inout [PostingList]) throws -> (Double, Int64) {
+    var frequency = 0.0
+    var unbounded = false
+    var until = Int64(UInt32.max)
+    for field in 0..<2 {
+      let (impact, reach) = try lists[2 * t + field].reach(at: doc)
+      until = min(until, Int64(reach))
+      switch impact {
+      case .absent:
+        break
+      case .unknown:
+        unbounded = true
+      case .block(let maxFreq, let minLength):
+        let average = field == 0 ? averageBody : averageTitle
+        let norm = bm25.lengthNorm(minLength, average, b: field == 0 ? bm25.b : bm25.titleB)
+        frequency += (field == 0 ? 1 : bm25.titleWeight) * Double(maxFreq) / norm
       }
-      var frequency = 0.0
-      var unbounded = false
-      for field in 0..<2 {
-        switch try lists[2 * t + field].impact(at: doc) {
-        case .absent:
-          break
-        case .unknown:
-          unbounded = true
-        case .block(let maxFreq, let minLength):
-          let average = field == 0 ? averageBody : averageTitle
-          let norm = bm25.lengthNorm(minLength, average, b: field == 0 ? bm25.b : bm25.titleB)
-          frequency += (field == 0 ? 1 : bm25.titleWeight) * Double(maxFreq) / norm
-        }
-      }
-      guard unbounded || frequency > 0 else { continue }
-      mask |= 1 << UInt64(t)
-      sum += counts[t] * (unbounded ? idf[t] : idf[t] * frequency / (bm25.k1 + frequency))
     }
-    return sum * coverage(mask)
+    if unbounded { return (counts[t] * idf[t], until) }
+    return (frequency > 0 ? counts[t] * idf[t] * frequency / (bm25.k1 + frequency) : 0, until)
   }
 
   /// The share of the clauses' weight the terms in `mask` carry (from the table when the

@@ -54,12 +54,16 @@ struct PostingList {
     case block(maxFreq: Int, minLength: Int)
   }
 
-  mutating func impact(at target: UInt32) throws -> Impact {
-    guard cursor != nil, doc <= target else { return .absent }
+  /// What the list holds from `target` on, up to the returned passage id: nothing (it
+  /// ends, or its next passage comes later), a block with its bounds, or an unbounded
+  /// single block.
+  mutating func reach(at target: UInt32) throws -> (impact: Impact, until: UInt32) {
+    guard cursor != nil else { return (.absent, .max) }
+    if doc > target { return (.absent, doc - 1) }
     let b = try cursor!.block(containing: target, from: max(cursor!.currentBlock, 0))
-    guard b < cursor!.blockCount else { return .absent }
-    guard let impact = try cursor!.blockImpact(b) else { return .unknown }
-    return .block(maxFreq: impact.maxFreq, minLength: impact.minLength)
+    guard b < cursor!.blockCount else { return (.absent, .max) }
+    guard let impact = try cursor!.blockImpact(b) else { return (.unknown, .max) }
+    return (.block(maxFreq: impact.maxFreq, minLength: impact.minLength), try cursor!.lastDoc(ofBlock: b))
   }
 
   /// The term's positions in passage `at`, or none when the list is elsewhere.
