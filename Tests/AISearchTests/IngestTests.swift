@@ -63,6 +63,18 @@ final class IngestTests: XCTestCase {
     XCTAssertNil(seed002.title)
   }
 
+  func testWindowsLineEndsCountAsLines() throws {
+    let paragraph = String(repeating: "华为昇腾芯片量产。", count: 25)
+    let text = "---\r\ntitle: CRLF\r\ntags: [a, b]\r\n---\r\n\r\n\(paragraph)\r\n\r\n\(paragraph)\r\nend\r\n"
+    let document = DocumentReader().read(bytes: Array(text.utf8), path: "w.md", format: .markdown)
+    XCTAssertEqual(document.title, "CRLF")
+    XCTAssertEqual(document.tags, ["a", "b"])
+    // Lines as grep counts them, no "\r" left in the text (a paragraph that ends a sentence
+    // at 200+ characters ends its passage, so "end" stands alone).
+    XCTAssertEqual(document.passages.map { [$0.lineStart, $0.lineEnd] }, [[6, 6], [8, 8], [9, 9]])
+    XCTAssertEqual(document.passages.map(\.text), [paragraph, paragraph, "end"])
+  }
+
   func testLongLinesAreCutAtSentenceEnds() throws {
     let sentence = "这是一个用于测试的中文句子，它大约有三十个字符长短。"  // 26 scalars
     let line = String(repeating: sentence, count: 100)

@@ -107,17 +107,19 @@ public final class Analyzer {
 
   /// Adds the segment to the current Han run if it consists of Han characters only.
   private func appendToHanRun(_ start: Int, _ end: Int) -> Bool {
-    var characters: [(scalar: Unicode.Scalar, start: Int32, end: Int32)] = []
+    // Appended in place and taken back if a character is not Han (no array per segment).
+    let before = run.characters.count
     var i = start
     while i < end {
-      guard let (scalar, width) = decode(i, end), HanRun.isHan(scalar.value) else { return false }
-      let first = sourceOffset[i]
-      characters.append((scalar, first, sourceOffset[i + width - 1] + 1))
+      guard let (scalar, width) = decode(i, end), HanRun.isHan(scalar.value) else {
+        run.characters.removeSubrange(before...)
+        return false
+      }
+      run.characters.append((scalar, sourceOffset[i], sourceOffset[i + width - 1] + 1))
       i += width
     }
-    if characters.isEmpty { return false }
-    run.words.append((run.characters.count, characters.count))
-    run.characters.append(contentsOf: characters)
+    if run.characters.count == before { return false }
+    run.words.append((before, run.characters.count - before))
     return true
   }
 
@@ -168,8 +170,22 @@ public final class Analyzer {
     }
     let first = sourceOffset[start]
     let last = sourceOffset[end - 1] + 1
-    let word = String(decoding: normalized[start..<end], as: UTF16.self)
-    if ascii { scalars = Array(word.unicodeScalars) }
+    let word: String
+    if ascii {
+      // ASCII units are UTF-8 bytes as they are: no transcoding, no validation.
+      word = String(unsafeUninitializedCapacity: end - start) { buffer in
+        for i in start..<end { buffer[i - start] = UInt8(truncatingIfNeeded: normalized[i]) }
+        return end - start
+      }
+      // The scalars are needed only to stem (a word ending in s or an apostrophe) or to
+      // split a letter/digit compound.
+      let lastUnit = normalized[end - 1]
+      if (!hasDigit && (lastUnit == 0x73 || lastUnit == 0x27)) || (hasDigit && hasLetter) {
+        scalars = Array(word.unicodeScalars)
+      }
+    } else {
+      word = String(decoding: normalized[start..<end], as: UTF16.self)
+    }
     if hasDigit {
       tokens.append(Token(term: word, position: position, start: first, end: last))
     } else if EnglishStemmer.isStemmable(scalars) {

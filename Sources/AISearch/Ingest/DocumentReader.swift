@@ -27,7 +27,7 @@ public struct DocumentReader: Sendable {
       document.title = html.title
       document.passages = splitter.split(html.lines.map { Substring($0) }, paragraphStarts: html.paragraphStarts)
     case .text, .markdown:
-      let lines = decoded.text.split(separator: "\n", omittingEmptySubsequences: false)
+      let lines = sourceLines(decoded.text)
       let (metadata, frontMatterLines) = Metadata.frontMatter(lines)
       document.title = metadata.title
       document.url = metadata.url
@@ -41,6 +41,29 @@ public struct DocumentReader: Sendable {
     }
     return document
   }
+}
+
+/// The lines of `text` as grep counts them: split at every "\n", a "\r" before it dropped.
+/// (Splitting the String itself compares Characters, and "\r\n" is one Character: a file
+/// with Windows line ends would be a single line; it was also a tenth of indexing time.)
+func sourceLines(_ text: String) -> [Substring] {
+  var lines: [Substring] = []
+  let utf8 = text.utf8
+  var start = utf8.startIndex
+  var i = start
+  while i != utf8.endIndex {
+    if utf8[i] == UInt8(ascii: "\n") {
+      var end = i
+      if end > start, utf8[utf8.index(before: end)] == UInt8(ascii: "\r") { end = utf8.index(before: end) }
+      lines.append(Substring(utf8[start..<end]))
+      start = utf8.index(after: i)
+    }
+    i = utf8.index(after: i)
+  }
+  var end = utf8.endIndex
+  if end > start, utf8[utf8.index(before: end)] == UInt8(ascii: "\r") { end = utf8.index(before: end) }
+  lines.append(Substring(utf8[start..<end]))
+  return lines
 }
 
 /// The lower-cased extension of the last path component ("" when there is none).
