@@ -49,10 +49,18 @@ final class SegmentWriter {
     let fileWords = Field.fileNameWords(document.path)
     var body: [AnalyzedDocument.FieldTerms] = []
     var title: [AnalyzedDocument.FieldTerms] = []
+    // Consecutive passages share their title text until the section changes: analyzed once.
+    var previousTitle: (text: String, terms: AnalyzedDocument.FieldTerms)? = nil
     for passage in document.passages {
       body.append(group(try analyzer.analyze(passage.text), prefix: ""))
       let titleText = [document.title, passage.section, fileWords].compactMap { $0 }.joined(separator: "\n")
-      title.append(group(try analyzer.analyze(titleText), prefix: Field.titlePrefix))
+      if let previousTitle, previousTitle.text == titleText {
+        title.append(previousTitle.terms)
+      } else {
+        let terms = group(try analyzer.analyze(titleText), prefix: Field.titlePrefix)
+        title.append(terms)
+        previousTitle = (titleText, terms)
+      }
     }
     return AnalyzedDocument(document: document, body: body, title: title)
   }
