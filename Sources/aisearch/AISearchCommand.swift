@@ -22,6 +22,7 @@ struct AISearchCommand: ParsableCommand {
   /// Parses, runs, and maps every outcome to an exit status in one place.
   static func main() {
     do {
+      try QuickSearch.runIfApplicable()
       var command = try parseAsRoot()
       try command.run()
     } catch let exit as ExitCode {

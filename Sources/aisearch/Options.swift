@@ -13,14 +13,16 @@ struct IndexOptions: ParsableArguments {
   static let defaultDirectory = "index"
 
   /// The directory given by the flag, else the environment, else ./index.
-  var directory: String {
-    if let explicitDirectory { return explicitDirectory }
-    if let environment = getenv("AISEARCH_INDEX"), environment.pointee != 0 { return String(cString: environment) }
-    return IndexOptions.defaultDirectory
-  }
+  var directory: String { IndexOptions.resolve(explicitDirectory).directory }
 
   /// True when neither the flag nor the environment chose the directory.
-  var isDefault: Bool { explicitDirectory == nil && getenv("AISEARCH_INDEX") == nil }
+  var isDefault: Bool { IndexOptions.resolve(explicitDirectory).isDefault }
+
+  static func resolve(_ explicit: String?) -> (directory: String, isDefault: Bool) {
+    if let explicit { return (explicit, false) }
+    guard let environment = getenv("AISEARCH_INDEX") else { return (defaultDirectory, true) }
+    return (environment.pointee != 0 ? String(cString: environment) : defaultDirectory, false)
+  }
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

@@ -73,16 +73,26 @@ struct SearchCommand: ParsableCommand {
   }
 
   func run() throws {
-    let searcher = try Searcher(index: openIndex())
     if let batch {
+      let searcher = try Searcher(index: SearchCommand.openIndex(indexOptions.directory, isDefault: indexOptions.isDefault))
       try runBatch(batch, searcher)
       return
     }
+    try SearchCommand.searchOnce(
+      query, directory: indexOptions.directory, isDefault: indexOptions.isDefault, limit: limit, format: format,
+      explain: explain)
+  }
+
+  /// Answers one query, prints it and ends the process (exit 0, or 1 without hits). The
+  /// process ends here: unmapping dozens of segment files and freeing the searcher one
+  /// object at a time would add a millisecond to every command-line search.
+  static func searchOnce(
+    _ query: String, directory: String, isDefault: Bool, limit: Int, format: OutputFormat, explain: Bool
+  ) throws -> Never {
+    let searcher = try Searcher(index: openIndex(directory, isDefault: isDefault))
     let result = try searcher.search(query, k: limit, explain: explain)
     for note in result.notes { printError("note: " + note) }
     Output(format: format).print(result, query: query)
-    // The process ends here: unmapping dozens of segment files and freeing the searcher
-    // one object at a time would add a millisecond to every command-line search.
     fflush(stdout)
     Glibc.exit(result.hits.isEmpty ? ExitStatus.noResults : 0)
   }
@@ -118,9 +128,8 @@ struct SearchCommand: ParsableCommand {
   }
 
   /// Opens the index; the default ./index is built from ./seeds when it does not exist yet.
-  private func openIndex() throws -> IndexReader {
-    let directory = indexOptions.directory
-    if indexOptions.isDefault && !IndexReader.exists(directory: directory),
+  private static func openIndex(_ directory: String, isDefault: Bool) throws -> IndexReader {
+    if isDefault && !IndexReader.exists(directory: directory),
       Corpus.isDirectory("seeds")
     {
       printError("no index in ./\(directory) yet; indexing ./seeds first")

@@ -141,6 +141,29 @@ final class SearchCLITests: XCTestCase {
     XCTAssertTrue(result.stdout.hasPrefix(#"{"query_id":1,"query":"昇腾","confident":true,"rank":1,"#), result.stdout)
   }
 
+  /// `aisearch WORDS` takes a parser of its own for speed (QuickSearch); `aisearch search
+  /// WORDS` always goes through swift-argument-parser. Both must behave alike.
+  func testQuickAndFullParsersAgree() throws {
+    let workspace = try corpus()
+    let commandLines: [[String]] = [
+      ["芯片", "--index", "idx"],
+      ["芯片", "alone", "--index", "idx", "-k", "1", "--format", "jsonl"],
+      ["--index", "idx", "--format", "json", "昇腾", "-910B", "--explain"],
+      ["芯片", "--index", "idx", "-k", "0"],
+      ["芯片", "--index", "idx", "--format", "xml"],
+      ["nomatchzzz", "--index", "idx"],
+      ["芯片", "--index"],
+      ["   ", "--index", "idx"],
+    ]
+    for arguments in commandLines {
+      let quick = try runAISearch(arguments, in: workspace.path)
+      let full = try runAISearch(["search"] + arguments, in: workspace.path)
+      XCTAssertEqual(quick.status, full.status, "\(arguments)")
+      XCTAssertEqual(quick.stdout, full.stdout, "\(arguments)")
+      XCTAssertEqual(quick.stderr, full.stderr, "\(arguments)")
+    }
+  }
+
   func testExitStatuses() throws {
     let workspace = try corpus()
     let none = try workspace.run("nomatchzzz", "--index", "idx")
