@@ -78,7 +78,9 @@ enum Merger {
     // Terms: a k-way merge of the sorted dictionaries; postings re-coded with the new ids.
     let dictionaries = try chosen.map { try readers[$0]!.terms.allTerms() }
     var positionsInTerm: [Int] = chosen.map { _ in 0 }
-    var files = try SegmentFiles(directory: directory, name: name, bodyLengths: bodyLengths, titleLengths: titleLengths)
+    var files = try SegmentFiles(
+      directory: directory, name: name, bodyLengths: bodyLengths, titleLengths: titleLengths, documents: documents,
+      passages: passages)
     while true {
       var smallest: [UInt8]? = nil
       for k in chosen.indices where positionsInTerm[k] < dictionaries[k].count {
@@ -104,7 +106,7 @@ enum Merger {
       for (doc, positions) in docs { encoder.add(doc: doc, positions: positions) }
       try files.add(term: term, encoder)
     }
-    try files.finish(documents: documents, passages: passages)
+    try files.finish()
 
     // The manifest: untouched segments keep their order, the merged one comes last.
     var newIndex: [Int: Int] = [:]
