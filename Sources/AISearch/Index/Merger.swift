@@ -78,9 +78,7 @@ enum Merger {
     // Terms: a k-way merge of the sorted dictionaries; postings re-coded with the new ids.
     let dictionaries = try chosen.map { try readers[$0]!.terms.allTerms() }
     var positionsInTerm: [Int] = chosen.map { _ in 0 }
-    var files = try SegmentFiles(
-      directory: directory, name: name, bodyLengths: bodyLengths, titleLengths: titleLengths, documents: documents,
-      passages: passages)
+    var files = try SegmentFiles(directory: directory, name: name, bodyLengths: bodyLengths, titleLengths: titleLengths)
     while true {
       var smallest: [UInt8]? = nil
       for k in chosen.indices where positionsInTerm[k] < dictionaries[k].count {
@@ -106,7 +104,7 @@ enum Merger {
       for (doc, positions) in docs { encoder.add(doc: doc, positions: positions) }
       try files.add(term: term, encoder)
     }
-    try files.finish()
+    try files.finish(documents: documents, passages: passages)
 
     // The manifest: untouched segments keep their order, the merged one comes last.
     var newIndex: [Int: Int] = [:]

@@ -1,5 +1,3 @@
-import Dispatch
-
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -137,29 +135,19 @@ final class SegmentWriter {
       prefixes[$0] != prefixes[$1]
         ? prefixes[$0] < prefixes[$1] : termNames[$0].utf8.lexicographicallyPrecedes(termNames[$1].utf8)
     }
-    var files = try SegmentFiles(
-      directory: directory, name: name, bodyLengths: lengths, titleLengths: titleLengths, documents: documents,
-      passages: passages)
+    var files = try SegmentFiles(directory: directory, name: name, bodyLengths: lengths, titleLengths: titleLengths)
     for index in order {
       try files.add(term: Array(termNames[index].utf8), postings[index])
       postings[index] = PostingsEncoder()  // copied into the file: free it now, not after
     }
-    try files.finish()
+    try files.finish(documents: documents, passages: passages)
   }
 }
 
 /// The serializer both the segment writer and the merger end with: terms arrive in order
 /// with their encoded postings, which are written out as they come (a segment's postings
-/// are never held whole), then the other three files are written (each fsynced). The
-/// stored passages are compressed on another core meanwhile: a flush was a stretch of
-/// single-threaded work during which the analysis threads waited.
+/// are never held whole), then the other three files are written (each fsynced).
 struct SegmentFiles {
-  /// The passages file's bytes, made in the background; read after `group` is done.
-  private final class PassagesResult: @unchecked Sendable {
-    var chunks: Result<[[UInt8]], Error> = .success([])
-  }
-  private let passagesResult = PassagesResult()
-  private let passagesDone = DispatchGroup()
   private let postingsFile: FileAppender
   private var pending = FileFormat.header(.postings)
   private var written = 0
@@ -171,18 +159,11 @@ struct SegmentFiles {
 
   /// Starts Name.postings in `directory`; the passages' field lengths give the postings'
   /// block bounds and the lengths file.
-  init(
-    directory: String, name: String, bodyLengths: [UInt32], titleLengths: [UInt32],
-    documents: [PassageStore.StoredDocument], passages: [PassageStore.StoredPassage]
-  ) throws {
+  init(directory: String, name: String, bodyLengths: [UInt32], titleLengths: [UInt32]) throws {
     base = directory + "/" + name
     postingsFile = try FileAppender(base + ".postings")
     self.bodyLengths = bodyLengths
     self.titleLengths = titleLengths
-    let result = passagesResult
-    DispatchQueue.global().async(group: passagesDone) {
-      result.chunks = Result { try PassageStore.serializedChunks(documents: documents, passages: passages) }
-    }
   }
 
   /// Appends a term (after every term before it in byte order) and its postings.
@@ -205,7 +186,7 @@ struct SegmentFiles {
   }
 
   /// Ends Name.postings and writes Name.terms, Name.lengths and Name.passages.
-  mutating func finish() throws {
+  mutating func finish(documents: [PassageStore.StoredDocument], passages: [PassageStore.StoredPassage]) throws {
     try flushPostings()
     var footer = ByteWriter()
     footer.u32(CRC32.finish(crc))
@@ -214,8 +195,8 @@ struct SegmentFiles {
     try postingsFile.finish()
     try FileSystem.writeFile(base + ".terms", TermDictionary.serialize(entries))
     try FileSystem.writeFile(base + ".lengths", PassageLengths.serialize(body: bodyLengths, title: titleLengths))
-    passagesDone.wait()
-    try FileSystem.writeFile(base + ".passages", chunks: try passagesResult.chunks.get())
+    try FileSystem.writeFile(
+      base + ".passages", chunks: try PassageStore.serializedChunks(documents: documents, passages: passages))
   }
 }
 
