@@ -99,6 +99,9 @@ struct PassageScorer {
     var blockBounds = [Double](repeating: 0, count: termCount)
     var boundUntil = [Int64](repeating: -1, count: termCount)
     var contributions = [Double](repeating: 0, count: termCount)
+    // Read once: each access through the segment object would retain and release it.
+    let lengths = segment.lengths
+    let hasDeletions = segment.livePassages < segment.passageCount
     while true {
       let minimum = threshold(top, kBest)
       if dynamicPruning && minimum > 0 {
@@ -115,15 +118,15 @@ struct PassageScorer {
       }
       if doc == .max { return }
       let d = Int(doc)
-      guard !segment.isDeleted(d) && allowed?[d] != false else {
+      guard !(hasDeletions && segment.isDeleted(d)) && allowed?[d] != false else {
         for t in 0..<termCount where essential[t] {
           if lists[2 * t].doc == doc { try lists[2 * t].advance() }
           if lists[2 * t + 1].doc == doc { try lists[2 * t + 1].advance() }
         }
         continue
       }
-      let bodyNorm = bm25.lengthNorm(Int(segment.lengths[d]), averageBody, b: bm25.b)
-      let titleNorm = bm25.lengthNorm(Int(segment.lengths.title(d)), averageTitle, b: bm25.titleB)
+      let bodyNorm = bm25.lengthNorm(Int(lengths[d]), averageBody, b: bm25.b)
+      let titleNorm = bm25.lengthNorm(Int(lengths.title(d)), averageTitle, b: bm25.titleB)
       var mask: UInt64 = 0
       var sum = 0.0
       for t in 0..<termCount {
