@@ -24,13 +24,13 @@ struct PassageScorer {
   private let phrases: [PhrasePattern]
   private let exclusionPatterns: [PhrasePattern]
   /// Coverage of every term subset, for queries of at most `coverageTableTerms` terms.
-  private var coverageByMask: [Double] = []
+  private let coverageByMask: [Double]
   private static let coverageTableTerms = 12
   /// Each term's count in the query, as a factor.
   private let counts: [Double]
   /// Terms by increasing bound, and the bound of each prefix of that order.
   private let byBound: [Int]
-  private var prefixBounds: [Double]
+  private let prefixBounds: [Double]
   var dynamicPruning = true
   /// Passages scored (for tests and --timings: what pruning saved).
   private(set) var scoredPassages = 0
@@ -49,8 +49,10 @@ struct PassageScorer {
     counts = plan.terms.map { Double($0.count) }
     let bounds = plan.terms.indices.map { Double(plan.terms[$0].count) * idf[$0] }
     byBound = plan.terms.indices.sorted { (bounds[$0], $0) < (bounds[$1], $1) }
-    prefixBounds = []
-    // Coverage is a method: the bounds are filled in once every stored property is set.
+    let total = totalWeight
+    let coverage = { PassageScorer.coverage(of: $0, plan: plan, idf: idf, totalWeight: total) }
+    coverageByMask =
+      plan.terms.count <= PassageScorer.coverageTableTerms ? (0..<(1 << plan.terms.count)).map { coverage(UInt64($0)) } : []
     var bounded = [0.0]
     var mask: UInt64 = 0
     var sum = 0.0
@@ -60,9 +62,6 @@ struct PassageScorer {
       bounded.append(sum * coverage(mask))
     }
     prefixBounds = bounded
-    if plan.terms.count <= PassageScorer.coverageTableTerms {
-      coverageByMask = (0..<(1 << plan.terms.count)).map { computeCoverage(UInt64($0)) }
-    }
   }
 
   static func averageLengths(_ index: IndexReader) -> (body: Double, title: Double) {
@@ -119,24 +118,18 @@ struct PassageScorer {
       if doc == .max { return }
       let d = Int(doc)
       guard !(hasDeletions && segment.isDeleted(d)) && allowed?[d] != false else {
-        for t in 0..<termCount where essential[t] {
-          if lists[2 * t].doc == doc { try lists[2 * t].advance() }
-          if lists[2 * t + 1].doc == doc { try lists[2 * t + 1].advance() }
-        }
+        try PassageScorer.pass(doc, &lists)
         continue
       }
-      let bodyNorm = bm25.lengthNorm(Int(lengths[d]), averageBody, b: bm25.b)
-      let titleNorm = bm25.lengthNorm(Int(lengths.title(d)), averageTitle, b: bm25.titleB)
+      let norms = (body: bm25.lengthNorm(Int(lengths[d]), averageBody, b: bm25.b),
+        title: bm25.lengthNorm(Int(lengths.title(d)), averageTitle, b: bm25.titleB))
       var mask: UInt64 = 0
       var sum = 0.0
       for t in 0..<termCount {
         contributions[t] = 0
-        guard essential[t] else { continue }
-        let tf = lists[2 * t].doc == doc ? lists[2 * t].freq : 0
-        let titleTF = lists[2 * t + 1].doc == doc ? lists[2 * t + 1].freq : 0
-        guard tf + titleTF > 0 else { continue }
+        guard essential[t] && PassageScorer.holds(t, doc, lists) else { continue }
         mask |= 1 << UInt64(t)
-        contributions[t] = counts[t] * bm25.score(tf: tf, bodyNorm: bodyNorm, titleTF: titleTF, titleNorm: titleNorm, idf: idf[t])
+        contributions[t] = contribution(t, doc, lists, norms)
         sum += contributions[t]
       }
       if nonEssential > 0 && dynamicPruning {
@@ -156,10 +149,7 @@ struct PassageScorer {
           }
         }
         if bound * coverage(possible) * (1 + 1e-9) < minimum {
-          for t in 0..<termCount where essential[t] {
-            if lists[2 * t].doc == doc { try lists[2 * t].advance() }
-            if lists[2 * t + 1].doc == doc { try lists[2 * t + 1].advance() }
-          }
+          try PassageScorer.pass(doc, &lists)
           continue
         }
       }
@@ -167,33 +157,48 @@ struct PassageScorer {
       for t in 0..<termCount where !essential[t] {
         try lists[2 * t].advance(to: doc)
         try lists[2 * t + 1].advance(to: doc)
-        let tf = lists[2 * t].doc == doc ? lists[2 * t].freq : 0
-        let titleTF = lists[2 * t + 1].doc == doc ? lists[2 * t + 1].freq : 0
-        guard tf + titleTF > 0 else { continue }
+        guard PassageScorer.holds(t, doc, lists) else { continue }
         mask |= 1 << UInt64(t)
-        contributions[t] = counts[t] * bm25.score(tf: tf, bodyNorm: bodyNorm, titleTF: titleTF, titleNorm: titleNorm, idf: idf[t])
+        contributions[t] = contribution(t, doc, lists, norms)
       }
       // Summed in term order, so the score is the same to the last bit whichever terms
       // were essential.
       sum = 0
       for t in 0..<termCount { sum += contributions[t] }
-      do {
-        if try requiredClausesHold(doc, mask, &lists), try !isExcluded(doc, &exclusions) {
-          let coverage = self.coverage(mask)
-          var candidate = Candidate(segment: s, doc: doc, coverage: coverage, score: sum * coverage)
-          let reachable = liftLimit.map { lift in kBest.floor.map { candidate.score * lift >= $0 } ?? true } ?? true
-          if reachable && top.admits(candidate) {
-            if kBest.admits(candidate.score) { kBest.insert(candidate.score) }
-            let free = top.floor?.slot ?? -1
-            candidate.slot = pool.store(
-              body: try (0..<termCount).map { try lists[2 * $0].positions(at: doc) },
-              title: try (0..<termCount).map { try lists[2 * $0 + 1].positions(at: doc) }, reusing: free)
-            top.insert(candidate)
-          }
+      if try requiredClausesHold(doc, mask, &lists), try !isExcluded(doc, &exclusions) {
+        let coverage = self.coverage(mask)
+        var candidate = Candidate(segment: s, doc: doc, coverage: coverage, score: sum * coverage)
+        let reachable = liftLimit.map { lift in kBest.floor.map { candidate.score * lift >= $0 } ?? true } ?? true
+        if reachable && top.admits(candidate) {
+          if kBest.admits(candidate.score) { kBest.insert(candidate.score) }
+          let free = top.floor?.slot ?? -1
+          candidate.slot = pool.store(
+            body: try (0..<termCount).map { try lists[2 * $0].positions(at: doc) },
+            title: try (0..<termCount).map { try lists[2 * $0 + 1].positions(at: doc) }, reusing: free)
+          top.insert(candidate)
         }
       }
-      for i in lists.indices where lists[i].doc == doc { try lists[i].advance() }
+      try PassageScorer.pass(doc, &lists)
     }
+  }
+
+  /// Whether term t's lists stand on passage `doc`.
+  private static func holds(_ t: Int, _ doc: UInt32, _ lists: [PostingList]) -> Bool {
+    lists[2 * t].doc == doc || lists[2 * t + 1].doc == doc
+  }
+
+  /// Term t's BM25F in passage `doc` (its lists there), times its count in the query.
+  private func contribution(
+    _ t: Int, _ doc: UInt32, _ lists: [PostingList], _ norms: (body: Double, title: Double)
+  ) -> Double {
+    let tf = lists[2 * t].doc == doc ? lists[2 * t].freq : 0
+    let titleTF = lists[2 * t + 1].doc == doc ? lists[2 * t + 1].freq : 0
+    return counts[t] * bm25.score(tf: tf, bodyNorm: norms.body, titleTF: titleTF, titleNorm: norms.title, idf: idf[t])
+  }
+
+  /// Moves every list that stands on `doc` past it.
+  private static func pass(_ doc: UInt32, _ lists: inout [PostingList]) throws {
+    for i in lists.indices where lists[i].doc == doc { try lists[i].advance() }
   }
 
   /// The most term `t` can add to a passage from `doc` on, as far as the returned passage,
@@ -224,11 +229,12 @@ struct PassageScorer {
   /// The share of the clauses' weight the terms in `mask` carry (from the table when the
   /// query is short enough to have one).
   func coverage(_ mask: UInt64) -> Double {
-    mask < UInt64(coverageByMask.count) ? coverageByMask[Int(mask)] : computeCoverage(mask)
+    mask < UInt64(coverageByMask.count)
+      ? coverageByMask[Int(mask)] : PassageScorer.coverage(of: mask, plan: plan, idf: idf, totalWeight: totalWeight)
   }
 
   /// Per clause, its best alternative's matched idf, over the clauses' total weight.
-  private func computeCoverage(_ mask: UInt64) -> Double {
+  private static func coverage(of mask: UInt64, plan: QueryPlan, idf: [Double], totalWeight: Double) -> Double {
     var covered = 0.0
     for clause in plan.clauses {
       var best = 0.0
