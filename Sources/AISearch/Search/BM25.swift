@@ -52,14 +52,21 @@ public struct BM25: Sendable, Equatable {
   /// same arithmetic as `score(body:title:idf:)`.
   @inline(__always)
   func score(tf: Int, bodyNorm: Double, titleTF: Int, titleNorm: Double, idf: Double) -> Double {
-    let t = (tf > 0 ? Double(tf) / bodyNorm : 0) + titleWeight * (titleTF > 0 ? Double(titleTF) / titleNorm : 0)
-    return t > 0 ? idf * t / (k1 + t) : 0
+    saturate((tf > 0 ? Double(tf) / bodyNorm : 0) + titleWeight * (titleTF > 0 ? Double(titleTF) / titleNorm : 0), idf: idf)
+  }
+
+  /// idf · t / (k1 + t): what a combined, length-normalized frequency t scores (also the
+  /// bound of a block from its largest frequency over its shortest length).
+  @inline(__always)
+  func saturate(_ t: Double, idf: Double) -> Double {
+    t > 0 ? idf * t / (k1 + t) : 0
   }
 
   /// BM25F over the body and title fields.
   public func score(body: FieldStatistics, title: FieldStatistics, idf: Double) -> Double {
-    let t = body.normalizedFrequency(b: b) + titleWeight * title.normalizedFrequency(b: titleB)
-    return t > 0 ? idf * t / (k1 + t) : 0
+    score(
+      tf: body.tf, bodyNorm: lengthNorm(body.length, body.averageLength, b: b), titleTF: title.tf,
+      titleNorm: lengthNorm(title.length, title.averageLength, b: titleB), idf: idf)
   }
 }
 
@@ -73,12 +80,6 @@ public struct FieldStatistics: Sendable {
     self.tf = tf
     self.length = length
     self.averageLength = averageLength
-  }
-
-  func normalizedFrequency(b: Double) -> Double {
-    guard tf > 0 else { return 0 }
-    let norm = averageLength > 0 ? (1 - b + b * Double(length) / averageLength) : 1
-    return Double(tf) / norm
   }
 }
 

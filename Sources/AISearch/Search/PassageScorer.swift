@@ -222,8 +222,7 @@ struct PassageScorer {
         frequency += (field == 0 ? 1 : bm25.titleWeight) * Double(maxFreq) / norm
       }
     }
-    if unbounded { return (counts[t] * idf[t], until) }
-    return (frequency > 0 ? counts[t] * idf[t] * frequency / (bm25.k1 + frequency) : 0, until)
+    return (counts[t] * (unbounded ? idf[t] : bm25.saturate(frequency, idf: idf[t])), until)
   }
 
   /// The share of the clauses' weight the terms in `mask` carry (from the table when the
