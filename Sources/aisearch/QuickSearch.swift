@@ -19,7 +19,9 @@ enum QuickSearch {
     var explain = false
   }
 
-  static let subcommands: Set<String> = ["search", "index", "check", "stats", "eval", "help"]
+  /// The root command's subcommand names (and ArgumentParser's own `help`).
+  static let subcommands = Set(
+    AISearchCommand.configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"])
 
   static func parse(_ arguments: ArraySlice<String>) -> Request? {
     guard let first = arguments.first, !subcommands.contains(first) else { return nil }

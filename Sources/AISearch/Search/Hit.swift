@@ -88,13 +88,13 @@ public struct Hit: Equatable, Sendable {
     out += ",\"line_start\":\(lineStart),\"line_end\":\(lineEnd)"
     out += ",\"title\":\(JSON.optional(title)),\"url\":\(JSON.optional(url)),\"date\":\(JSON.optional(date))"
     out += ",\"text\":\(JSON.string(text)),\"highlights\":["
-    out += highlights.map { "[\($0.lowerBound),\($0.upperBound)]" }.joined(separator: ",")
+    out += JSON.ranges(highlights)
     out += "],\"match\":\"\(match.rawValue)\",\"duplicates\":["
     out += duplicates.map {
       "{\"path\":\(JSON.string($0.path)),\"line_start\":\($0.lineStart),\"line_end\":\($0.lineEnd)}"
     }.joined(separator: ",")
     out += "],\"snippet\":{\"text\":\(JSON.string(snippet.text)),\"highlights\":["
-    out += snippet.highlights.map { "[\($0.lowerBound),\($0.upperBound)]" }.joined(separator: ",") + "]}"
+    out += JSON.ranges(snippet.highlights) + "]}"
     if let explanation {
       let e = explanation
       out += ",\"explain\":{\"bm25\":\(JSON.number(e.bm25)),\"coverage\":\(JSON.number(e.coverage))"
@@ -133,6 +133,11 @@ public enum JSON {
       }
     }
     return out + "\""
+  }
+
+  /// [start, end) ranges as `[s,e],[s,e]` (the caller writes the brackets around them).
+  static func ranges(_ ranges: [Range<Int>]) -> String {
+    ranges.map { "[\($0.lowerBound),\($0.upperBound)]" }.joined(separator: ",")
   }
 
   public static func optional(_ value: String?) -> String {
