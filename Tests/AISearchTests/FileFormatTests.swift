@@ -28,14 +28,14 @@ final class FileFormatTests: XCTestCase {
     encoder.add(doc: 7, positions: [3])
     encoder.add(doc: 11, positions: [0, 4, 9])
     // The examples in Postings.swift: a tail block, then a full one.
-    XCTAssertEqual(Postings.encode(encoder, lengths: [UInt32](repeating: 5, count: 12)), [15, 8, 3, 3, 0, 4, 5])
+    XCTAssertEqual(try Postings.encode(encoder, lengths: [UInt32](repeating: 5, count: 12)), [15, 8, 3, 3, 0, 4, 5])
     var full = PostingsEncoder()
     var id: UInt32 = 5
     for i in 0..<128 {
       full.add(doc: id, positions: [0])
       id += UInt32(1 + i % 2)
     }
-    let fullBytes = Postings.encode(full, lengths: [UInt32](repeating: 5, count: Int(id)))
+    let fullBytes = try Postings.encode(full, lengths: [UInt32](repeating: 5, count: Int(id)))
     XCTAssertEqual(Array(fullBytes.prefix(3)), [2, 0, 5])
     // 32 bytes of packed deltas; positions all 0: PositionBits 0 and nothing packed.
     XCTAssertEqual(fullBytes.count, 3 + 32 + 1)
@@ -59,7 +59,7 @@ final class FileFormatTests: XCTestCase {
       randomEncoder.add(doc: doc, positions: positions)
     }
     let lengths = (0...doc).map { _ in UInt32.random(in: 10...400, using: &random) }
-    let bytes = Postings.encode(randomEncoder, lengths: lengths)
+    let bytes = try Postings.encode(randomEncoder, lengths: lengths)
     try withMapped(bytes) { bytes in
       func cursor() -> PostingsCursor {
         PostingsCursor(bytes, range: 0..<bytes.count, docFreq: expected.count, docLimit: doc + 1, path: "test")

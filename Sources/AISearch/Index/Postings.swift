@@ -47,8 +47,8 @@ enum Postings {
 
   /// Re-codes one term's in-memory postings into the file layout. `lengths` are the field
   /// lengths of the segment's passages (body or title, as the term's field).
-  static func encode(_ buffer: PostingsEncoder, lengths: [UInt32]) -> [UInt8] {
-    let (docs, freqs, positionDeltas) = buffer.flattened()
+  static func encode(_ buffer: PostingsEncoder, lengths: [UInt32]) throws -> [UInt8] {
+    let (docs, freqs, positionDeltas) = try buffer.flattened()
     let blockCount = (docs.count + blockSize - 1) / blockSize
     var blocks = ByteWriter()
     var positions = ByteWriter()
@@ -171,33 +171,22 @@ struct PostingsEncoder {
 
   /// The passages, their frequencies and all position deltas (each passage's first
   /// position absolute), in order, as flat arrays.
-  func flattened() -> (docs: [UInt32], freqs: [UInt32], positionDeltas: [UInt32]) {
+  func flattened() throws -> (docs: [UInt32], freqs: [UInt32], positionDeltas: [UInt32]) {
     var docs: [UInt32] = []
     var freqs: [UInt32] = []
     var positionDeltas: [UInt32] = []
     docs.reserveCapacity(docFreq)
     freqs.reserveCapacity(docFreq)
     positionDeltas.reserveCapacity(writer.count - 2 * docFreq)
-    writer.bytes.withUnsafeBytes { raw in
-      var offset = 0
-      func varint() -> UInt64 {
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-          let byte = raw[offset]
-          offset += 1
-          value |= UInt64(byte & 0x7F) << shift
-          if byte < 0x80 { return value }
-          shift += 7
-        }
-      }
+    try writer.bytes.withUnsafeBytes { raw in
+      var reader = ByteReader(raw, range: 0..<raw.count, path: "postings buffer")
       var doc: UInt32 = 0
-      while offset < raw.count {
-        doc += UInt32(varint())
-        let count = UInt32(varint())
+      while !reader.isAtEnd {
+        doc += UInt32(try reader.varint())
+        let count = UInt32(try reader.varint())
         docs.append(doc)
         freqs.append(count)
-        for _ in 0..<count { positionDeltas.append(UInt32(truncatingIfNeeded: varint())) }
+        for _ in 0..<count { positionDeltas.append(UInt32(truncatingIfNeeded: try reader.varint())) }
       }
     }
     return (docs, freqs, positionDeltas)

@@ -168,7 +168,7 @@ struct SegmentFiles {
 
   /// Appends a term (after every term before it in byte order) and its postings.
   mutating func add(term: [UInt8], _ buffer: PostingsEncoder) throws {
-    let encoded = Postings.encode(buffer, lengths: term.first == Field.titlePrefixByte ? titleLengths : bodyLengths)
+    let encoded = try Postings.encode(buffer, lengths: term.first == Field.titlePrefixByte ? titleLengths : bodyLengths)
     entries.append(
       (term,
        TermDictionary.Info(
