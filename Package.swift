@@ -50,7 +50,9 @@ let package = Package(
             "-Xlinker", "--end-group", "-lstdc++", "-Xclang-linker", "-no-pie",
           ], .when(platforms: [.linux], configuration: .release))
       ]),
-    .testTarget(name: "AISearchTests", dependencies: ["AISearch"], exclude: ["Fixtures"]),
-    .testTarget(name: "AISearchCLITests", dependencies: ["aisearch", "AISearch"]),
+    // Temporary directories and the seeds' location, for both test targets.
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "AISearchTests", dependencies: ["AISearch", "TestSupport"], exclude: ["Fixtures"]),
+    .testTarget(name: "AISearchCLITests", dependencies: ["aisearch", "AISearch", "TestSupport"]),
   ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The result of one run of the built `aisearch` binary.
@@ -53,25 +54,10 @@ func runAISearch(_ arguments: [String], in directory: String, stdin: String? = n
     stderr: String(decoding: errData, as: UTF8.self))
 }
 
-/// A temporary working directory, removed on deinit.
-final class Workspace {
-  let path: String
-
+/// A temporary working directory for runs of the binary.
+final class Workspace: TemporaryDirectory {
   init() throws {
-    path = NSTemporaryDirectory() + "aisearch-cli-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-  }
-
-  deinit { try? FileManager.default.removeItem(atPath: path) }
-
-  func write(_ relative: String, _ text: String) throws {
-    try write(relative, Data(text.utf8))
-  }
-
-  func write(_ relative: String, _ data: Data) throws {
-    let url = URL(fileURLWithPath: path + "/" + relative)
-    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    try data.write(to: url)
+    try super.init(prefix: "aisearch-cli-")
   }
 
   func run(_ arguments: String...) throws -> RunResult {
@@ -80,16 +66,7 @@ final class Workspace {
 
   /// Copies the repository's seeds/ into the workspace.
   func copySeeds() throws {
-    var url = URL(fileURLWithPath: #filePath)
-    while url.path != "/" {
-      url.deleteLastPathComponent()
-      let seeds = url.appendingPathComponent("seeds")
-      if FileManager.default.fileExists(atPath: seeds.appendingPathComponent("000_da694b247fc40f0e.txt").path) {
-        try FileManager.default.copyItem(atPath: seeds.path, toPath: path + "/seeds")
-        return
-      }
-    }
-    XCTFail("seeds/ not found above \(#filePath)")
+    try FileManager.default.copyItem(atPath: seedsDirectory, toPath: path + "/seeds")
   }
 }
 

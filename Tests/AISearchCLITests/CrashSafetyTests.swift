@@ -1,5 +1,6 @@
 import AISearch
 import Foundation
+import TestSupport
 import XCTest
 
 /// `aisearch index` killed with SIGKILL at random moments never leaves a broken or

@@ -1,5 +1,6 @@
 import AISearch
 import Foundation
+import TestSupport
 import XCTest
 
 final class IndexCLITests: XCTestCase {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The query language end to end: phrases, exclusions, OR/AND, field filters and the

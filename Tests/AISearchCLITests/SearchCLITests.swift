@@ -1,5 +1,6 @@
 import AISearch
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs the built `aisearch` binary and checks its exact output and exit status.
