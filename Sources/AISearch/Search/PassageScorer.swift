@@ -39,7 +39,8 @@ struct PassageScorer {
     self.plan = plan
     self.idf = idf
     self.bm25 = bm25
-    (averageBody, averageTitle) = PassageScorer.averageLengths(index)
+    averageBody = Double(index.tokenCount) / Double(index.passageCount)
+    averageTitle = Double(index.titleTokenCount) / Double(index.passageCount)
     let chunkWeights = plan.chunkWeights(idf: idf)
     totalWeight = plan.clauses.reduce(0.0) { total, clause in
       total + (clause.alternatives.map { chunkWeights[$0] }.max() ?? 0)
@@ -62,10 +63,6 @@ struct PassageScorer {
       bounded.append(sum * coverage(mask))
     }
     prefixBounds = bounded
-  }
-
-  static func averageLengths(_ index: IndexReader) -> (body: Double, title: Double) {
-    (Double(index.tokenCount) / Double(index.passageCount), Double(index.titleTokenCount) / Double(index.passageCount))
   }
 
   /// How much re-ranking can raise a score (1 + phrase and closeness weights), or nil when

@@ -12,12 +12,6 @@ struct PostingList {
     try advance()
   }
 
-  static let empty = PostingList()
-
-  private init() {}
-
-  var isExhausted: Bool { doc == .max }
-
   /// The term's occurrences in the current passage.
   var freq: Int { cursor?.freq ?? 0 }
 

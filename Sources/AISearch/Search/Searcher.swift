@@ -162,7 +162,7 @@ public final class Searcher {
           text: passage.text, highlights: highlights,
           match: entry.coverage >= Searcher.fullCoverage ? .full : .partial,
           snippet: Snippet.best(passage.text, highlights: highlights),
-          explanation: explain ? explanation(entry, plan: plan, idf: idf, pool: pool) : nil))
+          explanation: explain ? explanation(entry, scorer: scorer, pool: pool) : nil))
     }
     result.confident = !missingWord && (ranked.first.map { $0.coverage >= Searcher.confidentCoverage } ?? false)
     return result
@@ -170,19 +170,20 @@ public final class Searcher {
 
   /// The parts of a candidate's score, recomputed from its positions (a term's frequency
   /// in a field is the number of its positions there).
-  private func explanation(_ entry: Candidate, plan: QueryPlan, idf: [Double], pool: PositionPool) -> Hit.Explanation {
+  private func explanation(_ entry: Candidate, scorer: PassageScorer, pool: PositionPool) -> Hit.Explanation {
+    let plan = scorer.plan
+    let idf = scorer.idf
     let segment = index.segments[entry.segment]
     let length = Int(segment.lengths[Int(entry.doc)])
     let titleLength = Int(segment.lengths.title(Int(entry.doc)))
-    let averages = PassageScorer.averageLengths(index)
     var terms: [Hit.Explanation.Term] = []
     var total = 0.0
     for (t, term) in plan.terms.enumerated() {
       let tf = entry.slot < 0 ? 0 : pool.body[entry.slot][t].count
       let titleTF = entry.slot < 0 ? 0 : pool.title[entry.slot][t].count
       let score = Double(term.count) * bm25.score(
-        body: FieldStatistics(tf: tf, length: length, averageLength: averages.body),
-        title: FieldStatistics(tf: titleTF, length: titleLength, averageLength: averages.title), idf: idf[t])
+        body: FieldStatistics(tf: tf, length: length, averageLength: scorer.averageBody),
+        title: FieldStatistics(tf: titleTF, length: titleLength, averageLength: scorer.averageTitle), idf: idf[t])
       total += score
       terms.append(.init(term: term.text, idf: idf[t], tf: tf, length: length, titleTF: titleTF, titleLength: titleLength, score: score))
     }
