@@ -14,6 +14,14 @@ struct Proximity {
   var phraseWeight = 0.25
   var closenessWeight = 0.25
 
+  /// What the re-ranked score is the base score times.
+  func factor(phrase: Double, closeness: Double) -> Double {
+    1 + phraseWeight * phrase + closenessWeight * closeness
+  }
+
+  /// The largest `factor` (both features 1).
+  var maximumFactor: Double { factor(phrase: 1, closeness: 1) }
+
   /// Positions of each query term in one passage (indexed like `QueryPlan.terms`).
   typealias Positions = [[Int32]]
 

@@ -69,8 +69,7 @@ public final class Searcher {
     }
     var scorer = try PassageScorer(plan: plan, idf: idf, bm25: bm25, index: index)
     scorer.dynamicPruning = dynamicPruning
-    let lift = 1 + proximity.phraseWeight + proximity.closenessWeight
-    if plan.stretches.isEmpty { scorer.liftLimit = lift }
+    if plan.stretches.isEmpty { scorer.liftLimit = proximity.maximumFactor }
     var kBest = TopK<Double>(capacity: k, ranksBefore: >)
     let depth = max(k, plan.stretches.isEmpty ? rerankDepth : 10 * rerankDepth)
     var top = TopK<Candidate>(capacity: depth, ranksBefore: Candidate.ranksBefore)
@@ -85,17 +84,15 @@ public final class Searcher {
         }
         continue
       }
-      let lists = try plan.terms.flatMap { term -> [PostingList] in
-        let body = try infos(term.text)[s]
-        let title = try infos(Field.titlePrefix + term.text)[s]
-        return [try PostingList(body.map { try segment.cursor($0) }), try PostingList(title.map { try segment.cursor($0) })]
+      // A term's body and title lists in this segment (the body left empty for title:…).
+      func fieldLists(_ term: String, body: Bool = true) throws -> [PostingList] {
+        let bodyInfo = body ? try infos(term)[s] : nil
+        let titleInfo = try infos(Field.titlePrefix + term)[s]
+        return [try PostingList(bodyInfo.map { try segment.cursor($0) }), try PostingList(titleInfo.map { try segment.cursor($0) })]
       }
+      let lists = try plan.terms.flatMap { try fieldLists($0.text) }
       let exclusions = try plan.exclusions.map { exclusion in
-        try exclusion.tokens.flatMap { token -> [PostingList] in
-          let body = exclusion.inTitle ? nil : try infos(token.text)[s]
-          let title = try infos(Field.titlePrefix + token.text)[s]
-          return [try PostingList(body.map { try segment.cursor($0) }), try PostingList(title.map { try segment.cursor($0) })]
-        }
+        try exclusion.tokens.flatMap { try fieldLists($0.text, body: !exclusion.inTitle) }
       }
       try scorer.scoreSegment(s, segment, lists: lists, exclusions: exclusions, allowed: allowed, into: &top, best: &kBest, positions: &pool)
     }
@@ -118,7 +115,7 @@ public final class Searcher {
       let features = proximity.features(plan, positions: body, idf: idf)
       candidates[i].phrase = features.phrase
       candidates[i].closeness = features.closeness
-      candidates[i].score *= 1 + proximity.phraseWeight * features.phrase + proximity.closenessWeight * features.closeness
+      candidates[i].score *= proximity.factor(phrase: features.phrase, closeness: features.closeness)
     }
     if !plan.chunks.isEmpty { candidates.removeAll { $0.score <= 0 } }
     let ranked = candidates.sorted(by: Candidate.ranksBefore)
@@ -187,7 +184,7 @@ public final class Searcher {
       total += score
       terms.append(.init(term: term.text, idf: idf[t], tf: tf, length: length, titleTF: titleTF, titleLength: titleLength, score: score))
     }
-    let factor = 1 + proximity.phraseWeight * entry.phrase + proximity.closenessWeight * entry.closeness
+    let factor = proximity.factor(phrase: entry.phrase, closeness: entry.closeness)
     return Hit.Explanation(
       bm25: total, coverage: entry.coverage, phrase: entry.phrase, closeness: entry.closeness, proximity: factor,
       parameters: bm25, terms: terms)
