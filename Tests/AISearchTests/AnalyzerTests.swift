@@ -28,6 +28,19 @@ final class AnalyzerTests: XCTestCase {
     XCTAssertEqual(try terms("GPT-4"), ["gpt", "4", "gpt-4"])
   }
 
+  func testFingerprintsFoldLikeAnalysisWithoutDictionaryWords() throws {
+    // 华为昇腾 → bigrams 华为 为升 升腾 (no ICU words or single characters); 910B and 910b are
+    // one word; 芯 stands alone in its run.
+    let simplified = try analyzer.fingerprint("华为昇腾 910B 与 芯")
+    XCTAssertEqual(simplified.count, 6)
+    XCTAssertEqual(simplified, simplified.sorted())
+    XCTAssertEqual(try analyzer.fingerprint("華為昇騰 910b，與 芯"), simplified)
+    XCTAssertEqual(try analyzer.fingerprint("ＧＰＵ gpu"), try analyzer.fingerprint("gpu"))
+    XCTAssertNotEqual(try analyzer.fingerprint("华为昇腾 910C 与 芯"), simplified)
+    XCTAssertEqual(try analyzer.fingerprint("deepseek-r1 x"), try analyzer.fingerprint("r1 deepseek x"))
+    XCTAssertEqual(try analyzer.fingerprint(""), [])
+  }
+
   func testTraditionalAndSimplifiedFoldTogether() throws {
     XCTAssertEqual(try terms("華為"), ["华", "为", "华为"])
     XCTAssertEqual(try terms("華為"), try terms("华为"))

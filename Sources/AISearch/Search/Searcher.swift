@@ -131,16 +131,15 @@ public final class Searcher {
       }
       let store = index.segments[entry.segment].store
       let passage = try store.passage(Int(entry.doc))
-      // Analysis (ICU) is the costly part of reading a hit: a passage that shares few
-      // character pairs with every hit so far cannot be a copy and is not analyzed unless
-      // it becomes a hit itself.
+      // A passage sharing few character pairs with every hit so far cannot be a copy; once
+      // k hits are found, such a passage is passed over without computing its term set.
+      // Only hits are analyzed with ICU (for their highlights).
       let shingles = Searcher.shingles(passage.text)
       let similar = hitShingles.indices.filter {
         Searcher.bitJaccard(hitShingles[$0], shingles) >= Searcher.duplicatePrefilter
       }
       if similar.isEmpty && result.hits.count == k { continue }
-      let tokens = try analyzer.analyze(passage.text)
-      let terms = Searcher.termFingerprints(tokens)
+      let terms = try analyzer.fingerprint(passage.text)
       if let original = similar.first(where: { Searcher.jaccard(hitTerms[$0], terms) >= Searcher.duplicateSimilarity }) {
         let document = try store.document(passage.document)
         result.hits[original].duplicates.append(
@@ -151,7 +150,7 @@ public final class Searcher {
       let document = try store.document(passage.document)
       hitTerms.append(terms)
       hitShingles.append(shingles)
-      let highlights = Highlighter.highlights(tokens, terms: termSet)
+      let highlights = Highlighter.highlights(try analyzer.analyze(passage.text), terms: termSet)
       result.hits.append(
         Hit(
           rank: result.hits.count + 1, score: entry.score, path: document.path, lineStart: passage.lineStart,
@@ -190,26 +189,11 @@ public final class Searcher {
       parameters: bm25, terms: terms)
   }
 
-  /// Passages whose term sets overlap this much (Jaccard) are copies of one text: seed 000
-  /// repeats each paragraph as a lightly edited transcript inside <details>, and mirrored
-  /// documentation repeats pages. The best-ranked copy is shown; the others become its
+  /// Passages whose term sets (`Analyzer.fingerprint`) overlap this much (Jaccard) are
+  /// copies of one text: seed 000 repeats each paragraph as a lightly edited transcript
+  /// inside <details>, and mirrored documentation repeats pages. The best-ranked copy is shown; the others become its
   /// `duplicates`.
   static let duplicateSimilarity = 0.6
-
-  /// A passage's distinct terms as sorted 64-bit hashes (FNV-1a of the UTF-8), so that
-  /// comparing two passages is a merge of integer arrays, not of String sets.
-  static func termFingerprints(_ tokens: [Token]) -> [UInt64] {
-    var hashes = tokens.map { token -> UInt64 in
-      var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-      for byte in token.term.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-      return hash
-    }
-    hashes.sort()
-    var distinct: [UInt64] = []
-    distinct.reserveCapacity(hashes.count)
-    for hash in hashes where distinct.last != hash { distinct.append(hash) }
-    return distinct
-  }
 
   /// Copies found by `duplicateSimilarity` share at least 0.43 of their character pairs
   /// (seed 000's transcripts; docs/analysis.md); below this share a passage is not
