@@ -1,4 +1,5 @@
 import CZstd
+import Foundation
 
 /// Stored documents and passages: what a hit prints (text and citation).
 ///
@@ -215,14 +216,12 @@ enum PassageStore {
     private let end: Int
     private var cachedBlock = -1
     private var cachedBytes: [UInt8] = []
-    /// The digested dictionary and a decompression context, made on the first fetch.
-    private var decompressor: (context: OpaquePointer, dictionary: OpaquePointer?)?
+    /// The digested dictionary, made on the first fetch. It refers to the mapped bytes
+    /// instead of copying them: a search touches the pages of the dictionary it uses only.
+    private var dictionary: OpaquePointer?
 
     deinit {
-      if let decompressor {
-        ZSTD_freeDCtx(decompressor.context)
-        if let dictionary = decompressor.dictionary { ZSTD_freeDDict(dictionary) }
-      }
+      if let dictionary { ZSTD_freeDDict(dictionary) }
     }
 
     init(_ file: MappedFile, expectedPassages: Int) throws {
@@ -309,17 +308,14 @@ enum PassageStore {
       var output = [UInt8](repeating: 0, count: info.raw)
       let source = UnsafeRawBufferPointer(
         rebasing: file.bytes[(compressedStart + info.offset)..<(compressedStart + info.offset + info.compressed)])
-      if decompressor == nil {
-        guard let context = ZSTD_createDCtx() else { throw AISearchError(.io, "zstd: out of memory") }
-        let dictionary =
-          dictionaryLength == 0
-          ? nil
-          : ZSTD_createDDict(file.bytes.baseAddress! + dictionaryStart, dictionaryLength)
-        decompressor = (context, dictionary)
+      if dictionary == nil && dictionaryLength > 0 {
+        dictionary = ZSTD_createDDict_byReference(file.bytes.baseAddress! + dictionaryStart, dictionaryLength)
+        guard dictionary != nil else { throw AISearchError(.io, "zstd: out of memory") }
       }
-      let (context, dictionary) = decompressor!
-      let size = output.withUnsafeMutableBytes {
-        ZSTD_decompress_usingDDict(context, $0.baseAddress, $0.count, source.baseAddress, source.count, dictionary)
+      let size = try DecompressionContexts.borrow { context in
+        output.withUnsafeMutableBytes {
+          ZSTD_decompress_usingDDict(context, $0.baseAddress, $0.count, source.baseAddress, source.count, dictionary)
+        }
       }
       guard ZSTD_isError(size) == 0, size == info.raw else {
         throw AISearchError.corrupt(file.path, "block \(index) does not decompress")
@@ -353,5 +349,26 @@ enum PassageStore {
           document: document, lineStart: lineStart, lineEnd: lineEnd, section: section, text: try record.string())
       }
     }
+  }
+}
+
+/// zstd decompression contexts (about 100 KB each, their pages touched on first use), shared
+/// by every passage reader of the process instead of one per segment: a search of a
+/// 14-segment index paid for 14. Borrowed for one block at a time.
+enum DecompressionContexts {
+  private static let lock = NSLock()
+  nonisolated(unsafe) private static var idle: [OpaquePointer] = []
+
+  static func borrow<Result>(_ body: (OpaquePointer) throws -> Result) throws -> Result {
+    lock.lock()
+    let reused = idle.popLast()
+    lock.unlock()
+    guard let context = reused ?? ZSTD_createDCtx() else { throw AISearchError(.io, "zstd: out of memory") }
+    defer {
+      lock.lock()
+      idle.append(context)
+      lock.unlock()
+    }
+    return try body(context)
   }
 }
