@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Brings an index up to date with a set of files, one atomic commit per run.
 ///
@@ -284,12 +285,18 @@ public final class IndexWriter {
     var failure: Error? = nil
     let failureLock = NSLock()
     let workerCount = min(workers, files.count)
+    // Files are claimed one at a time, so a worker that drew a large file does not hold up
+    // the batch while the others wait (fixed strides: medium tier 141% CPU, 3.4 s wall;
+    // claimed: 152%, 3.2 s).
+    let nextFile = Atomic<Int>(0)
     outcomes.withUnsafeMutableBufferPointer { slots in
       // Each worker owns one analyzer (ICU iterators are not thread-safe) and writes only
-      // its own slots (i ≡ worker mod workerCount), so the buffer needs no lock.
+      // the slots of the files it claimed, so the buffer needs no lock.
       DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
         let analyzer = analyzers[worker]
-        for i in stride(from: worker, to: files.count, by: workerCount) {
+        while true {
+          let i = nextFile.wrappingAdd(1, ordering: .relaxed).oldValue
+          guard i < files.count else { break }
           do {
             slots[i] = try outcome(files[i], knownHash: knownHashes[i], analyzer: analyzer)
           } catch {
