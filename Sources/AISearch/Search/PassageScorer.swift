@@ -28,7 +28,9 @@ struct PassageScorer {
   private static let coverageTableTerms = 12
   /// Each term's count in the query, as a factor.
   private let counts: [Double]
-  /// Terms by increasing bound, and the bound of each prefix of that order.
+  /// Each term's bound (count · idf), the terms by increasing bound, and the bound of each
+  /// prefix of that order.
+  private let termBounds: [Double]
   private let byBound: [Int]
   private let prefixBounds: [Double]
   var dynamicPruning = true
@@ -49,6 +51,7 @@ struct PassageScorer {
     exclusionPatterns = plan.exclusions.map { PhrasePattern($0.tokens.enumerated().map { ($0.offset, $0.element.position) }) }
     counts = plan.terms.map { Double($0.count) }
     let bounds = plan.terms.indices.map { Double(plan.terms[$0].count) * idf[$0] }
+    termBounds = bounds
     byBound = plan.terms.indices.sorted { (bounds[$0], $0) < (bounds[$1], $1) }
     let total = totalWeight
     let coverage = { PassageScorer.coverage(of: $0, plan: plan, idf: idf, totalWeight: total) }
@@ -98,6 +101,8 @@ struct PassageScorer {
     // Read once: each access through the segment object would retain and release it.
     let lengths = segment.lengths
     let hasDeletions = segment.livePassages < segment.passageCount
+    // The most a passage holding essential terms only can score.
+    var essentialLimit = Double.infinity
     while true {
       let minimum = threshold(top, kBest)
       if dynamicPruning && minimum > 0 {
@@ -105,6 +110,7 @@ struct PassageScorer {
         while nonEssential < termCount && prefixBounds[nonEssential + 1] * (1 + 1e-9) < minimum {
           essential[byBound[nonEssential]] = false
           nonEssential += 1
+          essentialLimit = essentialBound(essential)
         }
         if nonEssential == termCount { return }
       }
@@ -113,6 +119,26 @@ struct PassageScorer {
         doc = min(doc, lists[2 * t].doc, lists[2 * t + 1].doc)
       }
       if doc == .max { return }
+      if nonEssential > 0 && dynamicPruning && essentialLimit * (1 + 1e-9) < minimum {
+        // The essential terms alone cannot reach the threshold, so a passage that matters
+        // also holds a non-essential term: the walk leaps to the next passage that does,
+        // and the essential lists skip the blocks in between undecoded (a conjunction led
+        // by the rarer side, as Lucene's MaxScore does once its essential clauses fall short).
+        var next = UInt32.max
+        for t in 0..<termCount where !essential[t] {
+          try lists[2 * t].advance(to: doc)
+          try lists[2 * t + 1].advance(to: doc)
+          next = min(next, lists[2 * t].doc, lists[2 * t + 1].doc)
+        }
+        if next == .max { return }
+        if next > doc {
+          for t in 0..<termCount where essential[t] {
+            try lists[2 * t].advance(to: next)
+            try lists[2 * t + 1].advance(to: next)
+          }
+          continue
+        }
+      }
       let d = Int(doc)
       guard !(hasDeletions && segment.isDeleted(d)) && allowed?[d] != false else {
         try PassageScorer.pass(doc, &lists)
@@ -177,6 +203,17 @@ struct PassageScorer {
       }
       try PassageScorer.pass(doc, &lists)
     }
+  }
+
+  /// The most a passage holding no terms but the essential ones can score.
+  private func essentialBound(_ essential: [Bool]) -> Double {
+    var mask: UInt64 = 0
+    var sum = 0.0
+    for t in essential.indices where essential[t] {
+      mask |= 1 << UInt64(t)
+      sum += termBounds[t]
+    }
+    return sum * coverage(mask)
   }
 
   /// Whether term t's lists stand on passage `doc`.
