@@ -1,5 +1,5 @@
 import CZstd
-import Foundation
+import Synchronization
 
 /// Stored documents and passages: what a hit prints (text and citation).
 ///
@@ -356,19 +356,12 @@ enum PassageStore {
 /// by every passage reader of the process instead of one per segment: a search of a
 /// 14-segment index paid for 14. Borrowed for one block at a time.
 enum DecompressionContexts {
-  private static let lock = NSLock()
-  nonisolated(unsafe) private static var idle: [OpaquePointer] = []
+  private static let idle = Mutex<[OpaquePointer]>([])
 
   static func borrow<Result>(_ body: (OpaquePointer) throws -> Result) throws -> Result {
-    lock.lock()
-    let reused = idle.popLast()
-    lock.unlock()
+    let reused = idle.withLock { $0.popLast() }
     guard let context = reused ?? ZSTD_createDCtx() else { throw AISearchError(.io, "zstd: out of memory") }
-    defer {
-      lock.lock()
-      idle.append(context)
-      lock.unlock()
-    }
+    defer { idle.withLock { $0.append(context) } }
     return try body(context)
   }
 }
