@@ -157,7 +157,7 @@ struct PostingsEncoder {
   var bytes: [UInt8] { writer.bytes }
 
   /// Adds one passage; ids must increase, positions must be ascending and non-empty.
-  mutating func add(doc: UInt32, positions: [Int32]) {
+  mutating func add(doc: UInt32, positions: some Collection<Int32>) {
     writer.varint(UInt64(doc - lastDoc))
     writer.varint(positions.count)
     var previous: Int32 = 0

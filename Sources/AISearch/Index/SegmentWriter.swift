@@ -33,9 +33,14 @@ final class SegmentWriter {
 
   /// A document with each passage's terms and positions, per field, ready to be added.
   struct AnalyzedDocument {
+    /// One field of one passage: its distinct terms (with their field prefix) and each
+    /// one's ascending positions, `positions[starts[i]..<starts[i + 1]]` for `terms[i]`.
+    /// Flat arrays, not an array per term: a passage has dozens of terms, a large tier
+    /// hundreds of millions of (passage, term) pairs.
     struct FieldTerms {
-      /// (term with its field prefix, ascending positions)
-      var terms: [(String, [Int32])]
+      var terms: [TermKey]
+      var starts: [Int32]
+      var positions: [Int32]
       var length: Int
     }
 
@@ -66,10 +71,26 @@ final class SegmentWriter {
   }
 
   private static func group(_ tokens: [Token], prefix: String) -> AnalyzedDocument.FieldTerms {
-    var byTerm: [TermKey: [Int32]] = [:]
-    for token in tokens { byTerm[TermKey(prefix + token.term), default: []].append(token.position) }
-    // Bigrams and the words they start share a position: positions need sorting.
-    return AnalyzedDocument.FieldTerms(terms: byTerm.map { ($0.key.term, $0.value.sorted()) }, length: tokens.count)
+    // Ordered by term (hash first, the bytes only on equal hashes) and then position, so a
+    // term's occurrences are adjacent with their positions ascending (bigrams and the words
+    // they start share positions, so token order alone is not enough).
+    var keyed = tokens.map { (key: TermKey(prefix.isEmpty ? $0.term : prefix + $0.term), position: $0.position) }
+    keyed.sort { a, b in
+      if a.key.hash != b.key.hash { return a.key.hash < b.key.hash }
+      if a.key != b.key { return a.key.term.utf8.lexicographicallyPrecedes(b.key.term.utf8) }
+      return a.position < b.position
+    }
+    var field = AnalyzedDocument.FieldTerms(terms: [], starts: [], positions: [], length: tokens.count)
+    field.positions.reserveCapacity(keyed.count)
+    for (i, entry) in keyed.enumerated() {
+      if i == 0 || entry.key != keyed[i - 1].key {
+        field.terms.append(entry.key)
+        field.starts.append(Int32(field.positions.count))
+      }
+      field.positions.append(entry.position)
+    }
+    field.starts.append(Int32(field.positions.count))
+    return field
   }
 
   /// Adds an analyzed document; returns the id of its first passage.
@@ -90,29 +111,28 @@ final class SegmentWriter {
       estimatedBytes += 2 * passage.text.utf8.count + 160
       lengths.append(UInt32(analyzed.body[i].length))
       tokenCount += UInt64(analyzed.body[i].length)
-      addPostings(analyzed.body[i].terms, doc: doc)
+      addPostings(analyzed.body[i], doc: doc)
       titleLengths.append(UInt32(analyzed.title[i].length))
       titleTokenCount += UInt64(analyzed.title[i].length)
-      addPostings(analyzed.title[i].terms, doc: doc)
+      addPostings(analyzed.title[i], doc: doc)
     }
     return first
   }
 
-  private func addPostings(_ terms: [(String, [Int32])], doc: UInt32) {
-    for (term, positions) in terms {
+  private func addPostings(_ field: AnalyzedDocument.FieldTerms, doc: UInt32) {
+    for (i, key) in field.terms.enumerated() {
       let index: Int
-      let key = TermKey(term)
       if let known = termIndex[key] {
         index = known
       } else {
         index = termNames.count
         termIndex[key] = index
-        termNames.append(term)
+        termNames.append(key.term)
         postings.append(PostingsEncoder())
-        estimatedBytes += 2 * term.utf8.count + 224
+        estimatedBytes += 2 * key.term.utf8.count + 224
       }
       let before = postings[index].bytes.capacity
-      postings[index].add(doc: doc, positions: positions)
+      postings[index].add(doc: doc, positions: field.positions[Int(field.starts[i])..<Int(field.starts[i + 1])])
       estimatedBytes += postings[index].bytes.capacity - before
     }
   }
@@ -218,21 +238,27 @@ enum Field {
 /// already normalized, so byte equality is the equality that matters, and it skips the
 /// Unicode canonical-equivalence work String's own hashing and == do for non-ASCII text
 /// (a third of the indexing time went there).
+/// A term as a dictionary key, hashed once (FNV-1a of its UTF-8, computed by the analysis
+/// workers) instead of by every dictionary operation on the writer's single thread.
 struct TermKey: Hashable {
   let term: String
+  let hash: UInt64
 
   init(_ term: String) {
     var term = term
     term.makeContiguousUTF8()
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in term.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
     self.term = term
+    self.hash = hash
   }
 
   func hash(into hasher: inout Hasher) {
-    var copy = term
-    copy.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    hasher.combine(hash)
   }
 
   static func == (a: TermKey, b: TermKey) -> Bool {
+    guard a.hash == b.hash else { return false }
     var x = a.term
     var y = b.term
     return x.withUTF8 { p in y.withUTF8 { q in p.count == q.count && (p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0) } }
