@@ -147,14 +147,15 @@ public final class IndexWriter {
       batchStart = batchEnd
     }
     let knownHashes = toRead.map { $0.existing.map { manifest.files[$0].contentHash } }
-    // While this thread adds one batch to the segment, the workers analyze the next one.
+    // While this thread adds one batch to the segment (or writes a full segment out), the
+    // workers analyze the next ones.
     let pipeline = AnalysisPipeline { range in
       try self.readAndAnalyze(toRead[range].map(\.file), knownHashes: Array(knownHashes[range]))
     }
-    if let first = batches.first { pipeline.start(first) }
+    for range in batches.prefix(IndexWriter.batchesAhead) { pipeline.start(range) }
     for (b, range) in batches.enumerated() {
       let outcomes = try pipeline.wait()
-      if b + 1 < batches.count { pipeline.start(batches[b + 1]) }
+      if b + IndexWriter.batchesAhead < batches.count { pipeline.start(batches[b + IndexWriter.batchesAhead]) }
       let batch = Array(toRead[range])
       let batchBytes = batch.reduce(UInt64(0)) { $0 + $1.file.size }
       let batchEnd = range.upperBound
@@ -233,9 +234,12 @@ public final class IndexWriter {
     return summary
   }
 
-  /// Bytes of source read and analyzed per batch: bounds the memory held by analyzed
-  /// documents waiting to be added.
+  /// Bytes of source read and analyzed per batch, and batches analyzed ahead of the one
+  /// being added: together they bound the memory held by analyzed documents waiting to be
+  /// added. With one batch ahead the workers idled whenever adding a batch or writing a
+  /// segment took longer than analyzing the next.
   static let batchBytes: UInt64 = 2 << 20
+  static let batchesAhead = 2
 
   private enum Outcome {
     case unreadable(String)
@@ -254,28 +258,36 @@ public final class IndexWriter {
     }.max() ?? 0
   }
 
-  /// Runs one batch's analysis in the background while the caller works on the previous
-  /// one: `start` a batch, then `wait` for its outcomes before starting the next.
+  /// Runs batches' analysis in the background, one batch at a time in the order started
+  /// (each on all workers, whose analyzers are not shared), while the caller works on
+  /// earlier ones: `start` batches, then `wait` for their outcomes in the same order.
   private final class AnalysisPipeline {
     private let work: (Range<Int>) throws -> [Outcome]
-    private let done = DispatchSemaphore(value: 0)
-    private var result: Result<[Outcome], Error>? = nil
+    private let queue = DispatchQueue(label: "aisearch.analysis")
+    private let finished = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var results: [Result<[Outcome], Error>] = []
 
     init(_ work: @escaping (Range<Int>) throws -> [Outcome]) {
       self.work = work
     }
 
     func start(_ range: Range<Int>) {
-      DispatchQueue.global().async {
-        self.result = Result { try self.work(range) }
-        self.done.signal()
+      queue.async {
+        let result = Result { try self.work(range) }
+        self.lock.lock()
+        self.results.append(result)
+        self.lock.unlock()
+        self.finished.signal()
       }
     }
 
     func wait() throws -> [Outcome] {
-      done.wait()
-      defer { result = nil }
-      return try result!.get()
+      finished.wait()
+      lock.lock()
+      let result = results.removeFirst()
+      lock.unlock()
+      return try result.get()
     }
   }
 
