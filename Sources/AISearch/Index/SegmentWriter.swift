@@ -237,9 +237,8 @@ enum Field {
 /// A term as a dictionary key that hashes and compares its UTF-8 bytes. Analyzed terms are
 /// already normalized, so byte equality is the equality that matters, and it skips the
 /// Unicode canonical-equivalence work String's own hashing and == do for non-ASCII text
-/// (a third of the indexing time went there).
-/// A term as a dictionary key, hashed once (FNV-1a of its UTF-8, computed by the analysis
-/// workers) instead of by every dictionary operation on the writer's single thread.
+/// (a third of the indexing time went there). The bytes are hashed once (FNV-1a), by the
+/// analysis workers, not by every dictionary operation on the writer's single thread.
 struct TermKey: Hashable {
   let term: String
   let hash: UInt64
