@@ -106,7 +106,7 @@ public final class IndexWriter {
     func flush() throws {
       guard segment.passageCount > 0 else { return }
       let name = flushed.isEmpty ? segmentName : segmentName + "_\(flushed.count)"
-      try segment.write(directory: directory, name: name)
+      try segment.write(directory: directory, name: name, threads: workers)
       flushed.append(
         Manifest.Segment(
           name: name, passageCount: UInt32(segment.passageCount), tokenCount: segment.tokenCount,
@@ -224,7 +224,8 @@ public final class IndexWriter {
     let toMerge = Merger.plan(
       manifest, maxSegments: IndexWriter.maxSegments, maxTokens: UInt64(ramBudget / 2 / Merger.bytesPerToken))
     if !toMerge.isEmpty {
-      manifest = try Merger.merge(manifest, segments: toMerge, directory: directory, name: segmentName + "m")
+      manifest = try Merger.merge(
+        manifest, segments: toMerge, directory: directory, name: segmentName + "m", threads: workers)
     }
     try manifest.write(directory: directory)
     removeUnreferencedFiles(manifest)

@@ -36,9 +36,12 @@ enum Merger {
     return chosen.count >= 2 || chosen.contains(where: { !manifest.segments[$0].deleted.isEmpty }) ? chosen.sorted() : []
   }
 
-  /// Merges the segments at `chosen` into a new segment `name` written to `directory`, and
-  /// returns the manifest that uses it.
-  static func merge(_ manifest: Manifest, segments chosen: [Int], directory: String, name: String) throws -> Manifest {
+  /// Merges the segments at `chosen` into a new segment `name` written to `directory`
+  /// (its stored passages compressed on `threads` threads), and returns the manifest that
+  /// uses it.
+  static func merge(
+    _ manifest: Manifest, segments chosen: [Int], directory: String, name: String, threads: Int = 1
+  ) throws -> Manifest {
     let chosenSet = Set(chosen)
     var readers: [Int: SegmentReader] = [:]
     for s in chosen {
@@ -104,7 +107,7 @@ enum Merger {
       for (doc, positions) in docs { encoder.add(doc: doc, positions: positions) }
       try files.add(term: term, encoder)
     }
-    try files.finish(documents: documents, passages: passages)
+    try files.finish(documents: documents, passages: passages, threads: threads)
 
     // The manifest: untouched segments keep their order, the merged one comes last.
     var newIndex: [Int: Int] = [:]

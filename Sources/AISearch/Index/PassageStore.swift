@@ -1,4 +1,5 @@
 import CZstd
+import Dispatch
 import Synchronization
 
 /// Stored documents and passages: what a hit prints (text and citation).
@@ -66,7 +67,9 @@ enum PassageStore {
   /// The file as consecutive pieces (tables, dictionary, document records, compressed
   /// blocks with the footer), so a segment flush writes them without first copying the
   /// compressed passages into one buffer (memory at the RAM budget counts).
-  static func serializedChunks(documents: [StoredDocument], passages: [StoredPassage]) throws -> [[UInt8]] {
+  /// Blocks are compressed `threads` at a time (each block on its own, so the file is the
+  /// same for any number).
+  static func serializedChunks(documents: [StoredDocument], passages: [StoredPassage], threads: Int = 1) throws -> [[UInt8]] {
     precondition(zip(passages, passages.dropFirst()).allSatisfy { $0.document <= $1.document })
     var documentRecords = ByteWriter()
     var documentOffsets: [UInt64] = [0]
@@ -89,18 +92,27 @@ enum PassageStore {
       return record.bytes
     }
     let dictionary = trainDictionary(passages, record)
-    let compressor = try Compressor(dictionary: dictionary)
+    let compressor = try Compressor(dictionary: dictionary, threads: threads)
     var blocks: [(first: UInt32, offset: UInt64, compressed: UInt32, raw: UInt32)] = []
     var compressed: [UInt8] = []
     var raw = ByteWriter()
     var first = 0
+    // Raw blocks wait in small groups, so that their compression runs on all threads while
+    // the memory they hold stays a few hundred kilobytes.
+    var waiting: [(first: Int, bytes: [UInt8])] = []
+    func compressWaiting() throws {
+      for (block, frame) in zip(waiting, try compressor.compress(waiting.map(\.bytes))) {
+        blocks.append((UInt32(block.first), UInt64(compressed.count), UInt32(frame.count), UInt32(block.bytes.count)))
+        compressed.append(contentsOf: frame)
+      }
+      waiting.removeAll(keepingCapacity: true)
+    }
     func flush(upTo next: Int) throws {
       guard !raw.bytes.isEmpty else { return }
-      let frame = try compressor.compress(raw.bytes)
-      blocks.append((UInt32(first), UInt64(compressed.count), UInt32(frame.count), UInt32(raw.count)))
-      compressed.append(contentsOf: frame)
+      waiting.append((first, raw.bytes))
       raw.bytes.removeAll(keepingCapacity: true)
       first = next
+      if waiting.count >= 16 * threads { try compressWaiting() }
     }
     for (i, passage) in passages.enumerated() {
       let bytes = record(passage)
@@ -109,6 +121,7 @@ enum PassageStore {
       if raw.count >= blockSize { try flush(upTo: i + 1) }
     }
     try flush(upTo: passages.count)
+    try compressWaiting()
     var writer = FileFormat.header(.passages)
     writer.u32(UInt32(documents.count))
     writer.u32(UInt32(passages.count))
@@ -161,25 +174,51 @@ enum PassageStore {
     return dictionary
   }
 
-  /// zstd compression of blocks, with the segment's dictionary digested once.
+  /// zstd compression of blocks, with the segment's dictionary digested once and shared by
+  /// one compression context per thread.
   private final class Compressor {
-    private let context: OpaquePointer
+    private let contexts: [OpaquePointer]
     private let dictionary: OpaquePointer?
 
-    init(dictionary bytes: [UInt8]) throws {
-      guard let context = ZSTD_createCCtx() else { throw AISearchError(.io, "zstd: out of memory") }
-      self.context = context
+    init(dictionary bytes: [UInt8], threads: Int) throws {
+      var contexts: [OpaquePointer] = []
+      for _ in 0..<max(1, threads) {
+        guard let context = ZSTD_createCCtx() else {
+          for context in contexts { ZSTD_freeCCtx(context) }
+          throw AISearchError(.io, "zstd: out of memory")
+        }
+        contexts.append(context)
+      }
+      self.contexts = contexts
       dictionary =
         bytes.isEmpty
         ? nil : bytes.withUnsafeBytes { ZSTD_createCDict($0.baseAddress, $0.count, PassageStore.compressionLevel) }
     }
 
     deinit {
-      ZSTD_freeCCtx(context)
+      for context in contexts { ZSTD_freeCCtx(context) }
       if let dictionary { ZSTD_freeCDict(dictionary) }
     }
 
-    func compress(_ bytes: [UInt8]) throws -> [UInt8] {
+    /// Each block as one zstd frame, in order.
+    func compress(_ blocks: [[UInt8]]) throws -> [[UInt8]] {
+      var frames = [Result<[UInt8], AISearchError>](repeating: .success([]), count: blocks.count)
+      let threads = min(contexts.count, blocks.count)
+      frames.withUnsafeMutableBufferPointer { results in
+        if threads <= 1 {
+          for i in blocks.indices { results[i] = compress(blocks[i], with: contexts[0]) }
+          return
+        }
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+          for i in stride(from: thread, to: blocks.count, by: threads) {
+            results[i] = compress(blocks[i], with: contexts[thread])
+          }
+        }
+      }
+      return try frames.map { try $0.get() }
+    }
+
+    private func compress(_ bytes: [UInt8], with context: OpaquePointer) -> Result<[UInt8], AISearchError> {
       var output = [UInt8](repeating: 0, count: ZSTD_compressBound(bytes.count))
       let size = bytes.withUnsafeBytes { source in
         output.withUnsafeMutableBytes { target in
@@ -192,10 +231,10 @@ enum PassageStore {
         }
       }
       guard ZSTD_isError(size) == 0 else {
-        throw AISearchError(.io, "zstd failed to compress passages: \(String(cString: ZSTD_getErrorName(size)))")
+        return .failure(AISearchError(.io, "zstd failed to compress passages: \(String(cString: ZSTD_getErrorName(size)))"))
       }
       output.removeSubrange(size...)
-      return output
+      return .success(output)
     }
   }
 

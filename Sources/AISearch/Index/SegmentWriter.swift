@@ -137,8 +137,9 @@ final class SegmentWriter {
     }
   }
 
-  /// Writes Name.terms, Name.postings, Name.lengths and Name.passages (each fsynced).
-  func write(directory: String, name: String) throws {
+  /// Writes Name.terms, Name.postings, Name.lengths and Name.passages (each fsynced),
+  /// compressing the stored passages on `threads` threads.
+  func write(directory: String, name: String, threads: Int = 1) throws {
     // Sorted by their UTF-8 bytes without copying them out first (a large segment has
     // millions of terms, and a byte array each was a tenth of the flush's memory): by their
     // first eight bytes as one integer, the rest compared only on ties.
@@ -160,7 +161,7 @@ final class SegmentWriter {
       try files.add(term: Array(termNames[index].utf8), postings[index])
       postings[index] = PostingsEncoder()  // copied into the file: free it now, not after
     }
-    try files.finish(documents: documents, passages: passages)
+    try files.finish(documents: documents, passages: passages, threads: threads)
   }
 }
 
@@ -206,7 +207,9 @@ struct SegmentFiles {
   }
 
   /// Ends Name.postings and writes Name.terms, Name.lengths and Name.passages.
-  mutating func finish(documents: [PassageStore.StoredDocument], passages: [PassageStore.StoredPassage]) throws {
+  mutating func finish(
+    documents: [PassageStore.StoredDocument], passages: [PassageStore.StoredPassage], threads: Int = 1
+  ) throws {
     try flushPostings()
     var footer = ByteWriter()
     footer.u32(CRC32.finish(crc))
@@ -216,7 +219,7 @@ struct SegmentFiles {
     try FileSystem.writeFile(base + ".terms", TermDictionary.serialize(entries))
     try FileSystem.writeFile(base + ".lengths", PassageLengths.serialize(body: bodyLengths, title: titleLengths))
     try FileSystem.writeFile(
-      base + ".passages", chunks: try PassageStore.serializedChunks(documents: documents, passages: passages))
+      base + ".passages", chunks: try PassageStore.serializedChunks(documents: documents, passages: passages, threads: threads))
   }
 }
 
