@@ -54,6 +54,23 @@ final class IndexTests: XCTestCase {
     XCTAssertEqual(try search(index, "华为").map { String($0.path.suffix(8)) }, ["word.txt"])
   }
 
+  /// An answer does not repeat the question's interrogatives: "暂停几分钟" is answered by
+  /// text about pausing for minutes, not by text that says 如何 and 几.
+  func testChineseQuestionWordsAreNotSearchedFor() throws {
+    let corpus = try TemporaryDirectory()
+    try corpus.write("c/answer.txt", "暂停指定的分钟数后继续执行。\n")
+    try corpus.write("c/echo.txt", "如何做到？几个人都在问如何做到。\n")
+    let index = corpus.path + "/index"
+    _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
+    let searcher = try Searcher(index: IndexReader(directory: index))
+    let answer = try searcher.search("如何 暂停 几 分钟", k: 10)
+    XCTAssertEqual(answer.hits.map { String($0.path.suffix(10)) }, ["answer.txt"])
+    XCTAssertEqual(answer.hits[0].match, .full)
+    // Alone, or quoted, a question word is what the user searches for.
+    XCTAssertEqual(try searcher.search("如何", k: 10).hits.map { String($0.path.suffix(8)) }, ["echo.txt"])
+    XCTAssertEqual(try searcher.search("\"如何做到\" 暂停", k: 10).hits.first.map { String($0.path.suffix(8)) }, "echo.txt")
+  }
+
   func testHighlightsLandOnOriginalCharacters() throws {
     let corpus = try TemporaryDirectory()
     try corpus.write("c/a.txt", "新一代ＨＵＡＷＥＩ芯片：昇腾910C上市\n")

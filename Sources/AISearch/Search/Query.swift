@@ -59,6 +59,13 @@ struct QueryPlan {
     filters = query.filters
     var index: [String: Int] = [:]
     var truncated = false
+    // Question words are dropped from unquoted words when the query holds anything else:
+    // an answer to 暂停几分钟 or 是多少 does not say 几 or 多少.
+    var analyzed: [[Token]] = []
+    for clause in query.clauses where clause.occur != .mustNot {
+      for item in clause.alternatives { analyzed.append(try analyzer.analyze(item.text)) }
+    }
+    let dropsQuestionWords = analyzed.joined().contains { !QueryPlan.questionWords.contains($0.term) }
     for clause in query.clauses {
       if clause.occur == .mustNot {
         for item in clause.alternatives {
@@ -70,7 +77,9 @@ struct QueryPlan {
       }
       var alternatives: [Int] = []
       for item in clause.alternatives {
-        let tokens = try QueryPlan.preferBigrams(try analyzer.analyze(item.text), indexed: indexed)
+        var analyzedItem = try analyzer.analyze(item.text)
+        if dropsQuestionWords && !item.isPhrase { analyzedItem.removeAll { QueryPlan.questionWords.contains($0.term) } }
+        let tokens = try QueryPlan.preferBigrams(analyzedItem, indexed: indexed)
         guard let first = tokens.map(\.position).min() else { continue }
         let newTerms = Set(tokens.map(\.term)).filter { index[$0] == nil }.count
         if terms.count + newTerms > QueryPlan.maxTerms {
@@ -99,6 +108,14 @@ struct QueryPlan {
     }
     if truncated { notes.append("only the first \(QueryPlan.maxTerms) distinct terms of the query were used") }
   }
+
+  /// Chinese interrogative words and question particles (after folding, so 為什麼 and
+  /// 怎麼 are here as 为什么 and 怎么). English ones are left alone: who, what and when
+  /// are also command and option names.
+  static let questionWords: Set<String> = [
+    "如何", "怎么", "怎样", "怎么样", "怎么办", "什么", "为什么", "为何", "哪", "哪里", "哪儿", "哪些", "哪个",
+    "几", "多少", "多大", "多久", "多长", "是否", "吗", "呢",
+  ]
 
   /// The clause weights: per chunk, the idf its tokens carry (a term counted once per
   /// token); per clause, its heaviest alternative. Coverage is the share of the clauses'
