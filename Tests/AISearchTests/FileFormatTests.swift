@@ -24,6 +24,53 @@ final class FileFormatTests: XCTestCase {
     XCTAssertEqual(CRC32.checksum([]), 0)
   }
 
+  /// The segment writer's pool against `PostingsEncoder`: thousands of terms interleaved,
+  /// a few long enough to run through many slices and across the pool's 1 MiB pages, added
+  /// one passage at a time and as pre-encoded runs.
+  func testPostingsPoolKeepsEveryTermsStream() throws {
+    var random = SystemRandomNumberGenerator()
+    let pool = PostingsPool()
+    let termCount = 3_000
+    var encoders = [PostingsEncoder](repeating: PostingsEncoder(), count: termCount)
+    for t in 0..<termCount { XCTAssertEqual(pool.addTerm(), t) }
+    var lastDocs = [UInt32](repeating: 0, count: termCount)
+    for doc in UInt32(1)...UInt32(2_000) {
+      // Terms 0-9 in every passage with many positions; the others now and then.
+      let terms = Array(0..<10) + (0..<20).map { _ in Int.random(in: 10..<termCount, using: &random) }
+      for t in Set(terms).sorted() {
+        var position: Int32 = -1
+        let positions = (0..<(t < 10 ? 40 : Int.random(in: 1...3, using: &random))).map { _ in
+          position += Int32.random(in: 1...300, using: &random)
+          return position
+        }
+        encoders[t].add(doc: doc, positions: positions)
+        if t % 2 == 0 {
+          positions.withUnsafeBufferPointer { pool.add(term: t, doc: doc, positions: $0) }
+        } else {
+          // A run of one passage as a document's inversion gives it: the stream without the
+          // first passage's id.
+          var stream = PostingsEncoder()
+          stream.add(doc: 0, positions: positions)
+          let bytes = Array(stream.bytes.dropFirst())
+          bytes.withUnsafeBufferPointer { pool.append(term: t, firstDoc: doc, lastDoc: doc, count: 1, stream: $0) }
+        }
+        lastDocs[t] = doc
+      }
+    }
+    XCTAssertGreaterThan(pool.estimatedBytes, 1 << 20)
+    var docs: [UInt32] = []
+    var freqs: [UInt32] = []
+    var deltas: [UInt32] = []
+    for t in 0..<termCount {
+      pool.read(term: t, docs: &docs, freqs: &freqs, positionDeltas: &deltas)
+      let expected = try encoders[t].flattened()
+      XCTAssertEqual(docs, expected.docs, "term \(t)")
+      XCTAssertEqual(freqs, expected.freqs, "term \(t)")
+      XCTAssertEqual(deltas, expected.positionDeltas, "term \(t)")
+      XCTAssertEqual(pool.docFreq(t), expected.docs.count)
+    }
+  }
+
   func testPostingsRoundTripAndWorkedExample() throws {
     var encoder = PostingsEncoder()
     encoder.add(doc: 7, positions: [3])

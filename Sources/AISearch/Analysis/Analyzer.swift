@@ -22,48 +22,31 @@ public final class Analyzer {
   public static let maxTokenScalars = 64
 
   private let breaker: WordBreaker
-  private let folding: HanFolding
-  private var foldCache: [UInt32: [UInt16]] = [:]
-  private var normalized: [UInt16] = []
-  private var sourceOffset: [Int32] = []
-  private var ends: [Int32] = []
-  private var statuses: [Int32] = []
-  private var run = HanRun()
+  private var state: AnalysisState
 
   /// An analyzer folding Han characters with `folding` (an index's stored table).
   public init(folding: HanFolding = .identity) throws {
     breaker = try WordBreaker()
-    self.folding = folding
+    state = AnalysisState(folding: folding)
   }
 
   /// The tokens of `text`, in order of position.
   public func analyze(_ text: String) throws -> [Token] {
-    try normalize(text)
-    let segmentCount = try breaker.segment(normalized, ends: &ends, statuses: &statuses)
-    var tokens: [Token] = []
-    tokens.reserveCapacity(segmentCount)
-    var position: Int32 = 0
-    var chain: HyphenChain? = nil
-    run.removeAll()
-    var segmentStart = 0
-    for s in 0..<segmentCount {
-      let segmentEnd = Int(ends[s])
-      defer { segmentStart = segmentEnd }
-      if statuses[s] < 100 {
-        position = run.emit(at: position, into: &tokens)
-        run.removeAll()
-        continue
-      }
-      if appendToHanRun(segmentStart, segmentEnd) {
-        chain = nil
-        continue
-      }
-      position = run.emit(at: position, into: &tokens)
-      run.removeAll()
-      position = emitWord(segmentStart, segmentEnd, at: position, chain: &chain, into: &tokens)
-    }
-    _ = run.emit(at: position, into: &tokens)
-    return tokens
+    try analyzeTerms(text)
+    return terms.tokens
+  }
+
+  /// The tokens of the last `analyzeTerms`, terms as UTF-8 bytes.
+  var terms: TermList { state.terms }
+
+  /// Analyzes `text` into `terms`, in order of position.
+  func analyzeTerms(_ text: String) throws {
+    // The buffers are worked on in a local value: through the class, every access to them
+    // was retained, released and checked for uniqueness (a tenth of indexing time).
+    var local = AnalysisState.placeholder
+    swap(&local, &state)
+    defer { swap(&local, &state) }
+    try local.analyze(text, breaker: breaker)
   }
 
   /// The distinct terms of `text` as sorted 64-bit hashes (FNV-1a), for telling near-copies
@@ -72,6 +55,60 @@ public final class Analyzer {
   /// split nor stemmed. Copies found among the hits of a query differ in a few words, so
   /// this set compares like the index's terms at a fraction of the cost of `analyze`.
   public func fingerprint(_ text: String) throws -> [UInt64] {
+    var local = AnalysisState.placeholder
+    swap(&local, &state)
+    defer { swap(&local, &state) }
+    return try local.fingerprint(text)
+  }
+}
+
+/// The analyzer's buffers and the steps that fill them (`Analyzer` holds one).
+struct AnalysisState {
+  private let folding: HanFolding
+  private var foldCache: [UInt32: [UInt16]] = [:]
+  private var normalized: [UInt16] = []
+  private var sourceOffset: [Int32] = []
+  private var ends: [Int32] = []
+  private var statuses: [Int32] = []
+  private var run = HanRun()
+  private var chainText: [UInt8] = []
+  private(set) var terms = TermList()
+
+  init(folding: HanFolding) {
+    self.folding = folding
+  }
+
+  /// Stands in for an analyzer's state while it is worked on.
+  static let placeholder = AnalysisState(folding: .identity)
+
+  mutating func analyze(_ text: String, breaker: WordBreaker) throws {
+    terms.removeAll()
+    try normalize(text)
+    let segmentCount = try breaker.segment(normalized, ends: &ends, statuses: &statuses)
+    var position: Int32 = 0
+    var chain: HyphenChain? = nil
+    run.removeAll()
+    var segmentStart = 0
+    for s in 0..<segmentCount {
+      let segmentEnd = Int(ends[s])
+      defer { segmentStart = segmentEnd }
+      if statuses[s] < 100 {
+        position = run.emit(at: position, into: &terms)
+        run.removeAll()
+        continue
+      }
+      if appendToHanRun(segmentStart, segmentEnd) {
+        chain = nil
+        continue
+      }
+      position = run.emit(at: position, into: &terms)
+      run.removeAll()
+      position = emitWord(segmentStart, segmentEnd, at: position, chain: &chain)
+    }
+    _ = run.emit(at: position, into: &terms)
+  }
+
+  mutating func fingerprint(_ text: String) throws -> [UInt64] {
     try normalize(text)
     var hashes: [UInt64] = []
     hashes.reserveCapacity(normalized.count / 2)
@@ -132,7 +169,7 @@ public final class Analyzer {
   /// Fills `normalized` (UTF-16) and `sourceOffset` (for each unit, the index of the original
   /// scalar it came from). Characters are normalized one at a time so that every output unit
   /// maps to exactly one input scalar; ASCII and Han take a fast path.
-  private func normalize(_ text: String) throws {
+  private mutating func normalize(_ text: String) throws {
     normalized.removeAll(keepingCapacity: true)
     sourceOffset.removeAll(keepingCapacity: true)
     var index: Int32 = 0
@@ -157,7 +194,7 @@ public final class Analyzer {
     }
   }
 
-  private func fold(_ scalar: Unicode.Scalar) throws -> [UInt16] {
+  private mutating func fold(_ scalar: Unicode.Scalar) throws -> [UInt16] {
     if let cached = foldCache[scalar.value] { return cached }
     let folded = try CaseFoldNormalizer.normalize(Array(String(scalar).utf16))
     if foldCache.count < 65_536 { foldCache[scalar.value] = folded }
@@ -167,7 +204,7 @@ public final class Analyzer {
   // MARK: - Segments
 
   /// Adds the segment to the current Han run if it consists of Han characters only.
-  private func appendToHanRun(_ start: Int, _ end: Int) -> Bool {
+  private mutating func appendToHanRun(_ start: Int, _ end: Int) -> Bool {
     // Appended in place and taken back if a character is not Han (no array per segment).
     let before = run.characters.count
     var i = start
@@ -184,9 +221,9 @@ public final class Analyzer {
     return true
   }
 
-  /// Words joined by single hyphens so far (deepseek-r1-lite), to index the joined form.
+  /// Words joined by single hyphens so far (deepseek-r1-lite), to index the joined form;
+  /// the joined text, unstemmed, is in `chainText`.
   private struct HyphenChain {
-    var text: String
     var scalarCount: Int
     var position: Int32
     var start: Int32
@@ -194,9 +231,7 @@ public final class Analyzer {
   }
 
   /// Emits the tokens of one letter/number segment; returns the next free position.
-  private func emitWord(
-    _ start: Int, _ end: Int, at position: Int32, chain: inout HyphenChain?, into tokens: inout [Token]
-  ) -> Int32 {
+  private mutating func emitWord(_ start: Int, _ end: Int, at position: Int32, chain: inout HyphenChain?) -> Int32 {
     // Most words are ASCII: classify them from the code units; others scalar by scalar.
     var ascii = true
     var hasDigit = false
@@ -231,52 +266,64 @@ public final class Analyzer {
     }
     let first = sourceOffset[start]
     let last = sourceOffset[end - 1] + 1
-    let word: String
+    // The word's bytes, unstemmed: ASCII units are UTF-8 bytes as they are.
+    let wordStart = terms.bytes.count
     if ascii {
-      // ASCII units are UTF-8 bytes as they are: no transcoding, no validation.
-      word = String(unsafeUninitializedCapacity: end - start) { buffer in
-        for i in start..<end { buffer[i - start] = UInt8(truncatingIfNeeded: normalized[i]) }
-        return end - start
-      }
-      // The scalars are needed only to stem (a word ending in s or an apostrophe) or to
-      // split a letter/digit compound.
-      let lastUnit = normalized[end - 1]
-      if (!hasDigit && (lastUnit == 0x73 || lastUnit == 0x27)) || (hasDigit && hasLetter) {
-        scalars = Array(word.unicodeScalars)
-      }
+      for i in start..<end { terms.bytes.append(UInt8(truncatingIfNeeded: normalized[i])) }
     } else {
-      word = String(decoding: normalized[start..<end], as: UTF16.self)
+      for scalar in scalars { terms.appendUTF8(scalar.value) }
     }
-    if hasDigit {
-      tokens.append(Token(term: word, position: position, start: first, end: last))
-    } else if EnglishStemmer.isStemmable(scalars) {
-      let stemmed = EnglishStemmer.stem(scalars)
-      let term = stemmed.count == scalars.count ? word : String(String.UnicodeScalarView(stemmed))
-      tokens.append(Token(term: term, position: position, start: first, end: last))
+    let wordLength = terms.bytes.count - wordStart
+    let extendsChain: Bool
+    if let joined = chain, joined.end + 1 == start, normalized[joined.end] == 0x2D,
+      joined.scalarCount + 1 + scalarCount <= Analyzer.maxTokenScalars
+    {
+      extendsChain = true
+      chainText.append(0x2D)
+      chainText.append(contentsOf: terms.bytes[wordStart..<(wordStart + wordLength)])
+      chain!.scalarCount += 1 + scalarCount
+      chain!.end = end
     } else {
-      tokens.append(Token(term: word, position: position, start: first, end: last))
+      extendsChain = false
+      chainText.removeAll(keepingCapacity: true)
+      chainText.append(contentsOf: terms.bytes[wordStart..<(wordStart + wordLength)])
+      chain = HyphenChain(scalarCount: scalarCount, position: position, start: first, end: end)
     }
+    if !hasDigit {
+      if ascii {
+        let stemmedLength = terms.bytes.withUnsafeMutableBufferPointer { buffer -> Int in
+          let word = UnsafeMutableBufferPointer(rebasing: buffer[wordStart..<(wordStart + wordLength)])
+          return EnglishStemmer.isStemmableASCII(UnsafeBufferPointer(word)) ? EnglishStemmer.stemASCII(word) : wordLength
+        }
+        terms.bytes.removeSubrange((wordStart + stemmedLength)...)
+      } else if EnglishStemmer.isStemmable(scalars) {
+        let stemmed = EnglishStemmer.stem(scalars)
+        if stemmed.count != scalars.count {
+          terms.bytes.removeSubrange(wordStart...)
+          for scalar in stemmed { terms.appendUTF8(scalar.value) }
+        }
+      }
+    }
+    terms.endTerm(from: wordStart, position: position, start: first, end: last)
     var next = position + 1
     if hasDigit && hasLetter {
-      let parts = Analyzer.compoundParts(scalars)
+      if ascii {
+        scalars = (start..<end).map { Unicode.Scalar(UInt8(truncatingIfNeeded: normalized[$0])) }
+      }
+      let parts = AnalysisState.compoundParts(scalars)
       for (k, part) in parts.enumerated() {
-        tokens.append(
-          Token(
-            term: String(String.UnicodeScalarView(scalars[part])), position: position + Int32(k),
-            start: sourceOffset[start + part.lowerBound], end: sourceOffset[start + part.upperBound - 1] + 1))
+        let partStart = terms.bytes.count
+        for scalar in scalars[part] { terms.appendUTF8(scalar.value) }
+        terms.endTerm(
+          from: partStart, position: position + Int32(k), start: sourceOffset[start + part.lowerBound],
+          end: sourceOffset[start + part.upperBound - 1] + 1)
       }
       next = position + Int32(max(1, parts.count))
     }
-    if var joined = chain, joined.end + 1 == start, normalized[joined.end] == 0x2D,
-      joined.scalarCount + 1 + scalarCount <= Analyzer.maxTokenScalars
-    {
-      joined.text += "-" + word
-      joined.scalarCount += 1 + scalarCount
-      joined.end = end
-      tokens.append(Token(term: joined.text, position: joined.position, start: joined.start, end: last))
-      chain = joined
-    } else {
-      chain = HyphenChain(text: word, scalarCount: scalarCount, position: position, start: first, end: end)
+    if extendsChain, let joined = chain {
+      let joinedStart = terms.bytes.count
+      terms.bytes.append(contentsOf: chainText)
+      terms.endTerm(from: joinedStart, position: joined.position, start: joined.start, end: last)
     }
     return next
   }

@@ -41,4 +41,35 @@ enum EnglishStemmer {
       return Array(w[0..<(n - 1)])
     }
   }
+
+  /// `isStemmable` for an ASCII word held as bytes.
+  static func isStemmableASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    bytes.count >= 3 && bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x27 }
+  }
+
+  /// `stem` on an ASCII word held as bytes, in place: returns the stemmed length (-ies → -y
+  /// rewrites the y).
+  static func stemASCII(_ w: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    let s: UInt8 = 0x73
+    let apostrophe: UInt8 = 0x27
+    var n = w.count
+    if n > 2, w[n - 1] == s || w[n - 1] == 0x53, w[n - 2] == apostrophe { n -= 2 }
+    if n > 0, w[n - 1] == apostrophe { n -= 1 }
+    guard n >= 3, w[n - 1] == s else { return n }
+    let a = w[n - 2]
+    let b = w[n - 3]
+    switch a {
+    case 0x75, s:
+      return n
+    case 0x65:
+      if n > 3 && b == 0x69 && w[n - 4] != 0x61 && w[n - 4] != 0x65 {
+        w[n - 3] = 0x79
+        return n - 2
+      }
+      if b == 0x69 || b == 0x61 || b == 0x6F || b == 0x65 { return n }
+      return n - 1
+    default:
+      return n - 1
+    }
+  }
 }

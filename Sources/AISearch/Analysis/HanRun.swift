@@ -24,14 +24,13 @@ struct HanRun {
 
   /// Emits the run's words and stretch bigrams starting at `position`; returns the next
   /// free position.
-  func emit(at position: Int32, into tokens: inout [Token]) -> Int32 {
+  func emit(at position: Int32, into terms: inout TermList) -> Int32 {
     for word in words {
-      var term = ""
-      for c in characters[word.first..<(word.first + word.length)] { term.unicodeScalars.append(c.scalar) }
-      tokens.append(
-        Token(
-          term: term, position: position + Int32(word.first), start: characters[word.first].start,
-          end: characters[word.first + word.length - 1].end))
+      let byteStart = terms.bytes.count
+      for c in characters[word.first..<(word.first + word.length)] { terms.appendUTF8(c.scalar.value) }
+      terms.endTerm(
+        from: byteStart, position: position + Int32(word.first), start: characters[word.first].start,
+        end: characters[word.first + word.length - 1].end)
     }
     var i = 0
     while i < words.count {
@@ -41,9 +40,10 @@ struct HanRun {
         for w in i..<(j - 1) {
           let a = characters[words[w].first]
           let b = characters[words[w].first + 1]
-          var term = String(a.scalar)
-          term.unicodeScalars.append(b.scalar)
-          tokens.append(Token(term: term, position: position + Int32(words[w].first), start: a.start, end: b.end))
+          let byteStart = terms.bytes.count
+          terms.appendUTF8(a.scalar.value)
+          terms.appendUTF8(b.scalar.value)
+          terms.endTerm(from: byteStart, position: position + Int32(words[w].first), start: a.start, end: b.end)
         }
       }
       i = max(j, i + 1)

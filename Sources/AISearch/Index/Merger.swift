@@ -36,12 +36,9 @@ enum Merger {
     return chosen.count >= 2 || chosen.contains(where: { !manifest.segments[$0].deleted.isEmpty }) ? chosen.sorted() : []
   }
 
-  /// Merges the segments at `chosen` into a new segment `name` written to `directory`
-  /// (its stored passages compressed on `threads` threads), and returns the manifest that
-  /// uses it.
-  static func merge(
-    _ manifest: Manifest, segments chosen: [Int], directory: String, name: String, threads: Int = 1
-  ) throws -> Manifest {
+  /// Merges the segments at `chosen` into a new segment `name` written to `directory`, and
+  /// returns the manifest that uses it.
+  static func merge(_ manifest: Manifest, segments chosen: [Int], directory: String, name: String) throws -> Manifest {
     let chosenSet = Set(chosen)
     var readers: [Int: SegmentReader] = [:]
     for s in chosen {
@@ -53,25 +50,26 @@ enum Merger {
     // New passage ids, file by file in path order; stored records copied as they are.
     var docMaps: [Int: [Int32]] = [:]
     for s in chosen { docMaps[s] = [Int32](repeating: -1, count: readers[s]!.passageCount) }
-    var documents: [PassageStore.StoredDocument] = []
-    var passages: [PassageStore.StoredPassage] = []
+    let store = PassageStore.Writer()
+    var documentCount = 0
     var bodyLengths: [UInt32] = []
     var titleLengths: [UInt32] = []
     var result = manifest
     var movedFiles: [(index: Int, first: UInt32)] = []
     for (f, file) in manifest.files.enumerated() where file.passageCount > 0 && chosenSet.contains(file.segment) {
       let reader = readers[file.segment]!
-      let first = UInt32(passages.count)
+      let first = UInt32(store.passageCount)
       var documentIndex: Int? = nil
       for id in Int(file.firstPassage)..<Int(file.firstPassage + file.passageCount) {
         var passage = try reader.store.passage(id)
         if documentIndex == nil {
-          documents.append(try reader.store.document(passage.document))
-          documentIndex = documents.count - 1
+          store.add(try reader.store.document(passage.document))
+          documentIndex = documentCount
+          documentCount += 1
         }
         passage.document = documentIndex!
-        docMaps[file.segment]![id] = Int32(passages.count)
-        passages.append(passage)
+        docMaps[file.segment]![id] = Int32(store.passageCount)
+        try store.add(passage)
         bodyLengths.append(reader.lengths[id])
         titleLengths.append(reader.lengths.title(id))
       }
@@ -107,7 +105,8 @@ enum Merger {
       for (doc, positions) in docs { encoder.add(doc: doc, positions: positions) }
       try files.add(term: term, encoder)
     }
-    try files.finish(documents: documents, passages: passages, threads: threads)
+    let mergedPassages = store.passageCount
+    try files.finish(passages: try store.finish())
 
     // The manifest: untouched segments keep their order, the merged one comes last.
     var newIndex: [Int: Int] = [:]
@@ -119,7 +118,7 @@ enum Merger {
     let mergedIndex = result.segments.count
     result.segments.append(
       Manifest.Segment(
-        name: name, passageCount: UInt32(passages.count), tokenCount: bodyLengths.reduce(0) { $0 + UInt64($1) },
+        name: name, passageCount: UInt32(mergedPassages), tokenCount: bodyLengths.reduce(0) { $0 + UInt64($1) },
         titleTokenCount: titleLengths.reduce(0) { $0 + UInt64($1) }, deleted: []))
     for i in result.files.indices where result.files[i].passageCount > 0 {
       if let mapped = newIndex[result.files[i].segment] { result.files[i].segment = mapped }

@@ -2,6 +2,10 @@ import CZstd
 import Dispatch
 import Synchronization
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Stored documents and passages: what a hit prints (text and citation).
 ///
 ///     Passages file  --> Header "PASS", DocumentCount u32, PassageCount u32, BlockCount u32,
@@ -36,12 +40,20 @@ enum PassageStore {
   /// medium benchmark tier's 26.3 MB of passage text (docs/analysis.md): 32 KiB blocks at
   /// level 6 without a dictionary → 9.06 MB, 44 µs to decompress one; 8 KiB blocks with a
   /// 112 KiB dictionary → 8.56 MB, 13 µs; 4 KiB → 9.01 MB, 8 µs. Reading a hit's passage
-  /// was a third of a query's time with 32 KiB blocks.
+  /// was a third of a query's time with 32 KiB blocks. A 256 KiB dictionary at level 5
+  /// compresses to less than 112 KiB at level 6 (8.45 against 8.58 MB) at 1.5 times the
+  /// speed (compression was a sixth of indexing time).
   static let blockSize = 8 << 10
-  static let compressionLevel: Int32 = 6
-  static let dictionarySize = 112 << 10
-  /// Records sampled to train the dictionary (zstd advises about 100 × its size).
+  static let compressionLevel: Int32 = 5
+  static let dictionarySize = 256 << 10
+  /// Records sampled to train the dictionary (zstd advises about 100 × its size): every
+  /// `dictionarySampleStride`-th record from a segment's start, or an even share of all
+  /// records of a segment that ends before. Trained on its first 4 MB alone, the medium
+  /// tier's passages took 6% more space than with a sample spread over the whole segment;
+  /// every eighth record over the first 32 MB comes within 1%, and holds no more than
+  /// those 32 MB uncompressed while it waits.
   static let dictionarySampleBytes = 4 << 20
+  static let dictionarySampleStride = 8
 
   struct StoredDocument: Equatable {
     var path: String
@@ -61,19 +73,65 @@ enum PassageStore {
 
   /// Passages must come grouped by document, in document order.
   static func serialize(documents: [StoredDocument], passages: [StoredPassage]) throws -> [UInt8] {
-    Array(try serializedChunks(documents: documents, passages: passages).joined())
+    let writer = Writer()
+    var added = 0
+    for (d, document) in documents.enumerated() {
+      writer.add(document)
+      while added < passages.count && passages[added].document == d {
+        try writer.add(passages[added])
+        added += 1
+      }
+    }
+    precondition(added == passages.count, "passages must come grouped by document, in document order")
+    return Array(try writer.finish().joined())
   }
 
-  /// The file as consecutive pieces (tables, dictionary, document records, compressed
-  /// blocks with the footer), so a segment flush writes them without first copying the
-  /// compressed passages into one buffer (memory at the RAM budget counts).
-  /// Blocks are compressed `threads` at a time (each block on its own, so the file is the
-  /// same for any number).
-  static func serializedChunks(documents: [StoredDocument], passages: [StoredPassage], threads: Int = 1) throws -> [[UInt8]] {
-    precondition(zip(passages, passages.dropFirst()).allSatisfy { $0.document <= $1.document })
-    var documentRecords = ByteWriter()
-    var documentOffsets: [UInt64] = [0]
-    for document in documents {
+  /// Builds a passages file as documents and passages arrive: each passage becomes its
+  /// record at once, and full blocks are compressed on a background thread while the
+  /// caller goes on (a segment's stored text is never held whole, and its compression,
+  /// a fifth of indexing time, no longer waits for the segment's flush).
+  ///
+  /// The dictionary is trained on a sample of the first records (`dictionarySampleBytes`,
+  /// `dictionarySampleStride`); blocks wait uncompressed until then. The file depends only
+  /// on what was added.
+  final class Writer {
+    private var documentRecords = ByteWriter()
+    private var documentOffsets: [UInt64] = [0]
+    private var firstPassages: [UInt32] = []
+    private(set) var passageCount = 0
+    private var raw = ByteWriter()
+    private var rawFirst = 0
+    /// Full blocks not yet handed to the compressor (before the dictionary exists).
+    private var waiting: [(first: Int, bytes: [UInt8])] = []
+    private var waitingBytes = 0
+    /// Records kept to train the dictionary on.
+    private var samples: [UInt8] = []
+    private var sampleSizes: [Int] = []
+    private var compressor: Compressor? = nil
+    private var failure: AISearchError? = nil
+    // Filled on the compression queue, read once it has drained.
+    private var blocks: [(first: UInt32, offset: UInt64, compressed: UInt32, raw: UInt32)] = []
+    /// Compressed blocks in chunks of about `chunkSize`: one growing array would at times
+    /// hold its old and its new storage at once (a segment's passages compress to ~100 MB).
+    private var compressed: [[UInt8]] = []
+    private var compressedCount = 0
+    private static let chunkSize = 4 << 20
+    private let queue = DispatchQueue(label: "aisearch.passage-compression")
+    /// Bounds the raw blocks queued for compression (about 1 MB).
+    private let slots = DispatchSemaphore(value: 128)
+    private let compressedBytes = Atomic<Int>(0)
+    private let queuedBytes = Atomic<Int>(0)
+
+    init() {}
+
+    /// Memory held: records waiting for the dictionary or the compressor, compressed
+    /// blocks and the document records.
+    var estimatedBytes: Int {
+      waitingBytes + samples.count + raw.count + compressedBytes.load(ordering: .relaxed)
+        + queuedBytes.load(ordering: .relaxed) + documentRecords.count + 24 * firstPassages.count
+    }
+
+    func add(_ document: StoredDocument) {
       documentRecords.string(document.path)
       documentRecords.optionalString(document.title)
       documentRecords.optionalString(document.url)
@@ -81,88 +139,158 @@ enum PassageStore {
       documentRecords.varint(document.tags.count)
       for tag in document.tags { documentRecords.string(tag) }
       documentOffsets.append(UInt64(documentRecords.count))
+      firstPassages.append(UInt32(passageCount))
     }
-    func record(_ passage: StoredPassage) -> [UInt8] {
+
+    /// Adds a passage of the last document added.
+    func add(_ passage: StoredPassage) throws {
+      precondition(passage.document == firstPassages.count - 1, "passages must follow their document")
       var record = ByteWriter()
       record.varint(passage.document)
       record.varint(passage.lineStart)
       record.varint(passage.lineEnd)
       record.optionalString(passage.section)
       record.string(passage.text)
-      return record.bytes
-    }
-    let dictionary = trainDictionary(passages, record)
-    let compressor = try Compressor(dictionary: dictionary, threads: threads)
-    var blocks: [(first: UInt32, offset: UInt64, compressed: UInt32, raw: UInt32)] = []
-    var compressed: [UInt8] = []
-    var raw = ByteWriter()
-    var first = 0
-    // Raw blocks wait in small groups, so that their compression runs on all threads while
-    // the memory they hold stays a few hundred kilobytes.
-    var waiting: [(first: Int, bytes: [UInt8])] = []
-    func compressWaiting() throws {
-      for (block, frame) in zip(waiting, try compressor.compress(waiting.map(\.bytes))) {
-        blocks.append((UInt32(block.first), UInt64(compressed.count), UInt32(frame.count), UInt32(block.bytes.count)))
-        compressed.append(contentsOf: frame)
+      if compressor == nil && passageCount % PassageStore.dictionarySampleStride == 0 {
+        samples.append(contentsOf: record.bytes)
+        sampleSizes.append(record.count)
+        if samples.count >= PassageStore.dictionarySampleBytes { try startCompressing() }
       }
-      waiting.removeAll(keepingCapacity: true)
+      raw.varint(record.count)
+      raw.bytes.append(contentsOf: record.bytes)
+      passageCount += 1
+      if raw.count >= PassageStore.blockSize { try endBlock() }
     }
-    func flush(upTo next: Int) throws {
+
+    private func endBlock() throws {
       guard !raw.bytes.isEmpty else { return }
-      waiting.append((first, raw.bytes))
+      let block = (first: rawFirst, bytes: raw.bytes)
       raw.bytes.removeAll(keepingCapacity: true)
-      first = next
-      if waiting.count >= 16 * threads { try compressWaiting() }
+      rawFirst = passageCount
+      if compressor != nil {
+        submit(block)
+      } else {
+        waiting.append(block)
+        waitingBytes += block.bytes.count
+      }
     }
-    for (i, passage) in passages.enumerated() {
-      let bytes = record(passage)
-      raw.varint(bytes.count)
-      raw.bytes.append(contentsOf: bytes)
-      if raw.count >= blockSize { try flush(upTo: i + 1) }
+
+    /// Trains the dictionary on the samples (none for a small store, where ZDICT lacks
+    /// material and a dictionary gains nothing) and compresses the blocks waiting for it.
+    /// A store that ends before its sample is complete still holds every record: the
+    /// sample is then an even share of all of them.
+    private func startCompressing() throws {
+      if samples.count < PassageStore.dictionarySampleBytes {
+        samples = []
+        sampleSizes = []
+        let total = waitingBytes + raw.count
+        let step = max(1, total / PassageStore.dictionarySampleBytes)
+        var index = 0
+        for block in waiting.map(\.bytes) + [raw.bytes] {
+          try block.withUnsafeBytes { bytes in
+            var reader = ByteReader(bytes, range: 0..<bytes.count, path: "passage block")
+            while !reader.isAtEnd {
+              let length = try reader.count(max: bytes.count - reader.offset)
+              if index % step == 0 {
+                samples.append(contentsOf: bytes[reader.offset..<(reader.offset + length)])
+                sampleSizes.append(length)
+              }
+              reader.offset += length
+              index += 1
+            }
+          }
+        }
+      }
+      let compressor = try Compressor(dictionary: PassageStore.trainDictionary(samples, sizes: sampleSizes))
+      self.compressor = compressor
+      samples = []
+      sampleSizes = []
+      // The blocks that waited (up to 32 MB, or a whole small store) are compressed here
+      // on every core, each thread with its own context.
+      var frames = [Result<[UInt8], AISearchError>](repeating: .success([]), count: waiting.count)
+      let threads = min(waiting.count, max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+      frames.withUnsafeMutableBufferPointer { results in
+        let waiting = self.waiting
+        DispatchQueue.concurrentPerform(iterations: max(threads, 1)) { thread in
+          let context = thread == 0 ? compressor : (try? compressor.sibling())
+          for i in stride(from: thread, to: waiting.count, by: max(threads, 1)) {
+            results[i] = context?.compress(waiting[i].bytes) ?? .failure(AISearchError(.io, "zstd: out of memory"))
+          }
+        }
+      }
+      for (block, frame) in zip(waiting, frames) { try store(block, frame.get()) }
+      waiting = []
+      waitingBytes = 0
     }
-    try flush(upTo: passages.count)
-    try compressWaiting()
-    var writer = FileFormat.header(.passages)
-    writer.u32(UInt32(documents.count))
-    writer.u32(UInt32(passages.count))
-    writer.u32(UInt32(blocks.count))
-    writer.u32(UInt32(dictionary.count))
-    for offset in documentOffsets { writer.u64(offset) }
-    var firstPassages = [UInt32](repeating: UInt32(passages.count), count: documents.count + 1)
-    for (i, passage) in passages.enumerated().reversed() { firstPassages[passage.document] = UInt32(i) }
-    for d in stride(from: documents.count - 1, through: 0, by: -1) where firstPassages[d] > firstPassages[d + 1] {
-      firstPassages[d] = firstPassages[d + 1]  // a document without passages (an empty file)
+
+    /// Appends a compressed block (on the compression queue, or before it is used).
+    private func store(_ block: (first: Int, bytes: [UInt8]), _ frame: [UInt8]) {
+      blocks.append((UInt32(block.first), UInt64(compressedCount), UInt32(frame.count), UInt32(block.bytes.count)))
+      if compressed.isEmpty || compressed[compressed.count - 1].count + frame.count > Writer.chunkSize {
+        compressed.append([])
+        compressed[compressed.count - 1].reserveCapacity(max(Writer.chunkSize, frame.count))
+      }
+      compressed[compressed.count - 1].append(contentsOf: frame)
+      compressedCount += frame.count
+      compressedBytes.store(compressedCount, ordering: .relaxed)
     }
-    for first in firstPassages { writer.u32(first) }
-    for block in blocks {
-      writer.u32(block.first)
-      writer.u64(block.offset)
-      writer.u32(block.compressed)
-      writer.u32(block.raw)
+
+    private func submit(_ block: (first: Int, bytes: [UInt8])) {
+      slots.wait()
+      queuedBytes.add(block.bytes.count, ordering: .relaxed)
+      queue.async { [self] in
+        defer {
+          queuedBytes.subtract(block.bytes.count, ordering: .relaxed)
+          slots.signal()
+        }
+        guard failure == nil else { return }
+        switch compressor!.compress(block.bytes) {
+        case .success(let frame):
+          store(block, frame)
+        case .failure(let error):
+          failure = error
+        }
+      }
     }
-    writer.bytes.append(contentsOf: dictionary)
-    writer.bytes.append(contentsOf: documentRecords.bytes)
-    var crc = CRC32.update(CRC32.initial, writer.bytes)
-    crc = CRC32.update(crc, compressed)
-    var footer = ByteWriter()
-    footer.u32(CRC32.finish(crc))
-    footer.bytes.append(contentsOf: FileFormat.footerMagic)
-    return [writer.bytes, compressed, footer.bytes]
+
+    /// The file as consecutive pieces (tables, dictionary and document records, the
+    /// compressed blocks, the footer).
+    func finish() throws -> [[UInt8]] {
+      if compressor == nil { try startCompressing() }
+      try endBlock()
+      queue.sync {}
+      if let failure { throw failure }
+      let documentCount = firstPassages.count
+      var writer = FileFormat.header(.passages)
+      writer.u32(UInt32(documentCount))
+      writer.u32(UInt32(passageCount))
+      writer.u32(UInt32(blocks.count))
+      writer.u32(UInt32(compressor!.dictionaryBytes.count))
+      for offset in documentOffsets { writer.u64(offset) }
+      for first in firstPassages { writer.u32(first) }
+      writer.u32(UInt32(passageCount))
+      for block in blocks {
+        writer.u32(block.first)
+        writer.u64(block.offset)
+        writer.u32(block.compressed)
+        writer.u32(block.raw)
+      }
+      writer.bytes.append(contentsOf: compressor!.dictionaryBytes)
+      writer.bytes.append(contentsOf: documentRecords.bytes)
+      var crc = CRC32.update(CRC32.initial, writer.bytes)
+      for chunk in compressed { crc = CRC32.update(crc, chunk) }
+      var footer = ByteWriter()
+      footer.u32(CRC32.finish(crc))
+      footer.bytes.append(contentsOf: FileFormat.footerMagic)
+      return [writer.bytes] + compressed + [footer.bytes]
+    }
   }
 
-  /// A zstd dictionary trained on an even sample of `records`, or none when there are too
-  /// few to train one (ZDICT needs a few dozen samples; a tiny segment gains nothing).
-  static func trainDictionary(_ passages: [StoredPassage], _ record: (StoredPassage) -> [UInt8]) -> [UInt8] {
-    let total = passages.reduce(0) { $0 + $1.text.utf8.count }
-    guard passages.count >= 64, total >= 4 * dictionarySize else { return [] }
-    let step = max(1, total / dictionarySampleBytes)
-    var samples: [UInt8] = []
-    var sizes: [Int] = []
-    for i in stride(from: 0, to: passages.count, by: step) {
-      let bytes = record(passages[i])
-      samples.append(contentsOf: bytes)
-      sizes.append(bytes.count)
-    }
+  /// A zstd dictionary trained on `samples` (records of `sizes` bytes each), or none when
+  /// there are too few to train one (ZDICT needs a few dozen samples; a tiny segment gains
+  /// nothing).
+  static func trainDictionary(_ samples: [UInt8], sizes: [Int]) -> [UInt8] {
+    guard sizes.count >= 64, samples.count >= 4 * dictionarySize else { return [] }
     var dictionary = [UInt8](repeating: 0, count: dictionarySize)
     let size = dictionary.withUnsafeMutableBytes { target in
       samples.withUnsafeBytes { source in
@@ -174,51 +302,45 @@ enum PassageStore {
     return dictionary
   }
 
-  /// zstd compression of blocks, with the segment's dictionary digested once and shared by
-  /// one compression context per thread.
+  /// zstd compression of blocks against the segment's dictionary, digested once.
   private final class Compressor {
-    private let contexts: [OpaquePointer]
+    private let context: OpaquePointer
     private let dictionary: OpaquePointer?
+    let dictionaryBytes: [UInt8]
 
-    init(dictionary bytes: [UInt8], threads: Int) throws {
-      var contexts: [OpaquePointer] = []
-      for _ in 0..<max(1, threads) {
-        guard let context = ZSTD_createCCtx() else {
-          for context in contexts { ZSTD_freeCCtx(context) }
-          throw AISearchError(.io, "zstd: out of memory")
-        }
-        contexts.append(context)
-      }
-      self.contexts = contexts
+    /// The compressor that made the dictionary and frees it.
+    private let owner: Compressor?
+
+    init(dictionary bytes: [UInt8]) throws {
+      guard let context = ZSTD_createCCtx() else { throw AISearchError(.io, "zstd: out of memory") }
+      self.context = context
+      dictionaryBytes = bytes
       dictionary =
         bytes.isEmpty
         ? nil : bytes.withUnsafeBytes { ZSTD_createCDict($0.baseAddress, $0.count, PassageStore.compressionLevel) }
+      owner = nil
+    }
+
+    private init(sharing owner: Compressor, context: OpaquePointer) {
+      self.context = context
+      dictionaryBytes = owner.dictionaryBytes
+      dictionary = owner.dictionary
+      self.owner = owner
+    }
+
+    /// A compressor with a context of its own and this one's dictionary, for another thread.
+    func sibling() throws -> Compressor {
+      guard let context = ZSTD_createCCtx() else { throw AISearchError(.io, "zstd: out of memory") }
+      return Compressor(sharing: self, context: context)
     }
 
     deinit {
-      for context in contexts { ZSTD_freeCCtx(context) }
-      if let dictionary { ZSTD_freeCDict(dictionary) }
+      ZSTD_freeCCtx(context)
+      if owner == nil, let dictionary { ZSTD_freeCDict(dictionary) }
     }
 
-    /// Each block as one zstd frame, in order.
-    func compress(_ blocks: [[UInt8]]) throws -> [[UInt8]] {
-      var frames = [Result<[UInt8], AISearchError>](repeating: .success([]), count: blocks.count)
-      let threads = min(contexts.count, blocks.count)
-      frames.withUnsafeMutableBufferPointer { results in
-        if threads <= 1 {
-          for i in blocks.indices { results[i] = compress(blocks[i], with: contexts[0]) }
-          return
-        }
-        DispatchQueue.concurrentPerform(iterations: threads) { thread in
-          for i in stride(from: thread, to: blocks.count, by: threads) {
-            results[i] = compress(blocks[i], with: contexts[thread])
-          }
-        }
-      }
-      return try frames.map { try $0.get() }
-    }
-
-    private func compress(_ bytes: [UInt8], with context: OpaquePointer) -> Result<[UInt8], AISearchError> {
+    /// One block as one zstd frame.
+    func compress(_ bytes: [UInt8]) -> Result<[UInt8], AISearchError> {
       var output = [UInt8](repeating: 0, count: ZSTD_compressBound(bytes.count))
       let size = bytes.withUnsafeBytes { source in
         output.withUnsafeMutableBytes { target in

@@ -49,6 +49,12 @@ enum Postings {
   /// lengths of the segment's passages (body or title, as the term's field).
   static func encode(_ buffer: PostingsEncoder, lengths: [UInt32]) throws -> [UInt8] {
     let (docs, freqs, positionDeltas) = try buffer.flattened()
+    return encode(docs: docs, freqs: freqs, positionDeltas: positionDeltas, lengths: lengths)
+  }
+
+  /// The same from flat arrays: passage ids, frequencies, and all position deltas (each
+  /// passage's first position absolute).
+  static func encode(docs: [UInt32], freqs: [UInt32], positionDeltas: [UInt32], lengths: [UInt32]) -> [UInt8] {
     let blockCount = (docs.count + blockSize - 1) / blockSize
     var blocks = ByteWriter()
     var positions = ByteWriter()

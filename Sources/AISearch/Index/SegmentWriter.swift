@@ -13,155 +13,274 @@
 /// arrival order, from 0), then `write(directory:name:)` once. Analysis (`analyze`) is
 /// separate and needs no writer, so that it can run on several threads.
 final class SegmentWriter {
-  private var termIndex: [TermKey: Int] = [:]
-  private var termNames: [String] = []
-  private var postings: [PostingsEncoder] = []
+  private var terms = TermTable()
+  private let postings = PostingsPool()
   private(set) var lengths: [UInt32] = []
   private(set) var titleLengths: [UInt32] = []
-  private var documents: [PassageStore.StoredDocument] = []
-  private var passages: [PassageStore.StoredPassage] = []
+  private let store = PassageStore.Writer()
+  private var documentCount = 0
   private(set) var tokenCount: UInt64 = 0
   private(set) var titleTokenCount: UInt64 = 0
-  /// Roughly the memory the buffered segment holds, for the writer's RAM budget: the
-  /// capacity of the postings buffers, the stored text (kept, then copied when the file is
-  /// written), and a per-term and per-passage allowance for the Swift objects around them.
-  private(set) var estimatedBytes = 0
+  /// The per-passage tables, for the writer's RAM budget.
+  private var otherBytes = 0
 
   init() {}
 
-  var passageCount: Int { passages.count }
+  /// Roughly the memory the buffered segment holds: terms, postings, stored passages.
+  var estimatedBytes: Int { otherBytes + terms.estimatedBytes + postings.estimatedBytes + store.estimatedBytes }
+
+  var passageCount: Int { store.passageCount }
 
   /// A document with each passage's terms and positions, per field, ready to be added.
+  /// Flat arrays for the whole document, not an array per passage or per term: a large
+  /// tier has hundreds of millions of (passage, term) pairs.
   struct AnalyzedDocument {
-    /// One field of one passage: its distinct terms (with their field prefix) and each
-    /// one's ascending positions, `positions[starts[i]..<starts[i + 1]]` for `terms[i]`.
-    /// Flat arrays, not an array per term: a passage has dozens of terms, a large tier
-    /// hundreds of millions of (passage, term) pairs.
+    /// The distinct terms of one field of one passage: `terms[first..<first + count]`, and
+    /// the field's length in tokens.
     struct FieldTerms {
-      var terms: [TermKey]
-      var starts: [Int32]
-      var positions: [Int32]
+      var first: Int
+      var count: Int
       var length: Int
     }
 
     var document: Document
-    var body: [FieldTerms]
-    var title: [FieldTerms]
+    /// Term i is `termBytes[byteStarts[i]..<byteStarts[i + 1]]` (title terms with their
+    /// field prefix), hashed `hashes[i]` (FNV-1a of those bytes), at the ascending
+    /// positions `positions[positionStarts[i]..<positionStarts[i + 1]]`.
+    var termBytes: [UInt8] = []
+    var byteStarts: [Int32] = [0]
+    var hashes: [UInt64] = []
+    var positions: [Int32] = []
+    var positionStarts: [Int32] = [0]
+    var body: [FieldTerms] = []
+    var title: [FieldTerms] = []
+
+    /// The document's distinct terms (both fields) with their postings over its
+    /// passages, made by `invert()` on the analysis thread, so that the writer's single
+    /// thread looks each term up once per document and copies its postings as they are.
+    /// Term j has the bytes and hash of passage-field term `representatives[j]`; it occurs
+    /// in `counts[j]` passages, the first `firsts[j]` and the last `lasts[j]` (ids within
+    /// the document); `streams[streamStarts[j]..<streamStarts[j + 1]]` is its postings in
+    /// `PostingsEncoder`'s varint layout without the first passage's id.
+    var representatives: [Int32] = []
+    var firsts: [UInt32] = []
+    var lasts: [UInt32] = []
+    var counts: [UInt32] = []
+    var streams: [UInt8] = []
+    var streamStarts: [Int32] = [0]
+
+    init(document: Document) {
+      self.document = document
+    }
+
+    mutating func invert() {
+      // (local term, passage, passage-field term), then grouped by local term with a
+      // counting sort, which keeps passage order.
+      var table = [Int32](repeating: -1, count: 1 << max(4, Int.bitWidth - (2 * hashes.count).leadingZeroBitCount))
+      let mask = table.count - 1
+      var occurrenceTerm: [Int32] = []
+      var occurrencePassage: [UInt32] = []
+      var occurrenceSource: [Int32] = []
+      termBytes.withUnsafeBufferPointer { bytes in
+        func term(_ t: Int) -> UnsafeBufferPointer<UInt8> {
+          UnsafeBufferPointer(rebasing: bytes[Int(byteStarts[t])..<Int(byteStarts[t + 1])])
+        }
+        for p in body.indices {
+          for field in [body[p], title[p]] {
+            for t in field.first..<(field.first + field.count) {
+              var slot = Int(truncatingIfNeeded: hashes[t]) & mask
+              var local: Int32 = -1
+              while table[slot] >= 0 {
+                let r = Int(representatives[Int(table[slot])])
+                if hashes[r] == hashes[t] && term(r).elementsEqual(term(t)) {
+                  local = table[slot]
+                  break
+                }
+                slot = (slot + 1) & mask
+              }
+              if local < 0 {
+                local = Int32(representatives.count)
+                representatives.append(Int32(t))
+                table[slot] = local
+              }
+              occurrenceTerm.append(local)
+              occurrencePassage.append(UInt32(p))
+              occurrenceSource.append(Int32(t))
+            }
+          }
+        }
+      }
+      let termCount = representatives.count
+      var starts = [Int](repeating: 0, count: termCount + 1)
+      for local in occurrenceTerm { starts[Int(local) + 1] += 1 }
+      for j in 0..<termCount { starts[j + 1] += starts[j] }
+      var order = [Int32](repeating: 0, count: occurrenceTerm.count)
+      var next = starts
+      for (i, local) in occurrenceTerm.enumerated() {
+        order[next[Int(local)]] = Int32(i)
+        next[Int(local)] += 1
+      }
+      var writer = ByteWriter()
+      firsts.reserveCapacity(termCount)
+      lasts.reserveCapacity(termCount)
+      counts.reserveCapacity(termCount)
+      for j in 0..<termCount {
+        var previous: UInt32 = 0
+        for k in starts[j]..<starts[j + 1] {
+          let i = Int(order[k])
+          let p = occurrencePassage[i]
+          if k == starts[j] { firsts.append(p) } else { writer.varint(UInt64(p - previous)) }
+          previous = p
+          let t = Int(occurrenceSource[i])
+          let range = Int(positionStarts[t])..<Int(positionStarts[t + 1])
+          writer.varint(range.count)
+          var last: Int32 = 0
+          for position in positions[range] {
+            writer.varint(UInt64(position - last))
+            last = position
+          }
+        }
+        lasts.append(previous)
+        counts.append(UInt32(starts[j + 1] - starts[j]))
+        streamStarts.append(Int32(writer.count))
+      }
+      streams = writer.bytes
+    }
+
+    /// Groups the analyzer's last tokens by term (prefixed with `prefix` unless 0) and
+    /// appends them as one field.
+    mutating func appendField(_ list: TermList, prefix: UInt8, scratch keys: inout [(hash: UInt64, order: UInt64)])
+      -> FieldTerms
+    {
+      let first = hashes.count
+      keys.removeAll(keepingCapacity: true)
+      list.bytes.withUnsafeBufferPointer { bytes in
+        for (i, entry) in list.entries.enumerated() {
+          var hash = TermTable.fnvBasis
+          if prefix != 0 { hash = TermTable.fnv(hash, prefix) }
+          for k in Int(entry.byteStart)..<Int(entry.byteStart + entry.byteCount) { hash = TermTable.fnv(hash, bytes[k]) }
+          // A term's occurrences end up adjacent, positions ascending (bigrams and the words
+          // they start share positions, so token order alone is not enough).
+          keys.append((hash, UInt64(UInt32(bitPattern: entry.position)) << 32 | UInt64(i)))
+        }
+        keys.sort { $0.hash != $1.hash ? $0.hash < $1.hash : $0.order < $1.order }
+        func bytesOf(_ key: (hash: UInt64, order: UInt64)) -> UnsafeBufferPointer<UInt8> {
+          let entry = list.entries[Int(truncatingIfNeeded: key.order & 0xFFFF_FFFF)]
+          return UnsafeBufferPointer(rebasing: bytes[Int(entry.byteStart)..<Int(entry.byteStart + entry.byteCount)])
+        }
+        var runStart = 0
+        while runStart < keys.count {
+          var runEnd = runStart + 1
+          while runEnd < keys.count && keys[runEnd].hash == keys[runStart].hash { runEnd += 1 }
+          // Different terms with one hash (rare): ordered by their bytes, then position.
+          let head = bytesOf(keys[runStart])
+          if keys[(runStart + 1)..<runEnd].contains(where: { !bytesOf($0).elementsEqual(head) }) {
+            keys[runStart..<runEnd].sort { a, b in
+              let x = bytesOf(a)
+              let y = bytesOf(b)
+              return x.elementsEqual(y) ? a.order < b.order : x.lexicographicallyPrecedes(y)
+            }
+          }
+          var i = runStart
+          while i < runEnd {
+            let term = bytesOf(keys[i])
+            if prefix != 0 { termBytes.append(prefix) }
+            termBytes.append(contentsOf: term)
+            byteStarts.append(Int32(termBytes.count))
+            hashes.append(keys[i].hash)
+            repeat {
+              positions.append(Int32(truncatingIfNeeded: keys[i].order >> 32))
+              i += 1
+            } while i < runEnd && bytesOf(keys[i]).elementsEqual(term)
+            positionStarts.append(Int32(positions.count))
+          }
+          runStart = runEnd
+        }
+      }
+      return FieldTerms(first: first, count: hashes.count - first, length: list.entries.count)
+    }
   }
 
   /// Analyzes every passage of `document` (body and title field) with `analyzer`.
   static func analyze(_ document: Document, with analyzer: Analyzer) throws -> AnalyzedDocument {
     let fileWords = Field.fileNameWords(document.path)
-    var body: [AnalyzedDocument.FieldTerms] = []
-    var title: [AnalyzedDocument.FieldTerms] = []
+    var analyzed = AnalyzedDocument(document: document)
+    var keys: [(hash: UInt64, order: UInt64)] = []
     // Consecutive passages share their title text until the section changes: analyzed once.
     var previousTitle: (text: String, terms: AnalyzedDocument.FieldTerms)? = nil
     for passage in document.passages {
-      body.append(group(try analyzer.analyze(passage.text), prefix: ""))
+      try analyzer.analyzeTerms(passage.text)
+      analyzed.body.append(analyzed.appendField(analyzer.terms, prefix: 0, scratch: &keys))
       let titleText = [document.title, passage.section, fileWords].compactMap { $0 }.joined(separator: "\n")
       if let previousTitle, previousTitle.text == titleText {
-        title.append(previousTitle.terms)
+        analyzed.title.append(previousTitle.terms)
       } else {
-        let terms = group(try analyzer.analyze(titleText), prefix: Field.titlePrefix)
-        title.append(terms)
+        try analyzer.analyzeTerms(titleText)
+        let terms = analyzed.appendField(analyzer.terms, prefix: Field.titlePrefixByte, scratch: &keys)
+        analyzed.title.append(terms)
         previousTitle = (titleText, terms)
       }
     }
-    return AnalyzedDocument(document: document, body: body, title: title)
-  }
-
-  private static func group(_ tokens: [Token], prefix: String) -> AnalyzedDocument.FieldTerms {
-    // Ordered by term (hash first, the bytes only on equal hashes) and then position, so a
-    // term's occurrences are adjacent with their positions ascending (bigrams and the words
-    // they start share positions, so token order alone is not enough).
-    var keyed = tokens.map { (key: TermKey(prefix.isEmpty ? $0.term : prefix + $0.term), position: $0.position) }
-    keyed.sort { a, b in
-      if a.key.hash != b.key.hash { return a.key.hash < b.key.hash }
-      if a.key != b.key { return a.key.term.utf8.lexicographicallyPrecedes(b.key.term.utf8) }
-      return a.position < b.position
-    }
-    var field = AnalyzedDocument.FieldTerms(terms: [], starts: [], positions: [], length: tokens.count)
-    field.positions.reserveCapacity(keyed.count)
-    for (i, entry) in keyed.enumerated() {
-      if i == 0 || entry.key != keyed[i - 1].key {
-        field.terms.append(entry.key)
-        field.starts.append(Int32(field.positions.count))
-      }
-      field.positions.append(entry.position)
-    }
-    field.starts.append(Int32(field.positions.count))
-    return field
+    analyzed.invert()
+    return analyzed
   }
 
   /// Adds an analyzed document; returns the id of its first passage.
   @discardableResult
-  func add(_ analyzed: AnalyzedDocument) -> UInt32 {
+  func add(_ analyzed: AnalyzedDocument) throws -> UInt32 {
     let document = analyzed.document
-    let first = UInt32(passages.count)
-    let documentIndex = documents.count
-    documents.append(
+    let first = UInt32(store.passageCount)
+    let documentIndex = documentCount
+    documentCount += 1
+    store.add(
       PassageStore.StoredDocument(
         path: document.path, title: document.title, url: document.url, date: document.date, tags: document.tags))
     for (i, passage) in document.passages.enumerated() {
-      let doc = UInt32(passages.count)
-      passages.append(
+      try store.add(
         PassageStore.StoredPassage(
           document: documentIndex, lineStart: passage.lineStart, lineEnd: passage.lineEnd, section: passage.section,
           text: passage.text))
-      estimatedBytes += 2 * passage.text.utf8.count + 160
+      otherBytes += 8
       lengths.append(UInt32(analyzed.body[i].length))
       tokenCount += UInt64(analyzed.body[i].length)
-      addPostings(analyzed.body[i], doc: doc)
       titleLengths.append(UInt32(analyzed.title[i].length))
       titleTokenCount += UInt64(analyzed.title[i].length)
-      addPostings(analyzed.title[i], doc: doc)
     }
+    addPostings(analyzed, base: first)
     return first
   }
 
-  private func addPostings(_ field: AnalyzedDocument.FieldTerms, doc: UInt32) {
-    for (i, key) in field.terms.enumerated() {
-      let index: Int
-      if let known = termIndex[key] {
-        index = known
-      } else {
-        index = termNames.count
-        termIndex[key] = index
-        termNames.append(key.term)
-        postings.append(PostingsEncoder())
-        estimatedBytes += 2 * key.term.utf8.count + 224
+  private func addPostings(_ analyzed: AnalyzedDocument, base: UInt32) {
+    analyzed.termBytes.withUnsafeBufferPointer { bytes in
+      analyzed.streams.withUnsafeBufferPointer { streams in
+        for j in analyzed.representatives.indices {
+          let t = Int(analyzed.representatives[j])
+          let term = UnsafeBufferPointer(rebasing: bytes[Int(analyzed.byteStarts[t])..<Int(analyzed.byteStarts[t + 1])])
+          let (index, isNew) = terms.insert(term, hash: analyzed.hashes[t])
+          if isNew {
+            _ = postings.addTerm()
+          }
+          postings.append(
+            term: index, firstDoc: base + analyzed.firsts[j], lastDoc: base + analyzed.lasts[j], count: analyzed.counts[j],
+            stream: UnsafeBufferPointer(
+              rebasing: streams[Int(analyzed.streamStarts[j])..<Int(analyzed.streamStarts[j + 1])]))
+        }
       }
-      let before = postings[index].bytes.capacity
-      postings[index].add(doc: doc, positions: field.positions[Int(field.starts[i])..<Int(field.starts[i + 1])])
-      estimatedBytes += postings[index].bytes.capacity - before
     }
   }
 
-  /// Writes Name.terms, Name.postings, Name.lengths and Name.passages (each fsynced),
-  /// compressing the stored passages on `threads` threads.
-  func write(directory: String, name: String, threads: Int = 1) throws {
-    // Sorted by their UTF-8 bytes without copying them out first (a large segment has
-    // millions of terms, and a byte array each was a tenth of the flush's memory): by their
-    // first eight bytes as one integer, the rest compared only on ties.
-    let prefixes = termNames.map { term -> UInt64 in
-      var key: UInt64 = 0
-      var shift: UInt64 = 56
-      for byte in term.utf8.prefix(8) {
-        key |= UInt64(byte) << shift
-        shift &-= 8
-      }
-      return key
-    }
-    let order = termNames.indices.sorted {
-      prefixes[$0] != prefixes[$1]
-        ? prefixes[$0] < prefixes[$1] : termNames[$0].utf8.lexicographicallyPrecedes(termNames[$1].utf8)
-    }
+  /// Writes Name.terms, Name.postings, Name.lengths and Name.passages (each fsynced).
+  func write(directory: String, name: String) throws {
+    let order = terms.idsInByteOrder()
     var files = try SegmentFiles(directory: directory, name: name, bodyLengths: lengths, titleLengths: titleLengths)
+    var docs: [UInt32] = []
+    var freqs: [UInt32] = []
+    var positionDeltas: [UInt32] = []
     for index in order {
-      try files.add(term: Array(termNames[index].utf8), postings[index])
-      postings[index] = PostingsEncoder()  // copied into the file: free it now, not after
+      postings.read(term: index, docs: &docs, freqs: &freqs, positionDeltas: &positionDeltas)
+      try files.add(term: Array(terms.bytes(of: index)), docs: docs, freqs: freqs, positionDeltas: positionDeltas)
     }
-    try files.finish(documents: documents, passages: passages, threads: threads)
+    try files.finish(passages: try store.finish())
   }
 }
 
@@ -173,7 +292,7 @@ struct SegmentFiles {
   private var pending = FileFormat.header(.postings)
   private var written = 0
   private var crc = CRC32.initial
-  private var entries: [(term: [UInt8], info: TermDictionary.Info)] = []
+  private var dictionary = TermDictionary.Builder()
   private let bodyLengths: [UInt32]
   private let titleLengths: [UInt32]
   private let base: String
@@ -189,12 +308,20 @@ struct SegmentFiles {
 
   /// Appends a term (after every term before it in byte order) and its postings.
   mutating func add(term: [UInt8], _ buffer: PostingsEncoder) throws {
-    let encoded = try Postings.encode(buffer, lengths: term.first == Field.titlePrefixByte ? titleLengths : bodyLengths)
-    entries.append(
-      (term,
-       TermDictionary.Info(
-        docFreq: UInt32(buffer.docFreq), postingsOffset: UInt64(written + pending.count),
-        postingsLength: UInt32(encoded.count))))
+    let (docs, freqs, positionDeltas) = try buffer.flattened()
+    try add(term: term, docs: docs, freqs: freqs, positionDeltas: positionDeltas)
+  }
+
+  /// The same from flat arrays (`Postings.encode(docs:freqs:positionDeltas:lengths:)`).
+  mutating func add(term: [UInt8], docs: [UInt32], freqs: [UInt32], positionDeltas: [UInt32]) throws {
+    let encoded = Postings.encode(
+      docs: docs, freqs: freqs, positionDeltas: positionDeltas,
+      lengths: term.first == Field.titlePrefixByte ? titleLengths : bodyLengths)
+    dictionary.add(
+      term,
+      TermDictionary.Info(
+        docFreq: UInt32(docs.count), postingsOffset: UInt64(written + pending.count),
+        postingsLength: UInt32(encoded.count)))
     pending.bytes.append(contentsOf: encoded)
     if pending.count >= 1 << 20 { try flushPostings() }
   }
@@ -207,19 +334,16 @@ struct SegmentFiles {
   }
 
   /// Ends Name.postings and writes Name.terms, Name.lengths and Name.passages.
-  mutating func finish(
-    documents: [PassageStore.StoredDocument], passages: [PassageStore.StoredPassage], threads: Int = 1
-  ) throws {
+  mutating func finish(passages: [[UInt8]]) throws {
     try flushPostings()
     var footer = ByteWriter()
     footer.u32(CRC32.finish(crc))
     footer.bytes.append(contentsOf: FileFormat.footerMagic)
     try postingsFile.append(footer.bytes)
     try postingsFile.finish()
-    try FileSystem.writeFile(base + ".terms", TermDictionary.serialize(entries))
+    try FileSystem.writeFile(base + ".terms", dictionary.finish())
     try FileSystem.writeFile(base + ".lengths", PassageLengths.serialize(body: bodyLengths, title: titleLengths))
-    try FileSystem.writeFile(
-      base + ".passages", chunks: try PassageStore.serializedChunks(documents: documents, passages: passages, threads: threads))
+    try FileSystem.writeFile(base + ".passages", chunks: passages)
   }
 }
 
@@ -237,32 +361,89 @@ enum Field {
   }
 }
 
-/// A term as a dictionary key that hashes and compares its UTF-8 bytes. Analyzed terms are
-/// already normalized, so byte equality is the equality that matters, and it skips the
-/// Unicode canonical-equivalence work String's own hashing and == do for non-ASCII text
-/// (a third of the indexing time went there). The bytes are hashed once (FNV-1a), by the
-/// analysis workers, not by every dictionary operation on the writer's single thread.
-struct TermKey: Hashable {
-  let term: String
-  let hash: UInt64
+/// The segment's terms: their UTF-8 bytes in one buffer, found by an open-addressing hash
+/// table over the FNV-1a hashes the analysis workers computed. A Dictionary keyed by
+/// String hashed and compared with Unicode canonical equivalence, and kept a String per
+/// term (a third of the indexing time went there); analyzed terms are already normalized,
+/// so byte equality is the equality that matters.
+struct TermTable {
+  static let fnvBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+  @inline(__always)
+  static func fnv(_ hash: UInt64, _ byte: UInt8) -> UInt64 { (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
 
-  init(_ term: String) {
-    var term = term
-    term.makeContiguousUTF8()
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in term.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-    self.term = term
-    self.hash = hash
+  private var arena: [UInt8] = []
+  /// Per term: its hash, and where its bytes are in `arena`.
+  private var records: [(hash: UInt64, start: UInt32, count: UInt32)] = []
+  /// Per slot: the high 32 bits of a term's hash and its id + 1 (0 when empty); a power of
+  /// two, at most half full. A probe compares hash bits in the slot before it touches the
+  /// term's record, and the bytes only when the whole hash matches.
+  private var slots = [UInt64](repeating: 0, count: 1 << 12)
+
+  var count: Int { records.count }
+
+  /// Memory held by the table, counting the arrays' spare capacity.
+  var estimatedBytes: Int { arena.capacity + records.capacity * 16 + slots.count * 8 }
+
+  func bytes(of id: Int) -> ArraySlice<UInt8> {
+    arena[Int(records[id].start)..<Int(records[id].start + records[id].count)]
   }
 
-  func hash(into hasher: inout Hasher) {
-    hasher.combine(hash)
+  /// The id of `term`, added with the next id if it is new.
+  @inline(__always)
+  mutating func insert(_ term: UnsafeBufferPointer<UInt8>, hash: UInt64) -> (id: Int, isNew: Bool) {
+    let high = hash & 0xFFFF_FFFF_0000_0000
+    var mask = slots.count - 1
+    var slot = Int(truncatingIfNeeded: hash) & mask
+    while true {
+      let entry = slots[slot]
+      if entry == 0 { break }
+      if entry & 0xFFFF_FFFF_0000_0000 == high {
+        let id = Int(entry & 0xFFFF_FFFF) - 1
+        let record = records[id]
+        if record.hash == hash && Int(record.count) == term.count
+          && arena.withUnsafeBufferPointer({ memcmp($0.baseAddress! + Int(record.start), term.baseAddress!, term.count) == 0 })
+        {
+          return (id, false)
+        }
+      }
+      slot = (slot + 1) & mask
+    }
+    let id = records.count
+    records.append((hash, UInt32(arena.count), UInt32(term.count)))
+    arena.append(contentsOf: term)
+    if 2 * records.count > slots.count {
+      slots = [UInt64](repeating: 0, count: 2 * slots.count)
+      mask = slots.count - 1
+      for (other, record) in records.enumerated() {
+        var s = Int(truncatingIfNeeded: record.hash) & mask
+        while slots[s] != 0 { s = (s + 1) & mask }
+        slots[s] = record.hash & 0xFFFF_FFFF_0000_0000 | UInt64(other + 1)
+      }
+    } else {
+      slots[slot] = high | UInt64(id + 1)
+    }
+    return (id, true)
   }
 
-  static func == (a: TermKey, b: TermKey) -> Bool {
-    guard a.hash == b.hash else { return false }
-    var x = a.term
-    var y = b.term
-    return x.withUTF8 { p in y.withUTF8 { q in p.count == q.count && (p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0) } }
+  /// Term ids ordered by their UTF-8 bytes: by their first eight bytes as one integer, the
+  /// rest compared only on ties (no byte array per term: a large segment has millions).
+  func idsInByteOrder() -> [Int] {
+    arena.withUnsafeBufferPointer { arena in
+      let prefixes = records.map { record -> UInt64 in
+        var key: UInt64 = 0
+        var shift: UInt64 = 56
+        for k in Int(record.start)..<(Int(record.start) + min(Int(record.count), 8)) {
+          key |= UInt64(arena[k]) << shift
+          shift &-= 8
+        }
+        return key
+      }
+      func term(_ id: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: arena[Int(records[id].start)..<Int(records[id].start + records[id].count)])
+      }
+      return (0..<count).sorted {
+        prefixes[$0] != prefixes[$1] ? prefixes[$0] < prefixes[$1] : term($0).lexicographicallyPrecedes(term($1))
+      }
+    }
   }
 }

@@ -29,35 +29,47 @@ enum TermDictionary {
 
   /// `entries` sorted by term, with postings laid out contiguously in that order.
   static func serialize(_ entries: [(term: [UInt8], info: Info)]) -> [UInt8] {
-    var blocks = ByteWriter()
-    var offsets: [UInt32] = []
-    for start in stride(from: 0, to: entries.count, by: blockSize) {
-      offsets.append(UInt32(blocks.count))
-      let first = entries[start]
-      blocks.u64(first.info.postingsOffset)
-      blocks.varint(first.term.count)
-      blocks.bytes.append(contentsOf: first.term)
-      blocks.varint(UInt64(first.info.docFreq))
-      blocks.varint(UInt64(first.info.postingsLength))
-      var previous = first.term
-      for entry in entries[(start + 1)..<min(start + blockSize, entries.count)] {
-        let shared = zip(previous, entry.term).prefix { $0 == $1 }.count
+    var builder = Builder()
+    for entry in entries { builder.add(entry.term, entry.info) }
+    return builder.finish()
+  }
+
+  /// The file built as terms arrive in order, a block at a time: a segment with millions
+  /// of terms never holds an array per term.
+  struct Builder {
+    private var blocks = ByteWriter()
+    private var offsets: [UInt32] = []
+    private var previous: [UInt8] = []
+    private(set) var count = 0
+
+    mutating func add(_ term: [UInt8], _ info: Info) {
+      if count % TermDictionary.blockSize == 0 {
+        offsets.append(UInt32(blocks.count))
+        blocks.u64(info.postingsOffset)
+        blocks.varint(term.count)
+        blocks.bytes.append(contentsOf: term)
+      } else {
+        let shared = zip(previous, term).prefix { $0 == $1 }.count
         blocks.varint(shared)
-        blocks.varint(entry.term.count - shared)
-        blocks.bytes.append(contentsOf: entry.term[shared...])
-        blocks.varint(UInt64(entry.info.docFreq))
-        blocks.varint(UInt64(entry.info.postingsLength))
-        previous = entry.term
+        blocks.varint(term.count - shared)
+        blocks.bytes.append(contentsOf: term[shared...])
       }
+      blocks.varint(UInt64(info.docFreq))
+      blocks.varint(UInt64(info.postingsLength))
+      previous = term
+      count += 1
     }
-    offsets.append(UInt32(blocks.count))
-    var writer = FileFormat.header(.terms)
-    writer.u32(UInt32(entries.count))
-    writer.u32(UInt32(offsets.count - 1))
-    for offset in offsets { writer.u32(offset) }
-    writer.bytes.append(contentsOf: blocks.bytes)
-    FileFormat.finish(&writer)
-    return writer.bytes
+
+    func finish() -> [UInt8] {
+      var writer = FileFormat.header(.terms)
+      writer.u32(UInt32(count))
+      writer.u32(UInt32(offsets.count))
+      for offset in offsets { writer.u32(offset) }
+      writer.u32(UInt32(blocks.count))
+      writer.bytes.append(contentsOf: blocks.bytes)
+      FileFormat.finish(&writer)
+      return writer.bytes
+    }
   }
 
   /// A mapped terms file.

@@ -19,7 +19,7 @@ public struct PassageSplitter: Sendable {
   /// blank line before it (HTML block elements).
   public func split(_ lines: [Substring], firstLine: Int = 1, paragraphStarts: Set<Int> = []) -> [Passage] {
     var passages: [Passage] = []
-    var pieces: [String] = []
+    var text = ""
     var length = 0
     var lineStart = 0
     var lineEnd = 0
@@ -29,10 +29,9 @@ public struct PassageSplitter: Sendable {
     var passageSection: String? = nil
 
     func flush() {
-      guard !pieces.isEmpty else { return }
-      passages.append(
-        Passage(text: pieces.joined(separator: "\n"), lineStart: lineStart, lineEnd: lineEnd, section: passageSection))
-      pieces.removeAll()
+      guard length > 0 else { return }
+      passages.append(Passage(text: text, lineStart: lineStart, lineEnd: lineEnd, section: passageSection))
+      text = ""
       length = 0
     }
 
@@ -43,26 +42,24 @@ public struct PassageSplitter: Sendable {
         pendingBreak = true
         continue
       }
-      let lineHeading = Metadata.heading(line)
+      let lineHeading = line.utf8.first == UInt8(ascii: "#") ? Metadata.heading(line) : nil
       let isHeading = lineHeading != nil
-      for (pieceIndex, piece) in cut(line).enumerated() {
-        let pieceLength = piece.unicodeScalars.count
+      let lineLength = PassageSplitter.scalarCount(line)
+      let pieces = lineLength <= maxLength ? [line] : cut(line)
+      for (pieceIndex, piece) in pieces.enumerated() {
+        let pieceLength = pieces.count == 1 ? lineLength : PassageSplitter.scalarCount(piece)
         let boundary =
           pieceIndex == 0 && (pendingBreak || isHeading || previousEndsSentence || paragraphStarts.contains(offset))
-        if !pieces.isEmpty
-          && (length + pieceLength > maxLength || (boundary && length >= minLength))
-        {
+        if length > 0 && (length + pieceLength > maxLength || (boundary && length >= minLength)) {
           flush()
         }
-        if pieces.isEmpty {
+        if length == 0 {
           lineStart = lineNumber
           passageSection = lineHeading ?? heading
+        } else if pieceIndex == 0 {
+          text += "\n"  // a long line's pieces stay one line of text
         }
-        if pieceIndex > 0, let last = pieces.popLast() {
-          pieces.append(last + piece)  // a long line's pieces stay one line of text
-        } else {
-          pieces.append(String(piece))
-        }
+        text += piece
         length += pieceLength
         lineEnd = lineNumber
         pendingBreak = false
@@ -72,6 +69,17 @@ public struct PassageSplitter: Sendable {
     }
     flush()
     return passages
+  }
+
+  /// Unicode scalars in `text`, counted on its UTF-8 bytes (every byte but continuation
+  /// bytes starts one).
+  static func scalarCount(_ text: Substring) -> Int {
+    var text = text
+    return text.withUTF8 { bytes in
+      var count = 0
+      for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
+      return count
+    }
   }
 
   /// Cuts one line into pieces of at most `maxLength` scalars, preferring sentence ends.
@@ -125,6 +133,23 @@ public struct PassageSplitter: Sendable {
 extension Substring {
   var trimmingWhitespace: Substring {
     var s = self
+    // ASCII bytes decide without Character segmentation: an ASCII whitespace byte next to
+    // another ASCII byte is a Character of its own (or half of "\r\n", whitespace too).
+    // Anything else (a combining mark after a space, non-ASCII spaces) takes the
+    // Character route.
+    func isASCIISpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+    var utf8 = s.utf8
+    while let first = utf8.first, isASCIISpace(first) {
+      let next = utf8.dropFirst().first
+      guard next.map({ $0 < 0x80 }) ?? true else { break }
+      utf8 = utf8.dropFirst()
+    }
+    while let last = utf8.last, isASCIISpace(last) {
+      let before = utf8.dropLast().last
+      guard before.map({ $0 < 0x80 }) ?? true else { break }
+      utf8 = utf8.dropLast()
+    }
+    s = Substring(utf8)
     while let first = s.first, first.isWhitespace { s.removeFirst() }
     while let last = s.last, last.isWhitespace { s.removeLast() }
     return s

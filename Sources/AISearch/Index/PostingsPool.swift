@@ -1,0 +1,188 @@
+/// Every term's postings of a segment being built, as varint streams (DocDelta, Freq,
+/// PositionDeltas per passage, as `PostingsEncoder` writes them) in one pool of memory,
+/// instead of a growing array per term.
+///
+/// A term's stream is a chain of slices in the pool (Lucene's ByteBlockPool scheme): its
+/// first slice holds 8 bytes, each next one twice as many up to 4 KiB, and the last 4
+/// bytes of a full slice hold where the next one starts. Most terms occur a few times, so
+/// most take 8 or 24 bytes and no allocation of their own; appending is a bounds check
+/// and a store. Memory is allocated in 1 MiB pages that never move, so growing the pool
+/// copies nothing.
+final class PostingsPool {
+  private static let pageBits = 20
+  private static let pageSize = 1 << pageBits
+  private static let firstSlice = 8
+  private static let largestSlice = 4096
+
+  private var pages: [UnsafeMutablePointer<UInt8>] = []
+  /// The next free pool address.
+  private var free = 0
+
+  /// Per term: where its stream starts, the next byte to write, the end of its current
+  /// slice (its last 4 bytes excluded), that slice's size, the last passage added and how
+  /// many. One record, so that adding to a term touches one cache line of this table.
+  private struct Term {
+    var start: Int
+    var upto: Int
+    var sliceEnd: Int
+    var sliceSize: Int32
+    var lastDoc: UInt32
+    var docFreq: UInt32
+  }
+  private var table: [Term] = []
+
+  init() {}
+
+  deinit {
+    for page in pages { page.deallocate() }
+  }
+
+  var termCount: Int { table.count }
+
+  /// Memory held: the pages and the per-term table.
+  var estimatedBytes: Int { pages.count * PostingsPool.pageSize + table.capacity * MemoryLayout<Term>.stride }
+
+  func docFreq(_ t: Int) -> Int { Int(table[t].docFreq) }
+
+  /// Starts the stream of a new term; returns its id (ids are consecutive from 0).
+  func addTerm() -> Int {
+    let start = allocate(PostingsPool.firstSlice)
+    table.append(
+      Term(
+        start: start, upto: start, sliceEnd: start + PostingsPool.firstSlice - 4, sliceSize: Int32(PostingsPool.firstSlice),
+        lastDoc: 0, docFreq: 0))
+    return table.count - 1
+  }
+
+  /// Adds one passage to term `t`; ids must increase, positions must be ascending and
+  /// non-empty.
+  func add(term t: Int, doc: UInt32, positions: UnsafeBufferPointer<Int32>) {
+    var upto = table[t].upto
+    var end = table[t].sliceEnd
+    @inline(__always) func byte(_ value: UInt8) {
+      if upto == end { (upto, end) = nextSlice(t, at: upto) }
+      pages[upto >> PostingsPool.pageBits][upto & (PostingsPool.pageSize - 1)] = value
+      upto += 1
+    }
+    @inline(__always) func varint(_ value: UInt32) {
+      var v = value
+      while v >= 0x80 {
+        byte(UInt8(truncatingIfNeeded: v) | 0x80)
+        v >>= 7
+      }
+      byte(UInt8(v))
+    }
+    varint(doc - table[t].lastDoc)
+    varint(UInt32(positions.count))
+    var previous: Int32 = 0
+    for position in positions {
+      varint(UInt32(bitPattern: position &- previous))
+      previous = position
+    }
+    table[t].upto = upto
+    table[t].sliceEnd = end
+    table[t].lastDoc = doc
+    table[t].docFreq += 1
+  }
+
+  /// Adds `count` passages to term `t`, the first `firstDoc` (after every passage it holds),
+  /// the last `lastDoc`: `stream` is their postings in this layout without the first
+  /// passage's delta, which depends on what the term held before.
+  func append(term t: Int, firstDoc: UInt32, lastDoc: UInt32, count: UInt32, stream: UnsafeBufferPointer<UInt8>) {
+    var upto = table[t].upto
+    var end = table[t].sliceEnd
+    var v = firstDoc - table[t].lastDoc
+    while true {
+      if upto == end { (upto, end) = nextSlice(t, at: upto) }
+      let more = v >= 0x80
+      pages[upto >> PostingsPool.pageBits][upto & (PostingsPool.pageSize - 1)] = UInt8(truncatingIfNeeded: v) | (more ? 0x80 : 0)
+      upto += 1
+      v >>= 7
+      if !more { break }
+    }
+    var done = 0
+    while done < stream.count {
+      if upto == end { (upto, end) = nextSlice(t, at: upto) }
+      let n = min(stream.count - done, end - upto)
+      (pages[upto >> PostingsPool.pageBits] + (upto & (PostingsPool.pageSize - 1))).update(
+        from: stream.baseAddress! + done, count: n)
+      upto += n
+      done += n
+    }
+    table[t].upto = upto
+    table[t].sliceEnd = end
+    table[t].lastDoc = lastDoc
+    table[t].docFreq += count
+  }
+
+  /// Ends the current slice of term `t` at `address` (its end): allocates the next one,
+  /// links it from the last 4 bytes and returns where writing goes on, and its end.
+  private func nextSlice(_ t: Int, at address: Int) -> (Int, Int) {
+    let size = min(Int(table[t].sliceSize) * 2, PostingsPool.largestSlice)
+    let next = allocate(size)
+    var link = UInt32(truncatingIfNeeded: next >> 3)
+    for k in 0..<4 {
+      pages[(address + k) >> PostingsPool.pageBits][(address + k) & (PostingsPool.pageSize - 1)] = UInt8(truncatingIfNeeded: link)
+      link >>= 8
+    }
+    table[t].sliceSize = Int32(size)
+    return (next, next + size - 4)
+  }
+
+  /// `size` bytes inside one page, 8-byte aligned (links store addresses / 8, so 32 bits
+  /// reach 32 GiB).
+  private func allocate(_ size: Int) -> Int {
+    let pageEnd = pages.count << PostingsPool.pageBits
+    if free + size > pageEnd {
+      free = pageEnd
+      pages.append(UnsafeMutablePointer<UInt8>.allocate(capacity: PostingsPool.pageSize))
+    }
+    let address = free
+    free = (free + size + 7) & ~7
+    return address
+  }
+
+  /// Term `t`'s passages, frequencies and position deltas (each passage's first position
+  /// absolute), as flat arrays, into the given buffers (emptied first).
+  func read(term t: Int, docs: inout [UInt32], freqs: inout [UInt32], positionDeltas: inout [UInt32]) {
+    docs.removeAll(keepingCapacity: true)
+    freqs.removeAll(keepingCapacity: true)
+    positionDeltas.removeAll(keepingCapacity: true)
+    var address = table[t].start
+    var end = address + PostingsPool.firstSlice - 4
+    var size = PostingsPool.firstSlice
+    let stop = table[t].upto
+    @inline(__always) func byte() -> UInt8 {
+      if address == end && address != stop {
+        var link = 0
+        for k in 0..<4 {
+          link |= Int(pages[(address + k) >> PostingsPool.pageBits][(address + k) & (PostingsPool.pageSize - 1)]) << (8 * k)
+        }
+        size = min(size * 2, PostingsPool.largestSlice)
+        address = link << 3
+        end = address + size - 4
+      }
+      let value = pages[address >> PostingsPool.pageBits][address & (PostingsPool.pageSize - 1)]
+      address += 1
+      return value
+    }
+    @inline(__always) func varint() -> UInt32 {
+      var value: UInt32 = 0
+      var shift: UInt32 = 0
+      while true {
+        let b = byte()
+        value |= UInt32(b & 0x7F) << shift
+        if b < 0x80 { return value }
+        shift += 7
+      }
+    }
+    var doc: UInt32 = 0
+    for _ in 0..<Int(table[t].docFreq) {
+      doc &+= varint()
+      let count = varint()
+      docs.append(doc)
+      freqs.append(count)
+      for _ in 0..<count { positionDeltas.append(varint()) }
+    }
+  }
+}
