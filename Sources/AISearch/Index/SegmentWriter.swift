@@ -81,32 +81,41 @@ final class SegmentWriter {
       var occurrenceTerm: [Int32] = []
       var occurrencePassage: [UInt32] = []
       var occurrenceSource: [Int32] = []
+      occurrenceTerm.reserveCapacity(hashes.count)
+      occurrencePassage.reserveCapacity(hashes.count)
+      occurrenceSource.reserveCapacity(hashes.count)
       termBytes.withUnsafeBufferPointer { bytes in
         func term(_ t: Int) -> UnsafeBufferPointer<UInt8> {
           UnsafeBufferPointer(rebasing: bytes[Int(byteStarts[t])..<Int(byteStarts[t + 1])])
         }
+        func local(_ t: Int) -> Int32 {
+          var slot = Int(truncatingIfNeeded: hashes[t]) & mask
+          while table[slot] >= 0 {
+            let r = Int(representatives[Int(table[slot])])
+            if hashes[r] == hashes[t] && term(r).elementsEqual(term(t)) { return table[slot] }
+            slot = (slot + 1) & mask
+          }
+          let new = Int32(representatives.count)
+          representatives.append(Int32(t))
+          table[slot] = new
+          return new
+        }
+        // Passages that share their title share its terms' range: looked up once.
+        var titleLocals: (first: Int, count: Int, locals: [Int32]) = (-1, 0, [])
         for p in body.indices {
-          for field in [body[p], title[p]] {
-            for t in field.first..<(field.first + field.count) {
-              var slot = Int(truncatingIfNeeded: hashes[t]) & mask
-              var local: Int32 = -1
-              while table[slot] >= 0 {
-                let r = Int(representatives[Int(table[slot])])
-                if hashes[r] == hashes[t] && term(r).elementsEqual(term(t)) {
-                  local = table[slot]
-                  break
-                }
-                slot = (slot + 1) & mask
-              }
-              if local < 0 {
-                local = Int32(representatives.count)
-                representatives.append(Int32(t))
-                table[slot] = local
-              }
-              occurrenceTerm.append(local)
-              occurrencePassage.append(UInt32(p))
-              occurrenceSource.append(Int32(t))
-            }
+          for t in body[p].first..<(body[p].first + body[p].count) {
+            occurrenceTerm.append(local(t))
+            occurrencePassage.append(UInt32(p))
+            occurrenceSource.append(Int32(t))
+          }
+          let field = title[p]
+          if titleLocals.first != field.first || titleLocals.count != field.count {
+            titleLocals = (field.first, field.count, (field.first..<(field.first + field.count)).map(local))
+          }
+          for (k, t) in (field.first..<(field.first + field.count)).enumerated() {
+            occurrenceTerm.append(titleLocals.locals[k])
+            occurrencePassage.append(UInt32(p))
+            occurrenceSource.append(Int32(t))
           }
         }
       }
@@ -121,6 +130,7 @@ final class SegmentWriter {
         next[Int(local)] += 1
       }
       var writer = ByteWriter()
+      writer.bytes.reserveCapacity(2 * positions.count + 2 * occurrenceTerm.count)
       firsts.reserveCapacity(termCount)
       lasts.reserveCapacity(termCount)
       counts.reserveCapacity(termCount)
