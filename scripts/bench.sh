@@ -24,6 +24,7 @@ if [ -z "$bin" ]; then
   swift build -c release --product aisearch >/dev/null
   bin=$(swift build -c release --show-bin-path)/aisearch
 fi
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")  # the index step runs from the corpus
 index=$work/aisearch
 mkdir -p "$work"
 rm -rf "$index"
