@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// A file's bytes → a `Document`: decode, take the metadata, cut passages.
 public struct DocumentReader: Sendable {
   public var splitter = PassageSplitter()
@@ -47,23 +51,26 @@ public struct DocumentReader: Sendable {
 /// (Splitting the String itself compares Characters, and "\r\n" is one Character: a file
 /// with Windows line ends would be a single line; it was also a tenth of indexing time.)
 func sourceLines(_ text: String) -> [Substring] {
-  var lines: [Substring] = []
-  let utf8 = text.utf8
-  var start = utf8.startIndex
-  var i = start
-  while i != utf8.endIndex {
-    if utf8[i] == UInt8(ascii: "\n") {
-      var end = i
-      if end > start, utf8[utf8.index(before: end)] == UInt8(ascii: "\r") { end = utf8.index(before: end) }
-      lines.append(Substring(utf8[start..<end]))
-      start = utf8.index(after: i)
+  var text = text
+  text.makeContiguousUTF8()
+  // Line ends found on the bytes; UTF8View offsets are O(1) on a contiguous UTF-8 string.
+  var bounds: [(start: Int, end: Int)] = []
+  text.withUTF8 { bytes in
+    var start = 0
+    while start <= bytes.count {
+      let rest = bytes.count - start
+      let found = rest == 0 ? nil : memchr(bytes.baseAddress! + start, 0x0A, rest)
+      let newline = found.map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - bytes.baseAddress! } ?? bytes.count
+      var end = newline
+      if end > start && bytes[end - 1] == 0x0D { end -= 1 }
+      bounds.append((start, end))
+      start = newline + 1
     }
-    i = utf8.index(after: i)
   }
-  var end = utf8.endIndex
-  if end > start, utf8[utf8.index(before: end)] == UInt8(ascii: "\r") { end = utf8.index(before: end) }
-  lines.append(Substring(utf8[start..<end]))
-  return lines
+  let utf8 = text.utf8
+  return bounds.map { bound in
+    Substring(utf8[utf8.index(utf8.startIndex, offsetBy: bound.start)..<utf8.index(utf8.startIndex, offsetBy: bound.end)])
+  }
 }
 
 /// The lower-cased extension of the last path component ("" when there is none).
