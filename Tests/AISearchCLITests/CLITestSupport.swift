@@ -38,20 +38,24 @@ func runAISearch(_ arguments: [String], in directory: String, stdin: String? = n
   process.standardInput = FileHandle.nullDevice
   try process.run()
   // Read both pipes before waiting, so a large output cannot fill a pipe and block.
-  var outData = Data()
-  var errData = Data()
+  let errData = ReadBox()
   let group = DispatchGroup()
   group.enter()
   DispatchQueue.global().async {
-    errData = err.fileHandleForReading.readDataToEndOfFile()
+    errData.data = err.fileHandleForReading.readDataToEndOfFile()
     group.leave()
   }
-  outData = out.fileHandleForReading.readDataToEndOfFile()
+  let outData = out.fileHandleForReading.readDataToEndOfFile()
   group.wait()
   process.waitUntilExit()
   return RunResult(
     status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-    stderr: String(decoding: errData, as: UTF8.self))
+    stderr: String(decoding: errData.data, as: UTF8.self))
+}
+
+/// What the stderr reader read; written before `group.leave()`, read after `group.wait()`.
+private final class ReadBox: @unchecked Sendable {
+  var data = Data()
 }
 
 /// A temporary working directory for runs of the binary.
