@@ -61,23 +61,22 @@ struct QueryPlan {
     var truncated = false
     // Question words are dropped from unquoted words when the query holds anything else:
     // an answer to 暂停几分钟 or 是多少 does not say 几 or 多少.
-    var analyzed: [[Token]] = []
-    for clause in query.clauses where clause.occur != .mustNot {
-      for item in clause.alternatives { analyzed.append(try analyzer.analyze(item.text)) }
+    let analyzed = try query.clauses.map { clause in try clause.alternatives.map { try analyzer.analyze($0.text) } }
+    let dropsQuestionWords = zip(query.clauses, analyzed).contains { clause, items in
+      clause.occur != .mustNot && items.joined().contains { !QueryPlan.questionWords.contains($0.term) }
     }
-    let dropsQuestionWords = analyzed.joined().contains { !QueryPlan.questionWords.contains($0.term) }
-    for clause in query.clauses {
+    for (c, clause) in query.clauses.enumerated() {
       if clause.occur == .mustNot {
-        for item in clause.alternatives {
-          let tokens = try QueryPlan.preferBigrams(try analyzer.analyze(item.text), indexed: indexed)
+        for (i, item) in clause.alternatives.enumerated() {
+          let tokens = try QueryPlan.preferBigrams(analyzed[c][i], indexed: indexed)
           guard let first = tokens.map(\.position).min() else { continue }
           exclusions.append(Exclusion(tokens: tokens.map { ($0.term, $0.position - first) }, inTitle: item.inTitle))
         }
         continue
       }
       var alternatives: [Int] = []
-      for item in clause.alternatives {
-        var analyzedItem = try analyzer.analyze(item.text)
+      for (i, item) in clause.alternatives.enumerated() {
+        var analyzedItem = analyzed[c][i]
         if dropsQuestionWords && !item.isPhrase { analyzedItem.removeAll { QueryPlan.questionWords.contains($0.term) } }
         let tokens = try QueryPlan.preferBigrams(analyzedItem, indexed: indexed)
         guard let first = tokens.map(\.position).min() else { continue }
