@@ -26,14 +26,13 @@ final class FileFormatTests: XCTestCase {
 
   /// The segment writer's pool against `PostingsEncoder`: thousands of terms interleaved,
   /// a few long enough to run through many slices and across the pool's 1 MiB pages, added
-  /// one passage at a time and as pre-encoded runs.
+  /// as a document's inversion gives them: the stream without the first passage's id.
   func testPostingsPoolKeepsEveryTermsStream() throws {
     var random = SystemRandomNumberGenerator()
     let pool = PostingsPool()
     let termCount = 3_000
     var encoders = [PostingsEncoder](repeating: PostingsEncoder(), count: termCount)
     for t in 0..<termCount { XCTAssertEqual(pool.addTerm(), t) }
-    var lastDocs = [UInt32](repeating: 0, count: termCount)
     for doc in UInt32(1)...UInt32(2_000) {
       // Terms 0-9 in every passage with many positions; the others now and then.
       let terms = Array(0..<10) + (0..<20).map { _ in Int.random(in: 10..<termCount, using: &random) }
@@ -44,17 +43,9 @@ final class FileFormatTests: XCTestCase {
           return position
         }
         encoders[t].add(doc: doc, positions: positions)
-        if t % 2 == 0 {
-          positions.withUnsafeBufferPointer { pool.add(term: t, doc: doc, positions: $0) }
-        } else {
-          // A run of one passage as a document's inversion gives it: the stream without the
-          // first passage's id.
-          var stream = PostingsEncoder()
-          stream.add(doc: 0, positions: positions)
-          let bytes = Array(stream.bytes.dropFirst())
-          bytes.withUnsafeBufferPointer { pool.append(term: t, firstDoc: doc, lastDoc: doc, count: 1, stream: $0) }
-        }
-        lastDocs[t] = doc
+        var stream = ByteWriter()
+        PostingsEncoder.append(positions, to: &stream)
+        stream.bytes.withUnsafeBufferPointer { pool.append(term: t, firstDoc: doc, lastDoc: doc, count: 1, stream: $0) }
       }
     }
     XCTAssertGreaterThan(pool.estimatedBytes, 1 << 20)

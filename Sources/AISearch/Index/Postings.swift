@@ -165,14 +165,19 @@ struct PostingsEncoder {
   /// Adds one passage; ids must increase, positions must be ascending and non-empty.
   mutating func add(doc: UInt32, positions: some Collection<Int32>) {
     writer.varint(UInt64(doc - lastDoc))
+    PostingsEncoder.append(positions, to: &writer)
+    lastDoc = doc
+    docFreq += 1
+  }
+
+  /// A passage's entry after its DocDelta: Freq, then the position deltas.
+  static func append(_ positions: some Collection<Int32>, to writer: inout ByteWriter) {
     writer.varint(positions.count)
     var previous: Int32 = 0
     for position in positions {
       writer.varint(UInt64(position - previous))
       previous = position
     }
-    lastDoc = doc
-    docFreq += 1
   }
 
   /// The passages, their frequencies and all position deltas (each passage's first

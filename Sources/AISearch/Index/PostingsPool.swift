@@ -37,8 +37,6 @@ final class PostingsPool {
     for page in pages { page.deallocate() }
   }
 
-  var termCount: Int { table.count }
-
   /// Memory held: the pages and the per-term table.
   var estimatedBytes: Int { pages.count * PostingsPool.pageSize + table.capacity * MemoryLayout<Term>.stride }
 
@@ -52,37 +50,6 @@ final class PostingsPool {
         start: start, upto: start, sliceEnd: start + PostingsPool.firstSlice - 4, sliceSize: Int32(PostingsPool.firstSlice),
         lastDoc: 0, docFreq: 0))
     return table.count - 1
-  }
-
-  /// Adds one passage to term `t`; ids must increase, positions must be ascending and
-  /// non-empty.
-  func add(term t: Int, doc: UInt32, positions: UnsafeBufferPointer<Int32>) {
-    var upto = table[t].upto
-    var end = table[t].sliceEnd
-    @inline(__always) func byte(_ value: UInt8) {
-      if upto == end { (upto, end) = nextSlice(t, at: upto) }
-      pages[upto >> PostingsPool.pageBits][upto & (PostingsPool.pageSize - 1)] = value
-      upto += 1
-    }
-    @inline(__always) func varint(_ value: UInt32) {
-      var v = value
-      while v >= 0x80 {
-        byte(UInt8(truncatingIfNeeded: v) | 0x80)
-        v >>= 7
-      }
-      byte(UInt8(v))
-    }
-    varint(doc - table[t].lastDoc)
-    varint(UInt32(positions.count))
-    var previous: Int32 = 0
-    for position in positions {
-      varint(UInt32(bitPattern: position &- previous))
-      previous = position
-    }
-    table[t].upto = upto
-    table[t].sliceEnd = end
-    table[t].lastDoc = doc
-    table[t].docFreq += 1
   }
 
   /// Adds `count` passages to term `t`, the first `firstDoc` (after every passage it holds),

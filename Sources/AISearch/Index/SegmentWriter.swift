@@ -142,13 +142,7 @@ final class SegmentWriter {
           if k == starts[j] { firsts.append(p) } else { writer.varint(UInt64(p - previous)) }
           previous = p
           let t = Int(occurrenceSource[i])
-          let range = Int(positionStarts[t])..<Int(positionStarts[t + 1])
-          writer.varint(range.count)
-          var last: Int32 = 0
-          for position in positions[range] {
-            writer.varint(UInt64(position - last))
-            last = position
-          }
+          PostingsEncoder.append(positions[Int(positionStarts[t])..<Int(positionStarts[t + 1])], to: &writer)
         }
         lasts.append(previous)
         counts.append(UInt32(starts[j + 1] - starts[j]))
