@@ -18,28 +18,10 @@ enum EnglishStemmer {
   }
 
   static func stem(_ word: [Unicode.Scalar]) -> [Unicode.Scalar] {
-    var w = word
-    if w.count > 2, let last = w.last, last == "s" || last == "S" {
-      let apostrophe = w[w.count - 2]
-      if apostrophe == "'" || apostrophe == "\u{2019}" { w.removeLast(2) }
-    }
-    if let last = w.last, last == "'" || last == "\u{2019}" { w.removeLast() }
-    guard w.count >= 3, w.last == "s" else { return w }
-    let n = w.count
-    let a = w[n - 2]
-    let b = w[n - 3]
-    switch a {
-    case "u", "s":
-      return w
-    case "e":
-      if n > 3 && b == "i" && w[n - 4] != "a" && w[n - 4] != "e" {
-        return Array(w[0..<(n - 3)]) + ["y"]
-      }
-      if b == "i" || b == "a" || b == "o" || b == "e" { return w }
-      return Array(w[0..<(n - 1)])
-    default:
-      return Array(w[0..<(n - 1)])
-    }
+    let (length, endsInY) = stemmedLength(word.count) { word[$0].value }
+    var stemmed = Array(word[0..<length])
+    if endsInY { stemmed[length - 1] = "y" }
+    return stemmed
   }
 
   /// `isStemmable` for an ASCII word held as bytes.
@@ -50,26 +32,32 @@ enum EnglishStemmer {
   /// `stem` on an ASCII word held as bytes, in place: returns the stemmed length (-ies → -y
   /// rewrites the y).
   static func stemASCII(_ w: UnsafeMutableBufferPointer<UInt8>) -> Int {
-    let s: UInt8 = 0x73
-    let apostrophe: UInt8 = 0x27
-    var n = w.count
-    if n > 2, w[n - 1] == s || w[n - 1] == 0x53, w[n - 2] == apostrophe { n -= 2 }
-    if n > 0, w[n - 1] == apostrophe { n -= 1 }
-    guard n >= 3, w[n - 1] == s else { return n }
-    let a = w[n - 2]
-    let b = w[n - 3]
+    let (length, endsInY) = stemmedLength(w.count) { UInt32(w[$0]) }
+    if endsInY { w[length - 1] = 0x79 }
+    return length
+  }
+
+  /// The rules on a word of `count` characters given by their code points: how many of its
+  /// first characters the stem keeps, and whether the last kept one becomes "y" (-ies).
+  @inline(__always)
+  private static func stemmedLength(_ count: Int, _ w: (Int) -> UInt32) -> (length: Int, endsInY: Bool) {
+    let s: UInt32 = 0x73
+    func isApostrophe(_ c: UInt32) -> Bool { c == 0x27 || c == 0x2019 }
+    var n = count
+    if n > 2, w(n - 1) == s || w(n - 1) == 0x53, isApostrophe(w(n - 2)) { n -= 2 }
+    if n > 0, isApostrophe(w(n - 1)) { n -= 1 }
+    guard n >= 3, w(n - 1) == s else { return (n, false) }
+    let a = w(n - 2)
+    let b = w(n - 3)
     switch a {
     case 0x75, s:
-      return n
+      return (n, false)
     case 0x65:
-      if n > 3 && b == 0x69 && w[n - 4] != 0x61 && w[n - 4] != 0x65 {
-        w[n - 3] = 0x79
-        return n - 2
-      }
-      if b == 0x69 || b == 0x61 || b == 0x6F || b == 0x65 { return n }
-      return n - 1
+      if n > 3 && b == 0x69 && w(n - 4) != 0x61 && w(n - 4) != 0x65 { return (n - 2, true) }
+      if b == 0x69 || b == 0x61 || b == 0x6F || b == 0x65 { return (n, false) }
+      return (n - 1, false)
     default:
-      return n - 1
+      return (n - 1, false)
     }
   }
 }
