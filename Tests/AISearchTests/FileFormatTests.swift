@@ -103,7 +103,7 @@ final class FileFormatTests: XCTestCase {
       func cursor() -> PostingsCursor {
         PostingsCursor(bytes, range: 0..<bytes.count, docFreq: expected.count, docLimit: doc + 1, path: "test")
       }
-      var walk = cursor()
+      let walk = cursor()
       for (i, (doc, positions)) in expected.enumerated() {
         XCTAssertTrue(try walk.next())
         XCTAssertEqual(walk.doc, doc)
@@ -112,7 +112,7 @@ final class FileFormatTests: XCTestCase {
       }
       XCTAssertFalse(try walk.next())
       // Skipping: each target lands on the first passage at or after it, with its positions.
-      var skipper = cursor()
+      let skipper = cursor()
       var target: UInt32 = 0
       while true {
         target += UInt32.random(in: 1...40_000, using: &random)
@@ -124,13 +124,14 @@ final class FileFormatTests: XCTestCase {
         XCTAssertEqual(skipper.doc, expected[k].0)
         XCTAssertEqual(try skipper.positions(), expected[k].1)
       }
-      // Block bounds: the largest frequency and the shortest length of each block.
-      var probe = cursor()
+      // Block bounds: the largest frequency and the smallest length over frequency (in
+      // sixteenths, rounded down) of each block.
+      let probe = cursor()
       for b in 0..<((expected.count + 127) / 128) {
         let block = expected[(b * 128)..<min(expected.count, b * 128 + 128)]
         let impact = try XCTUnwrap(try probe.blockImpact(b))
         XCTAssertEqual(impact.maxFreq, block.map { $0.1.count }.max())
-        XCTAssertEqual(impact.minLength, Int(block.map { lengths[Int($0.0)] }.min()!))
+        XCTAssertEqual(impact.minRatio, block.map { 16 * Int(lengths[Int($0.0)]) / $0.1.count }.min())
         XCTAssertEqual(try probe.lastDoc(ofBlock: b), block.last!.0)
       }
     }

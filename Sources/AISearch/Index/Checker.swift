@@ -67,7 +67,7 @@ public enum Checker {
         throw AISearchError.corrupt(postingsPath, "postings of term \(index) start at \(info.postingsOffset), expected \(expectedOffset)")
       }
       expectedOffset += UInt64(info.postingsLength)
-      guard var cursor = try reader.cursor(term) else {
+      guard let cursor = try reader.cursor(term) else {
         throw AISearchError.corrupt(termsPath, "term \(index) cannot be found again")
       }
       let isTitle = term.first == Field.titlePrefixByte

@@ -92,7 +92,7 @@ enum Merger {
         let reader = readers[s]!
         guard dictionaries[k][positionsInTerm[k]].term == term else { continue }
         positionsInTerm[k] += 1
-        guard var cursor = try reader.cursor(term) else { continue }
+        guard let cursor = try reader.cursor(term) else { continue }
         let map = docMaps[s]!
         while try cursor.next() {
           let newDoc = map[Int(cursor.doc)]

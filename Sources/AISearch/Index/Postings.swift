@@ -3,7 +3,7 @@
 ///     TermPostings --> SkipTable (only when BlockCount > 1), <DocBlock>^BlockCount, Positions
 ///     SkipTable    --> SkipLength varint, DocBlocksLength varint, <SkipEntry>^BlockCount
 ///     SkipEntry    --> LastDocDelta varint, DocBlockLength varint, PositionsLength varint,
-///                      MaxFreq varint, MinLength varint
+///                      MaxFreq varint, MinRatio varint
 ///     DocBlock     --> PackedBlock (the first BlockCount − 1 blocks, and a last one that is
 ///                      full) | TailBlock (a last block of fewer passages)
 ///     PackedBlock  --> DocBits u8, FreqBits u8, FirstDelta varint, PackedDocDeltas,
@@ -33,9 +33,15 @@
 /// DocBlocksLength that of all doc blocks (where Positions start). An entry gives the
 /// block's last passage id (less the previous block's; the first absolute), the byte
 /// lengths of its doc block and of its positions (so block starts add up), and MaxFreq and
-/// MinLength, the block's largest frequency and shortest field length, from which a query
-/// bounds what any passage of the block can score (block-max pruning). Entries are read
-/// forward only as far as a target needs. One-block terms (most of them) have no table.
+/// MinRatio, the block's largest frequency and smallest field length over frequency (in
+/// sixteenths, rounded down), from which a query bounds what any passage of the block can
+/// score (block-max pruning): a passage's length-normalized frequency
+/// tf / (1 − b + b·len/avg) = 1 / ((1 − b)/tf + b·(len/tf)/avg) is at most
+/// 1 / ((1 − b)/MaxFreq + b·MinRatio/16/avg), for any b and average, and the ratio keeps a
+/// block's long passages with many occurrences from pairing with its short ones with one
+/// (the shortest length with the largest frequency overstated common terms' blocks so that
+/// almost none could be skipped). Entries are read forward only as far as a target needs.
+/// One-block terms (most of them) have no table.
 ///
 /// Example: a term at position 3 of passage 7 and at positions 0, 4, 9 of passage 11: a
 /// tail block 0F | 08 03 (Lucene's "15, 8, 3"), then positions 03 | 00 04 05. A full block
@@ -44,6 +50,9 @@
 /// when every position is 0 its positions are the single byte 00 (PositionBits 0).
 enum Postings {
   static let blockSize = 128
+  /// MinRatio's unit: sixteenths of a token per occurrence.
+  static let ratioScale = 16
+  static let ratioLimit: UInt64 = 1 << 24 - 1
 
   /// Re-codes one term's in-memory postings into the file layout. `lengths` are the field
   /// lengths of the segment's passages (body or title, as the term's field).
@@ -58,7 +67,7 @@ enum Postings {
     let blockCount = (docs.count + blockSize - 1) / blockSize
     var blocks = ByteWriter()
     var positions = ByteWriter()
-    var skips: [(lastDoc: UInt32, docOffset: Int, positionsOffset: Int, maxFreq: UInt32, minLength: UInt32)] = []
+    var skips: [(lastDoc: UInt32, docOffset: Int, positionsOffset: Int, maxFreq: UInt32, minRatio: UInt64)] = []
     var previous: UInt32 = 0
     var positionStart = 0
     var deltas = [UInt32](repeating: 0, count: blockSize)
@@ -66,17 +75,18 @@ enum Postings {
     for b in 0..<blockCount {
       let range = (b * blockSize)..<min(docs.count, (b + 1) * blockSize)
       var maxFreq: UInt32 = 0
-      var minLength = UInt32.max
+      var minRatio = UInt64.max
       var positionCount = 0
       for (i, d) in range.enumerated() {
         deltas[i] = b == 0 && i == 0 ? docs[d] : docs[d] - previous
         previous = docs[d]
         freqsLessOne[i] = freqs[d] - 1
         maxFreq = max(maxFreq, freqs[d])
-        minLength = min(minLength, Int(docs[d]) < lengths.count ? lengths[Int(docs[d])] : 0)
+        let length = UInt64(Int(docs[d]) < lengths.count ? lengths[Int(docs[d])] : 0)
+        minRatio = min(minRatio, length * UInt64(Postings.ratioScale) / UInt64(freqs[d]))
         positionCount += Int(freqs[d])
       }
-      skips.append((previous, blocks.count, positions.count, maxFreq, minLength))
+      skips.append((previous, blocks.count, positions.count, maxFreq, minRatio))
       let n = range.count
       let blockPositions = positionDeltas[positionStart..<(positionStart + positionCount)]
       positionStart += positionCount
@@ -111,8 +121,10 @@ enum Postings {
         table.varint(UInt64(skip.lastDoc - (b == 0 ? 0 : skips[b - 1].lastDoc)))
         table.varint((next?.docOffset ?? blocks.count) - skip.docOffset)
         table.varint((next?.positionsOffset ?? positions.count) - skip.positionsOffset)
+        // Both capped (a smaller ratio only loosens the bound; a capped MaxFreq is also
+        // the bound of every larger frequency, as the reader treats it).
         table.varint(UInt64(min(skip.maxFreq, 0xFFFF)))
-        table.varint(UInt64(min(skip.minLength, 0xFFFF)))
+        table.varint(min(skip.minRatio, Postings.ratioLimit))
       }
       out.varint(table.count)
       out.varint(blocks.count)
@@ -206,7 +218,11 @@ struct PostingsEncoder {
 
 /// Walks one term's postings in a mapped postings file, block by block, skipping blocks
 /// with the skip table and positions it is not asked for.
-struct PostingsCursor {
+///
+/// A class, and its block in raw buffers: a query moves its cursors millions of times,
+/// and as a value (some 200 bytes, with arrays) each move through an optional or an
+/// array element was copied, and each array write checked for uniqueness.
+final class PostingsCursor {
   private let bytes: UnsafeRawBufferPointer
   private let start: Int
   private let end: Int
@@ -218,14 +234,20 @@ struct PostingsCursor {
   private var block = -1
   private var index = 0
   private var count = 0
-  private var docs = [UInt32](repeating: 0, count: Postings.blockSize)
-  private var freqs = [UInt32](repeating: 0, count: Postings.blockSize)
+  private let docs = UnsafeMutablePointer<UInt32>.allocate(capacity: Postings.blockSize)
+  private let freqs = UnsafeMutablePointer<UInt32>.allocate(capacity: Postings.blockSize)
   /// Where the positions of the current block's passage `positionsIndex` start.
   private var positionsOffset = 0
   private var positionsIndex = 0
   private(set) var doc: UInt32 = 0
-  private(set) var freq: Int = 0
+  /// A full block's frequencies are unpacked only when one is asked for: most passages a
+  /// query walks past are never scored.
+  private var freqsReady = true
+  private var freqsOffset = 0
+  private var freqBits = 0
   private var previousBlockLastDoc: UInt32 = 0
+  /// The current block's last passage (UInt32.max for a term without a skip table).
+  private var blockLastDoc: UInt32 = .max
 
   init(_ bytes: UnsafeRawBufferPointer, range: Range<Int>, docFreq: Int, docLimit: UInt32, path: String) {
     self.bytes = bytes
@@ -237,18 +259,23 @@ struct PostingsCursor {
     self.path = path
   }
 
+  deinit {
+    docs.deallocate()
+    freqs.deallocate()
+  }
+
   private var hasSkipTable: Bool { blockCount > 1 }
 
   /// Skip entries decoded so far: per block, its last passage, where the next block's doc
   /// block and positions start, and its bound data.
-  private var skips: [(lastDoc: UInt32, nextDocStart: Int, nextPositionsStart: Int, maxFreq: Int, minLength: Int)] = []
+  private var skips: [(lastDoc: UInt32, nextDocStart: Int, nextPositionsStart: Int, maxFreq: Int, minRatio: Int)] = []
   private var skipOffset = -1
   private var skipEnd = 0
   private var blocksStart = 0
   private var blocksLength = 0
 
   /// Decodes skip entries up to block `b`.
-  private mutating func readSkips(through b: Int) throws {
+  private func readSkips(through b: Int) throws {
     if b < skips.count { return }
     if skipOffset < 0 {
       var reader = ByteReader(bytes, range: start..<end, path: path)
@@ -268,34 +295,35 @@ struct PostingsCursor {
       let docLength = try reader.count(max: end - start)
       let positionsLength = try reader.count(max: end - start)
       let maxFreq = try reader.count(max: 1 << 24)
-      let minLength = try reader.count(max: 1 << 24)
+      let minRatio = try reader.count(max: 1 << 24)
       guard lastDoc < UInt64(docLimit), docStart + docLength <= end, positionsStart + positionsLength <= end else {
         throw AISearchError.corrupt(path, "skip entry out of range")
       }
-      skips.append((UInt32(lastDoc), docStart + docLength, positionsStart + positionsLength, maxFreq, minLength))
+      skips.append((UInt32(lastDoc), docStart + docLength, positionsStart + positionsLength, maxFreq, minRatio))
     }
     skipOffset = reader.offset
   }
 
   /// Where block `b`'s doc block and positions start.
-  private mutating func blockStarts(_ b: Int) throws -> (doc: Int, positions: Int) {
+  private func blockStarts(_ b: Int) throws -> (doc: Int, positions: Int) {
     try readSkips(through: b)
     return b == 0 ? (blocksStart, blocksStart + blocksLength) : (skips[b - 1].nextDocStart, skips[b - 1].nextPositionsStart)
   }
 
   /// The last passage id of block `b` (from the skip table), or UInt32.max without one.
-  mutating func lastDoc(ofBlock b: Int) throws -> UInt32 {
+  func lastDoc(ofBlock b: Int) throws -> UInt32 {
     guard hasSkipTable else { return .max }
     try readSkips(through: b)
     return skips[b].lastDoc
   }
 
-  /// The block's bound data: its largest frequency and shortest field length; nil without a
-  /// skip table (one-block terms), where only the term-wide bound applies.
-  mutating func blockImpact(_ b: Int) throws -> (maxFreq: Int, minLength: Int)? {
+  /// The block's bound data: its largest frequency (0xFFFF standing for any larger) and
+  /// smallest length over frequency, in 1/`Postings.ratioScale`; nil without a skip table
+  /// (one-block terms), where only the term-wide bound applies.
+  func blockImpact(_ b: Int) throws -> (maxFreq: Int, minRatio: Int)? {
     guard hasSkipTable else { return nil }
     try readSkips(through: b)
-    return (skips[b].maxFreq, skips[b].minLength)
+    return (skips[b].maxFreq, skips[b].minRatio)
   }
 
   /// The block holding the current passage (-1 before the first `next`).
@@ -303,14 +331,14 @@ struct PostingsCursor {
 
   /// The first block whose last passage is at least `target`, from `from` on; blockCount
   /// when there is none.
-  mutating func block(containing target: UInt32, from: Int) throws -> Int {
+  func block(containing target: UInt32, from: Int) throws -> Int {
     guard hasSkipTable else { return from <= 0 ? 0 : blockCount }
     var b = max(0, from)
     while b < blockCount, try lastDoc(ofBlock: b) < target { b += 1 }
     return b
   }
 
-  private mutating func load(block b: Int) throws {
+  private func load(block b: Int) throws {
     let docOffset: Int
     if hasSkipTable {
       (docOffset, positionsOffset) = try blockStarts(b)
@@ -330,11 +358,13 @@ struct PostingsCursor {
       guard reader.offset + docBytes + freqBytes <= end else {
         throw AISearchError.corrupt(path, "postings block runs past its term")
       }
-      PostingsCursor.unpack(bytes, into: &docs, from: 1, count - 1, at: reader.offset, bits: docBits)
-      PostingsCursor.unpack(bytes, into: &freqs, from: 0, count, at: reader.offset + docBytes, bits: freqBits)
-      for i in 0..<count { freqs[i] += 1 }
+      PostingsCursor.unpack(bytes, into: docs, from: 1, count - 1, at: reader.offset, bits: docBits)
+      freqsOffset = reader.offset + docBytes
+      self.freqBits = freqBits
+      freqsReady = false
       reader.offset += docBytes + freqBytes
     } else {
+      freqsReady = true
       for i in 0..<count {
         let code = try reader.varint()
         docs[i] = UInt32(truncatingIfNeeded: code >> 1)
@@ -345,32 +375,38 @@ struct PostingsCursor {
       }
     }
     if !hasSkipTable { positionsOffset = reader.offset }
-    var running = b == 0 ? 0 : previousBlockLastDoc
+    // Deltas are at most 32 bits, so 128 of them cannot overflow the 64-bit sum; only the
+    // very first passage of the list may have delta 0.
+    var running = UInt64(b == 0 ? 0 : previousBlockLastDoc)
+    var smallest = UInt32.max
     for i in 0..<count {
-      let next = UInt64(running) + UInt64(docs[i])
-      guard (b == 0 && i == 0) || docs[i] > 0, next < UInt64(docLimit) else {
-        throw AISearchError.corrupt(path, "passage id \(next) out of order or range")
-      }
-      running = UInt32(next)
-      docs[i] = running
+      let delta = docs[i]
+      if i > 0 || b > 0 { smallest = min(smallest, delta) }
+      running += UInt64(delta)
+      docs[i] = UInt32(truncatingIfNeeded: running)
+    }
+    guard smallest > 0, running < UInt64(docLimit) else {
+      throw AISearchError.corrupt(path, "passage id \(running) out of order or range")
     }
     block = b
+    blockLastDoc = hasSkipTable ? try lastDoc(ofBlock: b) : .max
     index = -1
     positionsIndex = 0
   }
 
   /// Reads `n` packed values into `values[first...]`.
-  /// Static, so that writing into one of the cursor's arrays does not first copy the
-  /// cursor (and with it, the array).
   private static func unpack(
-    _ bytes: UnsafeRawBufferPointer, into values: inout [UInt32], from first: Int, _ n: Int, at offset: Int, bits: Int
+    _ bytes: UnsafeRawBufferPointer, into values: UnsafeMutablePointer<UInt32>, from first: Int, _ n: Int, at offset: Int,
+    bits: Int
   ) {
     guard bits > 0 else {
       for i in 0..<n { values[first + i] = 0 }
       return
     }
     let mask: UInt64 = bits == 32 ? 0xFFFF_FFFF : (1 << UInt64(bits)) - 1
-    let limit = offset + Postings.packedSize(n, bits: bits)
+    // Words may be read past the packed values as far as the mapping goes (the mask drops
+    // what follows), so only the file's last bytes need the slow path.
+    let limit = bytes.count
     for i in 0..<n {
       let bit = i * bits
       let byte = offset + bit >> 3
@@ -385,8 +421,20 @@ struct PostingsCursor {
     }
   }
 
+  /// The current passage's frequency.
+  var freq: Int {
+    if !freqsReady { unpackFreqs() }
+    return Int(freqs[index])
+  }
+
+  private func unpackFreqs() {
+    PostingsCursor.unpack(bytes, into: freqs, from: 0, count, at: freqsOffset, bits: freqBits)
+    for i in 0..<count { freqs[i] += 1 }
+    freqsReady = true
+  }
+
   /// Moves to the next passage; false at the end of the list.
-  mutating func next() throws -> Bool {
+  func next() throws -> Bool {
     if block >= 0 && index + 1 < count {
       index += 1
     } else {
@@ -395,16 +443,14 @@ struct PostingsCursor {
       index = 0
     }
     doc = docs[index]
-    freq = Int(freqs[index])
     return true
   }
 
   /// Moves to the first passage at or after `target` (not before the current one); false
   /// when there is none.
-  mutating func advance(to target: UInt32) throws -> Bool {
+  func advance(to target: UInt32) throws -> Bool {
     if block >= 0 && index >= 0 && doc >= target { return true }
-    let pastBlock = try block >= 0 && hasSkipTable && lastDoc(ofBlock: block) < target
-    if block < 0 || pastBlock {
+    if block < 0 || blockLastDoc < target {
       let b = try self.block(containing: target, from: block + 1)
       guard b < blockCount else {
         block = blockCount - 1
@@ -413,6 +459,16 @@ struct PostingsCursor {
       }
       if b != block { try load(block: b) }
     }
+    // The block's last passage is at or after the target (or it is the only block), so
+    // the target is found by scanning the decoded ids, not by stepping passage by passage.
+    var i = index + 1
+    while i < count && docs[i] < target { i += 1 }
+    if i < count {
+      index = i
+      doc = docs[i]
+      return true
+    }
+    index = count - 1
     while try next() {
       if doc >= target { return true }
     }
@@ -425,8 +481,9 @@ struct PostingsCursor {
   private var blockPositionStarts: [Int] = []
   private var blockPositionsLoaded = -1
 
-  private mutating func packedPositions() throws -> [Int32] {
+  private func packedPositions() throws -> [Int32] {
     if blockPositionsLoaded != block {
+      if !freqsReady { unpackFreqs() }
       var total = 0
       blockPositionStarts.removeAll(keepingCapacity: true)
       for i in 0..<count {
@@ -440,7 +497,9 @@ struct PostingsCursor {
         throw AISearchError.corrupt(path, "positions run past their term")
       }
       if blockPositions.count < total { blockPositions = [UInt32](repeating: 0, count: total) }
-      PostingsCursor.unpack(bytes, into: &blockPositions, from: 0, total, at: positionsOffset + 1, bits: bits)
+      blockPositions.withUnsafeMutableBufferPointer {
+        PostingsCursor.unpack(bytes, into: $0.baseAddress!, from: 0, total, at: positionsOffset + 1, bits: bits)
+      }
       blockPositionsLoaded = block
       lastPositionsEnd = positionsOffset + 1 + size
     }
@@ -462,7 +521,7 @@ struct PostingsCursor {
   var readToEnd: Bool { (count == Postings.blockSize ? lastPositionsEnd : positionsOffset) == end }
 
   /// The term's positions in the current passage (call at most once per passage).
-  mutating func positions() throws -> [Int32] {
+  func positions() throws -> [Int32] {
     if count == Postings.blockSize { return try packedPositions() }
     var reader = ByteReader(bytes, range: positionsOffset..<end, path: path)
     // Skip the positions of the block's passages passed over since the last read.

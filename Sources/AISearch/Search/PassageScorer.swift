@@ -87,14 +87,25 @@ struct PassageScorer {
     _ s: Int, _ segment: SegmentReader, lists: [PostingList], exclusions: [[PostingList]], allowed: [Bool]?,
     into top: inout TopK<Candidate>, best kBest: inout TopK<Double>, positions pool: inout PositionPool
   ) throws {
+    scoredPassages += try walk(
+      s, segment, lists: lists, exclusions: exclusions, allowed: allowed, into: &top, best: &kBest, positions: &pool)
+  }
+
+  /// `scoreSegment`'s walk; returns the passages it scored. Not mutating: from a mutating
+  /// method, every call of a helper on `self` copied the scorer's 200 bytes.
+  private func walk(
+    _ s: Int, _ segment: SegmentReader, lists: [PostingList], exclusions: [[PostingList]], allowed: [Bool]?,
+    into top: inout TopK<Candidate>, best kBest: inout TopK<Double>, positions pool: inout PositionPool
+  ) throws -> Int {
+    var scoredPassages = 0
     var lists = lists
     var exclusions = exclusions
     let termCount = plan.terms.count
     // Terms byBound[0..<nonEssential] only follow; the others propose passages.
     var nonEssential = 0
     var essential = [Bool](repeating: true, count: termCount)
-    // Per non-essential term, the bound of its blocks around the last passage looked at, and
-    // the last passage it holds for.
+    // Per term, the bound of its blocks around the last passage looked at, and the last
+    // passage it holds for.
     var blockBounds = [Double](repeating: 0, count: termCount)
     var boundUntil = [Int64](repeating: -1, count: termCount)
     var contributions = [Double](repeating: 0, count: termCount)
@@ -112,13 +123,13 @@ struct PassageScorer {
           nonEssential += 1
           essentialLimit = essentialBound(essential)
         }
-        if nonEssential == termCount { return }
+        if nonEssential == termCount { return scoredPassages }
       }
       var doc = UInt32.max
       for t in 0..<termCount where essential[t] {
         doc = min(doc, lists[2 * t].doc, lists[2 * t + 1].doc)
       }
-      if doc == .max { return }
+      if doc == .max { return scoredPassages }
       if nonEssential > 0 && dynamicPruning && essentialLimit * (1 + 1e-9) < minimum {
         // The essential terms alone cannot reach the threshold, so a passage that matters
         // also holds a non-essential term: the walk leaps to the next passage that does,
@@ -130,8 +141,35 @@ struct PassageScorer {
           try lists[2 * t + 1].advance(to: doc)
           next = min(next, lists[2 * t].doc, lists[2 * t + 1].doc)
         }
-        if next == .max { return }
+        if next == .max { return scoredPassages }
         if next > doc {
+          for t in 0..<termCount where essential[t] {
+            try lists[2 * t].advance(to: next)
+            try lists[2 * t + 1].advance(to: next)
+          }
+          continue
+        }
+      }
+      if dynamicPruning && minimum > 0 {
+        // Block-max over every term (as Lucene's MaxScore scores windows of blocks): until
+        // the first of the terms' current blocks ends, no passage can score more than their
+        // block bounds allow; below the threshold, the whole window is skipped undecoded.
+        var bound = 0.0
+        var possible: UInt64 = 0
+        var windowEnd = Int64(UInt32.max)
+        for t in 0..<termCount {
+          if Int64(doc) > boundUntil[t] {
+            (blockBounds[t], boundUntil[t]) = try termBlockBound(t, at: doc, &lists)
+          }
+          windowEnd = min(windowEnd, boundUntil[t])
+          if blockBounds[t] > 0 {
+            bound += blockBounds[t]
+            possible |= 1 << UInt64(t)
+          }
+        }
+        if bound * coverage(possible) * (1 + 1e-9) < minimum {
+          guard windowEnd < Int64(UInt32.max) else { return scoredPassages }
+          let next = UInt32(windowEnd + 1)
           for t in 0..<termCount where essential[t] {
             try lists[2 * t].advance(to: next)
             try lists[2 * t + 1].advance(to: next)
@@ -236,8 +274,8 @@ struct PassageScorer {
   }
 
   /// The most term `t` can add to a passage from `doc` on, as far as the returned passage,
-  /// from its lists' blocks there: max frequency over the block's shortest length, or
-  /// count · idf for a list without skip data; 0 where neither list holds anything.
+  /// from its lists' blocks there (the bound of `Postings`' skip entries), or count · idf for
+  /// a list without skip data; 0 where neither list holds anything.
   private func termBlockBound(_ t: Int, at doc: UInt32, _ lists: inout [PostingList]) throws -> (Double, Int64) {
     var frequency = 0.0
     var unbounded = false
@@ -250,10 +288,20 @@ struct PassageScorer {
         break
       case .unknown:
         unbounded = true
-      case .block(let maxFreq, let minLength):
+      case .block(let maxFreq, let minRatio):
+        guard maxFreq < 0xFFFF else {
+          unbounded = true
+          break
+        }
         let average = field == 0 ? averageBody : averageTitle
-        let norm = bm25.lengthNorm(minLength, average, b: field == 0 ? bm25.b : bm25.titleB)
-        frequency += (field == 0 ? 1 : bm25.titleWeight) * Double(maxFreq) / norm
+        let b = field == 0 ? bm25.b : bm25.titleB
+        let ratio = Double(minRatio) / Double(Postings.ratioScale)
+        let denominator = average > 0 ? (1 - b) / Double(maxFreq) + b * ratio / average : 1 / Double(maxFreq)
+        guard denominator > 0 else {
+          unbounded = true
+          break
+        }
+        frequency += (field == 0 ? 1 : bm25.titleWeight) / denominator
       }
     }
     return (counts[t] * (unbounded ? idf[t] : bm25.saturate(frequency, idf: idf[t])), until)

@@ -43,9 +43,9 @@ struct PostingList {
     case absent
     /// The list may hold it, with no bound but the term's own (no skip data).
     case unknown
-    /// It may hold it in a block whose passages occur at most `maxFreq` times, in fields of
-    /// at least `minLength` tokens.
-    case block(maxFreq: Int, minLength: Int)
+    /// It may hold it in a block whose passages hold it at most `maxFreq` times, in fields
+    /// of at least `minRatio` / `Postings.ratioScale` tokens per occurrence.
+    case block(maxFreq: Int, minRatio: Int)
   }
 
   /// What the list holds from `target` on, up to the returned passage id: nothing (it
@@ -57,7 +57,7 @@ struct PostingList {
     let b = try cursor!.block(containing: target, from: max(cursor!.currentBlock, 0))
     guard b < cursor!.blockCount else { return (.absent, .max) }
     guard let impact = try cursor!.blockImpact(b) else { return (.unknown, .max) }
-    return (.block(maxFreq: impact.maxFreq, minLength: impact.minLength), try cursor!.lastDoc(ofBlock: b))
+    return (.block(maxFreq: impact.maxFreq, minRatio: impact.minRatio), try cursor!.lastDoc(ofBlock: b))
   }
 
   /// The term's positions in passage `at`, or none when the list is elsewhere.

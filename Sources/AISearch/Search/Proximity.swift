@@ -19,8 +19,12 @@ struct Proximity {
     1 + phraseWeight * phrase + closenessWeight * closeness
   }
 
-  /// The largest `factor` (both features 1).
-  var maximumFactor: Double { factor(phrase: 1, closeness: 1) }
+  /// The largest `factor` a passage can reach for `plan`: phrase needs a word of two or
+  /// more tokens, closeness two words; a one-token query cannot be lifted at all, so
+  /// pruning may cut at the k-th best score itself.
+  func maximumFactor(for plan: QueryPlan) -> Double {
+    factor(phrase: plan.chunks.contains { $0.span >= 2 } ? 1 : 0, closeness: plan.chunks.count >= 2 ? 1 : 0)
+  }
 
   /// Positions of each query term in one passage (indexed like `QueryPlan.terms`).
   typealias Positions = [[Int32]]

@@ -69,7 +69,7 @@ public final class Searcher {
     }
     var scorer = try PassageScorer(plan: plan, idf: idf, bm25: bm25, index: index)
     scorer.dynamicPruning = dynamicPruning
-    if plan.stretches.isEmpty { scorer.liftLimit = proximity.maximumFactor }
+    if plan.stretches.isEmpty { scorer.liftLimit = proximity.maximumFactor(for: plan) }
     var kBest = TopK<Double>(capacity: k, ranksBefore: >)
     let depth = max(k, plan.stretches.isEmpty ? rerankDepth : 10 * rerankDepth)
     var top = TopK<Candidate>(capacity: depth, ranksBefore: Candidate.ranksBefore)
