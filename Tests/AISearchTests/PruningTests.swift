@@ -78,4 +78,24 @@ final class PruningTests: XCTestCase {
       XCTAssertLessThan(Double(scoredPruned), 0.9 * Double(scoredExhaustive), "seed \(seed)")
     }
   }
+
+  /// Pruning cuts below the k-th best score, yet copies collapsed into one hit must not
+  /// leave the top k short: twelve texts, each written three times, all holding the one
+  /// query word, give ten hits with their copies cited (a cut at the k-th best score itself
+  /// cited only six texts).
+  func testCopiesDoNotCrowdOutTheTopK() throws {
+    let corpus = try TemporaryDirectory()
+    for t in 0..<12 {
+      let words = (0..<(40 + 5 * (t % 4))).map { "t\(t)w\($0)" }
+      let text = "target " + words.joined(separator: " ") + " target."
+      try corpus.write("c/t\(t).txt", [text, text, text].joined(separator: "\n\n") + "\n")
+    }
+    let directory = corpus.path + "/idx"
+    _ = try IndexWriter(directory: directory, workers: 1, ramBudgetMB: 16).update(roots: [corpus.path + "/c"])
+    let searcher = try Searcher(index: try IndexReader(directory: directory))
+    let result = try searcher.search("target", k: 10)
+    XCTAssertEqual(result.hits.count, 10)
+    XCTAssertEqual(Set(result.hits.map(\.path)).count, 10)
+    XCTAssertEqual(result.hits.map(\.duplicates.count), [Int](repeating: 2, count: 10))
+  }
 }

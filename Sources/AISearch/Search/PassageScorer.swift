@@ -19,6 +19,9 @@ struct PassageScorer {
   let bm25: BM25
   let averageBody: Double
   let averageTitle: Double
+  /// The smallest length norms a field can have (1 − b, at length 0): with them a
+  /// passage's frequencies bound its score without its lengths.
+  private let shortestNorms: (body: Double, title: Double)
   /// The weight of the query's clauses: the denominator of coverage.
   let totalWeight: Double
   private let phrases: [PhrasePattern]
@@ -43,6 +46,7 @@ struct PassageScorer {
     self.bm25 = bm25
     averageBody = Double(index.tokenCount) / Double(index.passageCount)
     averageTitle = Double(index.titleTokenCount) / Double(index.passageCount)
+    shortestNorms = (bm25.lengthNorm(0, averageBody, b: bm25.b), bm25.lengthNorm(0, averageTitle, b: bm25.titleB))
     let chunkWeights = plan.chunkWeights(idf: idf)
     totalWeight = plan.clauses.reduce(0.0) { total, clause in
       total + (clause.alternatives.map { chunkWeights[$0] }.max() ?? 0)
@@ -66,12 +70,13 @@ struct PassageScorer {
       bounded.append(sum * coverage(mask))
     }
     prefixBounds = bounded
+
   }
 
-  /// How much re-ranking can raise a score (1 + phrase and closeness weights), or nil when
-  /// it can also lower one (queries with character stretches): then a passage whose score
-  /// times the limit stays below the k-th best score cannot reach the top k, and is neither
-  /// kept nor, with pruning, looked at.
+  /// How much re-ranking can raise a score (`Proximity.maximumFactor`), or nil when it can
+  /// also lower one (queries with character stretches): then a passage whose score times
+  /// the limit stays below the k-th best score cannot reach the top k, and is neither kept
+  /// nor, with pruning, looked at.
   var liftLimit: Double? = nil
 
   /// The lowest score a passage may have and still matter: above the worst kept when the
@@ -81,6 +86,12 @@ struct PassageScorer {
     if let floor = top.floor { minimum = floor.score }
     if let liftLimit, let kth = kBest.floor { minimum = max(minimum, kth / liftLimit) }
     return minimum
+  }
+
+  /// Whether a passage scoring at most `bound` (coverage included) can be passed over.
+  @inline(__always)
+  private func cannotMatter(_ bound: Double, _ minimum: Double) -> Bool {
+    bound * (1 + 1e-9) < minimum
   }
 
   mutating func scoreSegment(
@@ -118,7 +129,7 @@ struct PassageScorer {
       let minimum = threshold(top, kBest)
       if dynamicPruning && minimum > 0 {
         // A passage must score above the threshold to matter.
-        while nonEssential < termCount && prefixBounds[nonEssential + 1] * (1 + 1e-9) < minimum {
+        while nonEssential < termCount && cannotMatter(prefixBounds[nonEssential + 1], minimum) {
           essential[byBound[nonEssential]] = false
           nonEssential += 1
           essentialLimit = essentialBound(essential)
@@ -130,7 +141,7 @@ struct PassageScorer {
         doc = min(doc, lists[2 * t].doc, lists[2 * t + 1].doc)
       }
       if doc == .max { return scoredPassages }
-      if nonEssential > 0 && dynamicPruning && essentialLimit * (1 + 1e-9) < minimum {
+      if nonEssential > 0 && dynamicPruning && cannotMatter(essentialLimit, minimum) {
         // The essential terms alone cannot reach the threshold, so a passage that matters
         // also holds a non-essential term: the walk leaps to the next passage that does,
         // and the essential lists skip the blocks in between undecoded (a conjunction led
@@ -167,7 +178,7 @@ struct PassageScorer {
             possible |= 1 << UInt64(t)
           }
         }
-        if bound * coverage(possible) * (1 + 1e-9) < minimum {
+        if cannotMatter(bound * coverage(possible), minimum) {
           guard windowEnd < Int64(UInt32.max) else { return scoredPassages }
           let next = UInt32(windowEnd + 1)
           for t in 0..<termCount where essential[t] {
@@ -182,6 +193,35 @@ struct PassageScorer {
         try PassageScorer.pass(doc, &lists)
         continue
       }
+      // What the non-essential terms' blocks around `doc` allow (a term's block bound holds
+      // until its lists' blocks end, so it is computed once per block, not per passage).
+      var nonEssentialBound = 0.0
+      var nonEssentialPossible: UInt64 = 0
+      let bounding = nonEssential > 0 && dynamicPruning
+      if bounding {
+        for t in 0..<termCount where !essential[t] {
+          if doc > boundUntil[t] {
+            (blockBounds[t], boundUntil[t]) = try termBlockBound(t, at: doc, &lists)
+          }
+          if blockBounds[t] > 0 {
+            nonEssentialBound += blockBounds[t]
+            nonEssentialPossible |= 1 << UInt64(t)
+          }
+        }
+        // First from the frequencies alone, at the shortest possible length: the passage's
+        // field lengths are a random read into a large table, most passages walked past
+        // here fail this test, and it needs none.
+        var bound = nonEssentialBound
+        var possible = nonEssentialPossible
+        for t in 0..<termCount where essential[t] && PassageScorer.holds(t, doc, lists) {
+          possible |= 1 << UInt64(t)
+          bound += contribution(t, doc, lists, shortestNorms)
+        }
+        if cannotMatter(bound * coverage(possible), minimum) {
+          try PassageScorer.pass(doc, &lists)
+          continue
+        }
+      }
       let norms = (body: bm25.lengthNorm(Int(lengths[d]), averageBody, b: bm25.b),
         title: bm25.lengthNorm(Int(lengths.title(d)), averageTitle, b: bm25.titleB))
       var mask: UInt64 = 0
@@ -193,23 +233,10 @@ struct PassageScorer {
         contributions[t] = contribution(t, doc, lists, norms)
         sum += contributions[t]
       }
-      if nonEssential > 0 && dynamicPruning {
+      if bounding {
         // Block-max: the essential terms' exact scores plus what the non-essential terms'
-        // blocks around `doc` allow; below the threshold, their lists are not even
-        // advanced to it. A term's block bound holds until its lists' blocks end, so it is
-        // computed once per block, not per passage.
-        var bound = sum
-        var possible = mask
-        for t in 0..<termCount where !essential[t] {
-          if doc > boundUntil[t] {
-            (blockBounds[t], boundUntil[t]) = try termBlockBound(t, at: doc, &lists)
-          }
-          if blockBounds[t] > 0 {
-            bound += blockBounds[t]
-            possible |= 1 << UInt64(t)
-          }
-        }
-        if bound * coverage(possible) * (1 + 1e-9) < minimum {
+        // blocks allow; below the threshold, their lists are not even advanced to `doc`.
+        if cannotMatter((sum + nonEssentialBound) * coverage(mask | nonEssentialPossible), minimum) {
           try PassageScorer.pass(doc, &lists)
           continue
         }

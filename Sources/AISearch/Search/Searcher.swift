@@ -69,7 +69,7 @@ public final class Searcher {
     }
     var scorer = try PassageScorer(plan: plan, idf: idf, bm25: bm25, index: index)
     scorer.dynamicPruning = dynamicPruning
-    if plan.stretches.isEmpty { scorer.liftLimit = proximity.maximumFactor(for: plan) }
+    if plan.stretches.isEmpty { scorer.liftLimit = proximity.maximumFactor }
     var kBest = TopK<Double>(capacity: k, ranksBefore: >)
     let depth = max(k, plan.stretches.isEmpty ? rerankDepth : 10 * rerankDepth)
     var top = TopK<Candidate>(capacity: depth, ranksBefore: Candidate.ranksBefore)
@@ -120,7 +120,8 @@ public final class Searcher {
     if !plan.chunks.isEmpty { candidates.removeAll { $0.score <= 0 } }
     let ranked = candidates.sorted(by: Candidate.ranksBefore)
     let termSet = Set(plan.terms.map(\.text))
-    var hitTerms: [[UInt64]] = []
+    // A hit's term set is computed only once a later passage is similar enough to need it.
+    var hitTerms: [[UInt64]?] = []
     var hitShingles: [[UInt64]] = []
     // Once k hits are found, the next few candidates are still read, to cite copies of them.
     var lookahead = 2 * k
@@ -139,12 +140,24 @@ public final class Searcher {
         Searcher.bitJaccard(hitShingles[$0], shingles) >= Searcher.duplicatePrefilter
       }
       if similar.isEmpty && result.hits.count == k { continue }
-      let terms = try analyzer.fingerprint(passage.text)
-      if let original = similar.first(where: { Searcher.jaccard(hitTerms[$0], terms) >= Searcher.duplicateSimilarity }) {
-        let document = try store.document(passage.document)
-        result.hits[original].duplicates.append(
-          Hit.Citation(path: document.path, lineStart: passage.lineStart, lineEnd: passage.lineEnd))
-        continue
+      var terms: [UInt64]? = nil
+      if !similar.isEmpty {
+        let mine = try analyzer.fingerprint(passage.text)
+        terms = mine
+        var original: Int? = nil
+        for h in similar {
+          if hitTerms[h] == nil { hitTerms[h] = try analyzer.fingerprint(result.hits[h].text) }
+          if Searcher.jaccard(hitTerms[h]!, mine) >= Searcher.duplicateSimilarity {
+            original = h
+            break
+          }
+        }
+        if let original {
+          let document = try store.document(passage.document)
+          result.hits[original].duplicates.append(
+            Hit.Citation(path: document.path, lineStart: passage.lineStart, lineEnd: passage.lineEnd))
+          continue
+        }
       }
       if result.hits.count == k { continue }
       let document = try store.document(passage.document)
