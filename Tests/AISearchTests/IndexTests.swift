@@ -71,6 +71,22 @@ final class IndexTests: XCTestCase {
     XCTAssertEqual(try searcher.search("\"如何做到\" 暂停", k: 10).hits.first.map { String($0.path.suffix(8)) }, "echo.txt")
   }
 
+  func testAWordIndexedOnlyInsideALongerOneIsSearchedAsThatWord() throws {
+    let corpus = try TemporaryDirectory()
+    // ICU segments 停留在 as one word here, so 停留 alone is in no passage.
+    try corpus.write("c/a.txt", "当光标停留在图标上时显示帮助文本。\n")
+    try corpus.write("c/b.txt", "显示帮助文本。\n")
+    let index = corpus.path + "/index"
+    _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
+    let searcher = try Searcher(index: IndexReader(directory: index))
+    let result = try searcher.search("停留", k: 10)
+    XCTAssertEqual(result.hits.map { String($0.path.suffix(5)) }, ["a.txt"])
+    XCTAssertEqual(result.notes, ["停留 is indexed only inside longer words; searched as 停留在"])
+    XCTAssertEqual(result.hits[0].highlights, [3..<6])
+    // A word the index holds is searched as it is.
+    XCTAssertEqual(try searcher.search("帮助", k: 10).notes, [])
+  }
+
   func testHighlightsLandOnOriginalCharacters() throws {
     let corpus = try TemporaryDirectory()
     try corpus.write("c/a.txt", "新一代ＨＵＡＷＥＩ芯片：昇腾910C上市\n")

@@ -148,6 +148,30 @@ enum TermDictionary {
       return found
     }
 
+    /// The terms that begin with `prefix` (itself included), in order, at most `limit`.
+    func terms(withPrefix prefix: [UInt8], limit: Int) throws -> [(term: [UInt8], info: Info)] {
+      guard blockCount > 0, !prefix.isEmpty else { return [] }
+      var low = 0
+      var high = blockCount
+      while high - low > 1 {
+        let middle = (low + high) / 2
+        if compareBytes(try firstTerm(of: middle), prefix) <= 0 { low = middle } else { high = middle }
+      }
+      var found: [(term: [UInt8], info: Info)] = []
+      var past = false
+      for block in low..<blockCount where !past && found.count < limit {
+        try scan(block: block) { term, info in
+          if term.starts(with: prefix) {
+            found.append((term, info))
+          } else if !term.lexicographicallyPrecedes(prefix) {
+            past = true
+          }
+          return !past && found.count < limit
+        }
+      }
+      return found
+    }
+
     /// Every term in order, with its postings location (merges and checks).
     func forEach(_ body: ([UInt8], Info) throws -> Void) throws {
       for block in 0..<blockCount {

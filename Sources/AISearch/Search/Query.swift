@@ -53,8 +53,12 @@ struct QueryPlan {
   /// this long is a pasted paragraph, and its first words carry it).
   static let maxTerms = 64
 
-  /// Plans `query`; `indexed(term)` tells whether the index holds a term.
-  init(_ query: ParsedQuery, analyzer: Analyzer, indexed: (String) throws -> Bool) throws {
+  /// Plans `query`; `indexed(term)` tells whether the index holds a term, and
+  /// `longerWord(word)` names the indexed word most passages hold that begins with it.
+  init(
+    _ query: ParsedQuery, analyzer: Analyzer, indexed: (String) throws -> Bool,
+    longerWord: (String) throws -> String? = { _ in nil }
+  ) throws {
     notes = query.notes
     filters = query.filters
     var index: [String: Int] = [:]
@@ -78,7 +82,12 @@ struct QueryPlan {
       for (i, item) in clause.alternatives.enumerated() {
         var analyzedItem = analyzed[c][i]
         if dropsQuestionWords && !item.isPhrase { analyzedItem.removeAll { QueryPlan.questionWords.contains($0.term) } }
-        let tokens = try QueryPlan.preferBigrams(analyzedItem, indexed: indexed)
+        var tokens = try QueryPlan.preferBigrams(analyzedItem, indexed: indexed)
+        for i in tokens.indices where QueryPlan.isHanWord(tokens[i]) {
+          guard try !indexed(tokens[i].term), let longer = try longerWord(tokens[i].term) else { continue }
+          notes.append("\(tokens[i].term) is indexed only inside longer words; searched as \(longer)")
+          tokens[i].term = longer
+        }
         guard let first = tokens.map(\.position).min() else { continue }
         let newTerms = Set(tokens.map(\.term)).filter { index[$0] == nil }.count
         if terms.count + newTerms > QueryPlan.maxTerms {
@@ -144,6 +153,15 @@ struct QueryPlan {
     return tokens.enumerated().filter { i, token in
       !dropped.contains(i) && !(isSingleHan(token) && covered.contains(token.position))
     }.map(\.element)
+  }
+
+  /// A dictionary word of two or more Han characters. ICU segments by context, so a word
+  /// the query holds alone may stand in the text only inside a longer one (停留 in
+  /// 停留在…): with no passage holding it, the plan searches the longer word most passages
+  /// hold instead of finding nothing (a prefix query, from the term dictionary's order).
+  private static func isHanWord(_ token: Token) -> Bool {
+    let scalars = token.term.unicodeScalars
+    return scalars.count >= 2 && scalars.allSatisfy { HanRun.isHan($0.value) }
   }
 
   /// A token that is one Han character (what ICU leaves of a word it does not know).

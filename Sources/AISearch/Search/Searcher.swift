@@ -44,7 +44,24 @@ public final class Searcher {
       lookups[term] = found
       return found
     }
-    let plan = try QueryPlan(parsed, analyzer: analyzer) { try infos($0).contains { $0 != nil } }
+    let plan = try QueryPlan(
+      parsed, analyzer: analyzer, indexed: { try infos($0).contains { $0 != nil } },
+      longerWord: { word in
+        var passages: [[UInt8]: Int] = [:]
+        for segment in index.segments {
+          for (term, info) in try segment.terms.terms(withPrefix: Array(word.utf8), limit: Searcher.longerWordCandidates) {
+            passages[term, default: 0] += Int(info.docFreq)
+          }
+        }
+        // The most passages; on a tie, the first in byte order (a deterministic choice).
+        var best: (term: [UInt8], passages: Int)? = nil
+        for (term, count) in passages where term.count > word.utf8.count {
+          if best == nil || count > best!.passages || (count == best!.passages && term.lexicographicallyPrecedes(best!.term)) {
+            best = (term, count)
+          }
+        }
+        return best.map { String(decoding: $0.term, as: UTF8.self) }
+      })
     var result = SearchResult(hits: [], confident: false, notes: plan.notes)
     if !parsed.hasPositiveItems && plan.filters.isEmpty {
       result.notes.append("the query has nothing to search for (only exclusions)")
@@ -263,6 +280,10 @@ public final class Searcher {
     let union = a.count + b.count - shared
     return union > 0 ? Double(shared) / Double(union) : 0
   }
+
+  /// Words of the term dictionary looked at per segment for a word indexed only inside
+  /// longer ones.
+  static let longerWordCandidates = 64
 
   /// Coverage at or above which a passage holds the whole query (rounding aside).
   static let fullCoverage = 0.999
