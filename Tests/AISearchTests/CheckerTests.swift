@@ -58,6 +58,26 @@ final class CheckerTests: XCTestCase {
     }
   }
 
+  /// Block bounds are checked against the passages they bound: with every length one
+  /// longer than the postings' skip entries were computed from, the first block disagrees.
+  func testBlockBoundsThatDisagreeWithThePassagesAreFound() throws {
+    let corpus = try TemporaryDirectory()
+    directories.append(corpus)
+    for i in 0..<(Postings.blockSize + 2) { try corpus.write("c/f\(i).txt", "chips number \(i) here\n") }
+    let index = corpus.path + "/index"
+    _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
+    XCTAssertNoThrow(try Checker.check(directory: index))
+    let segment = try IndexReader(directory: index).segments[0]
+    let body = (0..<segment.passageCount).map { segment.lengths[$0] + 1 }
+    let title = (0..<segment.passageCount).map { segment.lengths.title($0) }
+    try FileSystem.writeFile(index + "/s1.lengths", PassageLengths.serialize(body: body, title: title))
+    XCTAssertThrowsError(try Checker.check(directory: index)) { error in
+      let error = error as? AISearchError
+      XCTAssertEqual(error?.path, index + "/s1.postings")
+      XCTAssertTrue(error?.message.contains("block 0 of term") ?? false, error?.message ?? "")
+    }
+  }
+
   func testStatistics() throws {
     let (_, index) = try makeIndex()
     let statistics = try IndexStatistics.collect(directory: index)

@@ -72,6 +72,10 @@ public enum Checker {
       }
       let isTitle = term.first == Field.titlePrefixByte
       var count = 0
+      // Each block's bounds in the skip table, recomputed from its passages: a bound too
+      // low would make pruning drop passages that belong in the top k, silently.
+      var blockMaxFreq = 0
+      var blockMinRatio = Int.max
       while try cursor.next() {
         count += 1
         let positions = try cursor.positions()
@@ -79,6 +83,22 @@ public enum Checker {
           throw AISearchError.corrupt(postingsPath, "positions of term \(index) in passage \(cursor.doc) are not ascending")
         }
         if isTitle { titleSums[Int(cursor.doc)] += UInt64(positions.count) } else { bodySums[Int(cursor.doc)] += UInt64(positions.count) }
+        let length = Int(isTitle ? reader.lengths.title(Int(cursor.doc)) : reader.lengths[Int(cursor.doc)])
+        blockMaxFreq = max(blockMaxFreq, positions.count)
+        blockMinRatio = min(blockMinRatio, length * Postings.ratioScale / max(positions.count, 1))
+        if count % Postings.blockSize == 0 || count == Int(info.docFreq) {
+          let block = (count - 1) / Postings.blockSize
+          if let stored = try cursor.blockImpact(block) {
+            let expected = (min(blockMaxFreq, 0xFFFF), min(blockMinRatio, Int(Postings.ratioLimit)))
+            guard stored.maxFreq == expected.0, stored.minRatio == expected.1 else {
+              throw AISearchError.corrupt(
+                postingsPath,
+                "block \(block) of term \(index) has bounds \(stored.maxFreq)/\(stored.minRatio), its passages give \(expected.0)/\(expected.1)")
+            }
+          }
+          blockMaxFreq = 0
+          blockMinRatio = Int.max
+        }
       }
       guard count == Int(info.docFreq), count == 0 || cursor.readToEnd else {
         throw AISearchError.corrupt(postingsPath, "term \(index)'s postings do not end where the dictionary says")

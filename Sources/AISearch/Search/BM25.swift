@@ -56,7 +56,7 @@ public struct BM25: Sendable, Equatable {
   }
 
   /// idf · t / (k1 + t): what a combined, length-normalized frequency t scores (also the
-  /// bound of a block from its largest frequency over its shortest length).
+  /// bound of a block from its skip entry, `PassageScorer.termBlockBound`).
   @inline(__always)
   func saturate(_ t: Double, idf: Double) -> Double {
     t > 0 ? idf * t / (k1 + t) : 0
