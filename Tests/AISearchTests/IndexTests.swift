@@ -5,6 +5,20 @@ import XCTest
 @testable import AISearch
 
 final class IndexTests: XCTestCase {
+  /// Kept for the test's duration: a directory is removed when it is released.
+  private var directories: [TemporaryDirectory] = []
+
+  /// Writes `files` (name → text) under c/ of a new temporary directory, indexes c/ and
+  /// returns the index's directory.
+  private func indexed(_ files: KeyValuePairs<String, String>) throws -> String {
+    let corpus = try TemporaryDirectory()
+    directories.append(corpus)
+    for (name, text) in files { try corpus.write("c/" + name, text) }
+    let index = corpus.path + "/index"
+    _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
+    return index
+  }
+
   private func search(_ directory: String, _ query: String, k: Int = 10) throws -> [Hit] {
     try Searcher(index: IndexReader(directory: directory)).search(query, k: k).hits
   }
@@ -12,12 +26,9 @@ final class IndexTests: XCTestCase {
   /// BM25 (Lucene form, k1 1.2, b 0.75) on three passages, against values worked out by
   /// hand: N = 3, lengths 3, 2, 4, avgdl = 3.
   func testBM25ScoresMatchHandComputedValues() throws {
-    let corpus = try TemporaryDirectory()
-    try corpus.write("c/a.txt", "apple banana apple\n")
-    try corpus.write("c/b.txt", "banana cherry\n")
-    try corpus.write("c/c.txt", "cherry date elder fig\n")
-    let index = corpus.path + "/index"
-    _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
+    let index = try indexed([
+      "a.txt": "apple banana apple\n", "b.txt": "banana cherry\n", "c.txt": "cherry date elder fig\n",
+    ])
 
     // apple: n = 1, idf = ln(1 + 2.5 / 1.5) = 0.980829; a.txt: tf 2, dl 3:
     // 0.980829 · 2 / (2 + 1.2 · (0.25 + 0.75 · 3/3)) = 0.613018
@@ -44,24 +55,19 @@ final class IndexTests: XCTestCase {
   }
 
   func testHanWordOutranksItsCharactersApart() throws {
-    let corpus = try TemporaryDirectory()
-    try corpus.write("c/apart.txt", "华人为了这件事情忙碌了很久。\n")
-    // Short, and 华 and 为 stand alone again and again, but never side by side.
-    try corpus.write("c/scattered.txt", "华，为。华，为。华 为\n")
-    try corpus.write("c/word.txt", "华为发布了新的芯片产品，" + String(repeating: "这是一段很长的说明文字。", count: 20) + "\n")
-    let index = corpus.path + "/index"
-    _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
+    let index = try indexed([
+      "apart.txt": "华人为了这件事情忙碌了很久。\n",
+      // Short, and 华 and 为 stand alone again and again, but never side by side.
+      "scattered.txt": "华，为。华，为。华 为\n",
+      "word.txt": "华为发布了新的芯片产品，" + String(repeating: "这是一段很长的说明文字。", count: 20) + "\n",
+    ])
     XCTAssertEqual(try search(index, "华为").map { String($0.path.suffix(8)) }, ["word.txt"])
   }
 
   /// An answer does not repeat the question's interrogatives: "暂停几分钟" is answered by
   /// text about pausing for minutes, not by text that says 如何 and 几.
   func testChineseQuestionWordsAreNotSearchedFor() throws {
-    let corpus = try TemporaryDirectory()
-    try corpus.write("c/answer.txt", "暂停指定的分钟数后继续执行。\n")
-    try corpus.write("c/echo.txt", "如何做到？几个人都在问如何做到。\n")
-    let index = corpus.path + "/index"
-    _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
+    let index = try indexed(["answer.txt": "暂停指定的分钟数后继续执行。\n", "echo.txt": "如何做到？几个人都在问如何做到。\n"])
     let searcher = try Searcher(index: IndexReader(directory: index))
     let answer = try searcher.search("如何 暂停 几 分钟", k: 10)
     XCTAssertEqual(answer.hits.map { String($0.path.suffix(10)) }, ["answer.txt"])
@@ -72,12 +78,8 @@ final class IndexTests: XCTestCase {
   }
 
   func testAWordIndexedOnlyInsideALongerOneIsSearchedAsThatWord() throws {
-    let corpus = try TemporaryDirectory()
     // ICU segments 停留在 as one word here, so 停留 alone is in no passage.
-    try corpus.write("c/a.txt", "当光标停留在图标上时显示帮助文本。\n")
-    try corpus.write("c/b.txt", "显示帮助文本。\n")
-    let index = corpus.path + "/index"
-    _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
+    let index = try indexed(["a.txt": "当光标停留在图标上时显示帮助文本。\n", "b.txt": "显示帮助文本。\n"])
     let searcher = try Searcher(index: IndexReader(directory: index))
     let result = try searcher.search("停留", k: 10)
     XCTAssertEqual(result.hits.map { String($0.path.suffix(5)) }, ["a.txt"])
@@ -88,10 +90,7 @@ final class IndexTests: XCTestCase {
   }
 
   func testHighlightsLandOnOriginalCharacters() throws {
-    let corpus = try TemporaryDirectory()
-    try corpus.write("c/a.txt", "新一代ＨＵＡＷＥＩ芯片：昇腾910C上市\n")
-    let index = corpus.path + "/index"
-    _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
+    let index = try indexed(["a.txt": "新一代ＨＵＡＷＥＩ芯片：昇腾910C上市\n"])
     let hit = try XCTUnwrap(try search(index, "huawei 昇腾 910c").first)
     let scalars = Array(hit.text.unicodeScalars)
     XCTAssertEqual(
@@ -188,10 +187,7 @@ final class IndexTests: XCTestCase {
 
   func testFlippedByteInEachFileKindIsReportedAsCorrupt() throws {
     for kind in ["terms", "postings", "lengths", "passages", "MANIFEST"] {
-      let corpus = try TemporaryDirectory()
-      try corpus.write("c/a.txt", "华为昇腾 910B 芯片 and some English words\n")
-      let index = corpus.path + "/index"
-      _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
+      let index = try indexed(["a.txt": "华为昇腾 910B 芯片 and some English words\n"])
       let path = kind == "MANIFEST" ? index + "/MANIFEST" : index + "/s1." + kind
       try flipByte(in: path)
       XCTAssertThrowsError(try search(index, "昇腾"), kind) { error in
