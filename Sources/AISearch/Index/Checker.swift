@@ -89,7 +89,7 @@ public enum Checker {
         if count % Postings.blockSize == 0 || count == Int(info.docFreq) {
           let block = (count - 1) / Postings.blockSize
           if let stored = try cursor.blockImpact(block) {
-            let expected = (min(blockMaxFreq, 0xFFFF), min(blockMinRatio, Int(Postings.ratioLimit)))
+            let expected = (min(blockMaxFreq, Postings.maxFreqLimit), min(blockMinRatio, Int(Postings.ratioLimit)))
             guard stored.maxFreq == expected.0, stored.minRatio == expected.1 else {
               throw AISearchError.corrupt(
                 postingsPath,

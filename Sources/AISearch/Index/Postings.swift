@@ -53,6 +53,8 @@ enum Postings {
   /// MinRatio's unit: sixteenths of a token per occurrence.
   static let ratioScale = 16
   static let ratioLimit: UInt64 = 1 << 24 - 1
+  /// The largest MaxFreq written; it stands for any frequency at least as large.
+  static let maxFreqLimit = 0xFFFF
 
   /// Re-codes one term's in-memory postings into the file layout. `lengths` are the field
   /// lengths of the segment's passages (body or title, as the term's field).
@@ -123,7 +125,7 @@ enum Postings {
         table.varint((next?.positionsOffset ?? positions.count) - skip.positionsOffset)
         // Both capped (a smaller ratio only loosens the bound; a capped MaxFreq is also
         // the bound of every larger frequency, as the reader treats it).
-        table.varint(UInt64(min(skip.maxFreq, 0xFFFF)))
+        table.varint(UInt64(min(Int(skip.maxFreq), Postings.maxFreqLimit)))
         table.varint(min(skip.minRatio, Postings.ratioLimit))
       }
       out.varint(table.count)
@@ -317,7 +319,7 @@ final class PostingsCursor {
     return skips[b].lastDoc
   }
 
-  /// The block's bound data: its largest frequency (0xFFFF standing for any larger) and
+  /// The block's bound data: its largest frequency (`Postings.maxFreqLimit` for any larger) and
   /// smallest length over frequency, in 1/`Postings.ratioScale`; nil without a skip table
   /// (one-block terms), where only the term-wide bound applies.
   func blockImpact(_ b: Int) throws -> (maxFreq: Int, minRatio: Int)? {

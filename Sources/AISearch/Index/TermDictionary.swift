@@ -131,17 +131,23 @@ enum TermDictionary {
       return UnsafeRawBufferPointer(rebasing: file.bytes[reader.offset..<(reader.offset + length)])
     }
 
-    /// Finds `term`: binary search over the blocks' first terms, then one block.
-    func lookup(_ term: [UInt8]) throws -> Info? {
-      guard blockCount > 0 else { return nil }
+    /// The last block whose first term is at most `term` (where it is, if anywhere):
+    /// binary search over the blocks' first terms. The dictionary must not be empty.
+    private func block(holding term: [UInt8]) throws -> Int {
       var low = 0
       var high = blockCount
       while high - low > 1 {
         let middle = (low + high) / 2
         if compareBytes(try firstTerm(of: middle), term) <= 0 { low = middle } else { high = middle }
       }
+      return low
+    }
+
+    /// Finds `term`: the block that may hold it, then a scan of that block.
+    func lookup(_ term: [UInt8]) throws -> Info? {
+      guard blockCount > 0 else { return nil }
       var found: Info? = nil
-      try scan(block: low) { candidate, info in
+      try scan(block: try block(holding: term)) { candidate, info in
         if candidate == term { found = info }
         return candidate.lexicographicallyPrecedes(term)  // go on while before the target
       }
@@ -151,15 +157,9 @@ enum TermDictionary {
     /// The terms that begin with `prefix` (itself included), in order, at most `limit`.
     func terms(withPrefix prefix: [UInt8], limit: Int) throws -> [(term: [UInt8], info: Info)] {
       guard blockCount > 0, !prefix.isEmpty else { return [] }
-      var low = 0
-      var high = blockCount
-      while high - low > 1 {
-        let middle = (low + high) / 2
-        if compareBytes(try firstTerm(of: middle), prefix) <= 0 { low = middle } else { high = middle }
-      }
       var found: [(term: [UInt8], info: Info)] = []
       var past = false
-      for block in low..<blockCount where !past && found.count < limit {
+      for block in try block(holding: prefix)..<blockCount where !past && found.count < limit {
         try scan(block: block) { term, info in
           if term.starts(with: prefix) {
             found.append((term, info))

@@ -70,7 +70,6 @@ struct PassageScorer {
       bounded.append(sum * coverage(mask))
     }
     prefixBounds = bounded
-
   }
 
   /// How much re-ranking can raise a score (`Proximity.maximumFactor`), or nil when it can
@@ -161,10 +160,16 @@ struct PassageScorer {
           continue
         }
       }
+      // What the non-essential terms' blocks around `doc` allow (summed by the window test).
+      var nonEssentialBound = 0.0
+      var nonEssentialPossible: UInt64 = 0
       if dynamicPruning && minimum > 0 {
         // Block-max over every term (as Lucene's MaxScore scores windows of blocks): until
         // the first of the terms' current blocks ends, no passage can score more than their
         // block bounds allow; below the threshold, the whole window is skipped undecoded.
+        // A term's block bound holds until its lists' blocks end, so it is computed once
+        // per block, not per passage; the non-essential terms' share is kept for the tests
+        // below.
         var bound = 0.0
         var possible: UInt64 = 0
         var windowEnd = Int64(UInt32.max)
@@ -173,9 +178,12 @@ struct PassageScorer {
             (blockBounds[t], boundUntil[t]) = try termBlockBound(t, at: doc, &lists)
           }
           windowEnd = min(windowEnd, boundUntil[t])
-          if blockBounds[t] > 0 {
-            bound += blockBounds[t]
-            possible |= 1 << UInt64(t)
+          guard blockBounds[t] > 0 else { continue }
+          bound += blockBounds[t]
+          possible |= 1 << UInt64(t)
+          if !essential[t] {
+            nonEssentialBound += blockBounds[t]
+            nonEssentialPossible |= 1 << UInt64(t)
           }
         }
         if cannotMatter(bound * coverage(possible), minimum) {
@@ -193,21 +201,8 @@ struct PassageScorer {
         try PassageScorer.pass(doc, &lists)
         continue
       }
-      // What the non-essential terms' blocks around `doc` allow (a term's block bound holds
-      // until its lists' blocks end, so it is computed once per block, not per passage).
-      var nonEssentialBound = 0.0
-      var nonEssentialPossible: UInt64 = 0
-      let bounding = nonEssential > 0 && dynamicPruning
+      let bounding = nonEssential > 0 && dynamicPruning && minimum > 0
       if bounding {
-        for t in 0..<termCount where !essential[t] {
-          if doc > boundUntil[t] {
-            (blockBounds[t], boundUntil[t]) = try termBlockBound(t, at: doc, &lists)
-          }
-          if blockBounds[t] > 0 {
-            nonEssentialBound += blockBounds[t]
-            nonEssentialPossible |= 1 << UInt64(t)
-          }
-        }
         // First from the frequencies alone, at the shortest possible length: the passage's
         // field lengths are a random read into a large table, most passages walked past
         // here fail this test, and it needs none.
@@ -316,7 +311,7 @@ struct PassageScorer {
       case .unknown:
         unbounded = true
       case .block(let maxFreq, let minRatio):
-        guard maxFreq < 0xFFFF else {
+        guard maxFreq < Postings.maxFreqLimit else {
           unbounded = true
           break
         }

@@ -45,23 +45,7 @@ public final class Searcher {
       return found
     }
     let plan = try QueryPlan(
-      parsed, analyzer: analyzer, indexed: { try infos($0).contains { $0 != nil } },
-      longerWord: { word in
-        var passages: [[UInt8]: Int] = [:]
-        for segment in index.segments {
-          for (term, info) in try segment.terms.terms(withPrefix: Array(word.utf8), limit: Searcher.longerWordCandidates) {
-            passages[term, default: 0] += Int(info.docFreq)
-          }
-        }
-        // The most passages; on a tie, the first in byte order (a deterministic choice).
-        var best: (term: [UInt8], passages: Int)? = nil
-        for (term, count) in passages where term.count > word.utf8.count {
-          if best == nil || count > best!.passages || (count == best!.passages && term.lexicographicallyPrecedes(best!.term)) {
-            best = (term, count)
-          }
-        }
-        return best.map { String(decoding: $0.term, as: UTF8.self) }
-      })
+      parsed, analyzer: analyzer, indexed: { try infos($0).contains { $0 != nil } }, longerWord: longerWord)
     var result = SearchResult(hits: [], confident: false, notes: plan.notes)
     if !parsed.hasPositiveItems && plan.filters.isEmpty {
       result.notes.append("the query has nothing to search for (only exclusions)")
@@ -284,6 +268,21 @@ public final class Searcher {
   /// Words of the term dictionary looked at per segment for a word indexed only inside
   /// longer ones.
   static let longerWordCandidates = 64
+
+  /// The indexed word beginning with `word` (and longer) that most passages hold; on a
+  /// tie, the first in byte order.
+  private func longerWord(_ word: String) throws -> String? {
+    let prefix = Array(word.utf8)
+    var passages: [[UInt8]: Int] = [:]
+    for segment in index.segments {
+      for (term, info) in try segment.terms.terms(withPrefix: prefix, limit: Searcher.longerWordCandidates)
+      where term.count > prefix.count {
+        passages[term, default: 0] += Int(info.docFreq)
+      }
+    }
+    let best = passages.min { a, b in a.value != b.value ? a.value > b.value : a.key.lexicographicallyPrecedes(b.key) }
+    return best.map { String(decoding: $0.key, as: UTF8.self) }
+  }
 
   /// Coverage at or above which a passage holds the whole query (rounding aside).
   static let fullCoverage = 0.999
