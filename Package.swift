@@ -9,7 +9,6 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
   ],
   targets: [
     // Supplies ICU's pkg-config and link flags; never imported by Swift (see CICU).
@@ -28,9 +27,12 @@ let package = Package(
       linkerSettings: [.linkedLibrary("xml2")]),
     // zstd for the stored passages; its C API needs no shim.
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+    // libyaml for Markdown front matter: Yams, which wraps it, needs all of Foundation, whose
+    // loading was 0.8 ms of a 10 ms search from a new process on the seeds.
+    .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
     .target(
       name: "AISearch",
-      dependencies: ["CICU", "CHTML", "CZstd", .product(name: "Yams", package: "Yams")],
+      dependencies: ["CICU", "CHTML", "CZstd", "CYAML"],
       // Run-time exclusivity checks on class properties were 4–8% of search and indexing
       // time; debug builds (and so the tests) keep them.
       swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
@@ -39,7 +41,8 @@ let package = Package(
       dependencies: [
         "AISearch", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
-      // A search is a new process: linking the Swift runtime and Foundation statically
+      // A search is a new process: linking the Swift runtime and FoundationEssentials (which
+      // swift-argument-parser uses; nothing here needs the rest of Foundation) statically
       // (what `--static-swift-stdlib` does, spelled out so the README's plain `swift run`
       // gets it) cuts start-up from 8 to 5 ms, and a fixed-address executable skips 77,000
       // start-up relocations (another 0.5–1 ms). Release only: test bundles load XCTest,
@@ -47,9 +50,8 @@ let package = Package(
       linkerSettings: [
         .unsafeFlags(
           [
-            "-static-stdlib", "-Xlinker", "--start-group", "-lFoundation", "-lFoundationInternationalization",
-            "-lFoundationEssentials", "-lCoreFoundation", "-l_FoundationCollections", "-l_FoundationCShims",
-            "-l_FoundationICU", "-lswiftSynchronization", "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime",
+            "-static-stdlib", "-Xlinker", "--start-group", "-lFoundationEssentials", "-l_FoundationCollections",
+            "-l_FoundationCShims", "-lswiftSynchronization", "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime",
             "-Xlinker", "--end-group", "-lstdc++", "-Xclang-linker", "-no-pie",
           ], .when(platforms: [.linux], configuration: .release))
       ]),

@@ -64,6 +64,35 @@ final class IngestTests: XCTestCase {
     XCTAssertNil(seed002.title)
   }
 
+  func testFrontMatterFieldsAsWritten() throws {
+    func metadata(_ yaml: String) -> (Metadata, Int) {
+      let lines = ("---\n" + yaml + "\n---\nbody").split(separator: "\n", omittingEmptySubsequences: false)
+      return Metadata.frontMatter(lines)
+    }
+    let (full, lineCount) = metadata(
+      """
+      title: "昇腾 910C: 量产"
+      source: https://example.com/a
+      date: 2025-03-14 10:00:00
+      tags:
+        - 芯片
+        - " 华为 "
+      nested: {title: no}
+      """)
+    XCTAssertEqual(lineCount, 9)
+    XCTAssertEqual(full, Metadata(title: "昇腾 910C: 量产", url: "https://example.com/a", date: "2025-03-14", tags: ["芯片", "华为"]))
+    // A date written otherwise stays as written; comma-separated tags are split.
+    XCTAssertEqual(metadata("date: March 2025\nkeywords: a, b ,c").0, Metadata(date: "March 2025", tags: ["a", "b", "c"]))
+    XCTAssertEqual(metadata("date: '2025-03-14T08:00:00+08:00'").0.date, "2025-03-14")
+    // Malformed YAML and a document that is not a mapping give no metadata, but the block
+    // is still front matter.
+    XCTAssertEqual(metadata("title: [unclosed").0, Metadata())
+    XCTAssertEqual(metadata("title: [unclosed").1, 3)
+    XCTAssertEqual(metadata("- a\n- b").0, Metadata())
+    XCTAssertEqual(Metadata.heading("## 昇腾 910C ##"), "昇腾 910C")
+    XCTAssertEqual(Metadata.heading("#hashtag"), nil)
+  }
+
   func testWindowsLineEndsCountAsLines() throws {
     let paragraph = String(repeating: "华为昇腾芯片量产。", count: 25)
     let text = "---\r\ntitle: CRLF\r\ntags: [a, b]\r\n---\r\n\r\n\(paragraph)\r\n\r\n\(paragraph)\r\nend\r\n"

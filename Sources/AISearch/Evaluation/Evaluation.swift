@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Runs judged queries against an index and scores the hits the way `shared/eval/score.py`
 /// does, so users can measure retrieval on their own collections.
@@ -64,16 +64,32 @@ public struct Evaluation {
     var queries: [Query] = []
     for (number, line) in String(decoding: bytes, as: UTF8.self).split(separator: "\n").enumerated() {
       if line.allSatisfy(\.isWhitespace) { continue }
-      guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-        let id = object["id"].map({ "\($0)" }), let text = object["query"] as? String
-      else {
+      guard let query = try? JSONDecoder().decode(QueryLine.self, from: Data(line.utf8)) else {
         throw AISearchError(.input, "\(path):\(number + 1): not a query object with \"id\" and \"query\"", path: path)
       }
-      let kinds = (object["kind"] as? [String]) ?? [(object["kind"] as? String) ?? "?"]
-      let evidence = (object["evidence"] as? [[String]]) ?? []
-      queries.append(Query(id: id, text: text, kinds: kinds, evidence: evidence))
+      queries.append(query.value)
     }
     return queries
+  }
+
+  /// One line of a query file: `id` a string or a number, `kind` a string or a list, and
+  /// `evidence` a list of lists of strings (anything else counts as no evidence).
+  private struct QueryLine: Decodable {
+    var value: Query
+
+    private enum Key: String, CodingKey { case id, query, kind, evidence }
+
+    init(from decoder: Decoder) throws {
+      let fields = try decoder.container(keyedBy: Key.self)
+      let id =
+        try (try? fields.decode(String.self, forKey: .id)) ?? (try? fields.decode(Int.self, forKey: .id)).map(String.init)
+        ?? String(fields.decode(Double.self, forKey: .id))
+      let kinds =
+        (try? fields.decode([String].self, forKey: .kind)) ?? [(try? fields.decode(String.self, forKey: .kind)) ?? "?"]
+      value = Query(
+        id: id, text: try fields.decode(String.self, forKey: .query), kinds: kinds,
+        evidence: (try? fields.decode([[String]].self, forKey: .evidence)) ?? [])
+    }
   }
 
   public func run(_ queries: [Query], searcher: Searcher) throws -> Report {

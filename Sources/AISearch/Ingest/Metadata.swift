@@ -1,5 +1,4 @@
-import Foundation
-import Yams
+import CYAML
 
 /// Title, source URL, date and tags of a document, from YAML front matter, the first Markdown
 /// heading, or an HTML <title>.
@@ -30,13 +29,12 @@ public struct Metadata: Equatable, Sendable {
       end += 1
     }
     guard end < lines.count else { return (Metadata(), 0) }
-    let yaml = lines[1..<end].joined(separator: "\n")
     var metadata = Metadata()
-    if let fields = (try? Yams.load(yaml: yaml)) as? [String: Any] {
-      metadata.title = scalar(fields["title"])
-      metadata.url = scalar(fields["url"]) ?? scalar(fields["source"]) ?? scalar(fields["link"])
-      metadata.date = scalar(fields["date"])
-      metadata.tags = ["tags", "tag", "keywords", "categories"].flatMap { list(fields[$0]) }
+    if let fields = YAMLMapping(lines[1..<end].joined(separator: "\n")) {
+      metadata.title = fields.scalar("title")
+      metadata.url = fields.scalar("url") ?? fields.scalar("source") ?? fields.scalar("link")
+      metadata.date = fields.scalar("date").map(Metadata.calendarDate)
+      metadata.tags = ["tags", "tag", "keywords", "categories"].flatMap { fields.list($0) }
     }
     return (metadata, end + 1)
   }
@@ -47,34 +45,80 @@ public struct Metadata: Equatable, Sendable {
     guard (1...6).contains(hashes) else { return nil }
     let rest = line.dropFirst(hashes)
     guard let space = rest.first, space == " " || space == "\t" else { return nil }
-    let text = rest.trimmingCharacters(in: .whitespaces)
-      .trimmingCharacters(in: CharacterSet(charactersIn: "#")).trimmingCharacters(in: .whitespaces)
-    return text.isEmpty ? nil : text
+    // A closing run of #s is not part of the text (`## Title ##`).
+    let text = rest.trimmingSpace.trimming { $0 == "#" }.trimmingSpace
+    return text.isEmpty ? nil : String(text)
   }
+
+  /// A YAML timestamp (`2025-03-14`, `2025-03-14 10:00:00`, `2025-03-14T10:00:00+08:00`) as
+  /// its calendar date, as written; any other text unchanged.
+  static func calendarDate(_ text: String) -> String {
+    let utf8 = Array(text.utf8)
+    func digits(_ range: Range<Int>) -> Bool { range.allSatisfy { (0x30...0x39).contains(utf8[$0]) } }
+    guard utf8.count >= 10, digits(0..<4), utf8[4] == 0x2D, digits(5..<7), utf8[7] == 0x2D, digits(8..<10),
+      utf8.count == 10 || [0x20, 0x09, 0x54, 0x74].contains(utf8[10])
+    else { return text }
+    return String(decoding: utf8[0..<10], as: UTF8.self)
+  }
+}
+
+/// The top-level mapping of a YAML document, read with libyaml. Values are kept as the text
+/// written (a date stays `2025-03-14`, a number `1.50`), which is what the index stores.
+struct YAMLMapping {
+  private var scalars: [String: String] = [:]
+  private var sequences: [String: [String]] = [:]
+
+  /// Nil when the text is not YAML or not a mapping.
+  init?(_ yaml: String) {
+    var parser = yaml_parser_t()
+    guard yaml_parser_initialize(&parser) != 0 else { return nil }
+    defer { yaml_parser_delete(&parser) }
+    var bytes = Array(yaml.utf8)
+    var document = yaml_document_t()
+    let loaded = bytes.withUnsafeMutableBufferPointer { buffer -> Bool in
+      yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+      return yaml_parser_load(&parser, &document) != 0
+    }
+    guard loaded else { return nil }
+    defer { yaml_document_delete(&document) }
+    guard let root = yaml_document_get_root_node(&document), root.pointee.type == YAML_MAPPING_NODE else { return nil }
+    func node(_ id: Int32) -> UnsafeMutablePointer<yaml_node_t>? { yaml_document_get_node(&document, id) }
+    func text(_ node: UnsafeMutablePointer<yaml_node_t>) -> String? {
+      guard node.pointee.type == YAML_SCALAR_NODE, let value = node.pointee.data.scalar.value else { return nil }
+      let trimmed = String(decoding: UnsafeBufferPointer(start: value, count: node.pointee.data.scalar.length), as: UTF8.self)
+        .trimmingSpace
+      return trimmed.isEmpty ? nil : String(trimmed)
+    }
+    var pair = root.pointee.data.mapping.pairs.start
+    while let current = pair, current != root.pointee.data.mapping.pairs.top {
+      defer { pair = current + 1 }
+      guard let keyNode = node(current.pointee.key), let key = text(keyNode), let valueNode = node(current.pointee.value)
+      else { continue }
+      switch valueNode.pointee.type {
+      case YAML_SCALAR_NODE:
+        if scalars[key] == nil, let value = text(valueNode) { scalars[key] = value }
+      case YAML_SEQUENCE_NODE:
+        var items: [String] = []
+        var item = valueNode.pointee.data.sequence.items.start
+        while let currentItem = item, currentItem != valueNode.pointee.data.sequence.items.top {
+          if let itemNode = node(currentItem.pointee), let value = text(itemNode) { items.append(value) }
+          item = currentItem + 1
+        }
+        if sequences[key] == nil { sequences[key] = items }
+      default:
+        continue
+      }
+    }
+  }
+
+  /// The scalar value of `key`, trimmed; nil if absent, empty or not a scalar.
+  func scalar(_ key: String) -> String? { scalars[key] }
 
   /// A YAML list of scalars, or one string of comma-separated names (`tags: a, b`).
-  private static func list(_ value: Any?) -> [String] {
-    if let items = value as? [Any] { return items.compactMap { scalar($0) } }
-    guard let text = scalar(value) else { return [] }
-    return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-  }
-
-  private static func scalar(_ value: Any?) -> String? {
-    switch value {
-    case let string as String:
-      let trimmed = string.trimmingCharacters(in: .whitespacesAndNewlines)
-      return trimmed.isEmpty ? nil : trimmed
-    case let date as Date:
-      let formatter = ISO8601DateFormatter()
-      formatter.formatOptions = [.withFullDate]
-      return formatter.string(from: date)
-    case let number as Int:
-      return String(number)
-    case let number as Double:
-      return String(number)
-    default:
-      return nil
-    }
+  func list(_ key: String) -> [String] {
+    if let items = sequences[key] { return items }
+    guard let text = scalars[key] else { return [] }
+    return text.split(separator: ",").map { String($0.trimmingSpace) }.filter { !$0.isEmpty }
   }
 }
 
@@ -83,5 +127,17 @@ extension Substring {
     var s = self
     while let last = s.last, last == " " || last == "\t" || last == "\r" { s.removeLast() }
     return s
+  }
+}
+
+extension StringProtocol {
+  /// Without leading and trailing white space (Unicode's White_Space property).
+  var trimmingSpace: SubSequence { trimming { $0.properties.isWhitespace } }
+
+  func trimming(_ isTrimmed: (Unicode.Scalar) -> Bool) -> SubSequence {
+    let scalars = unicodeScalars
+    guard let first = scalars.firstIndex(where: { !isTrimmed($0) }) else { return self[endIndex...] }
+    let last = scalars.lastIndex(where: { !isTrimmed($0) })!
+    return self[first...last]
   }
 }

@@ -172,7 +172,7 @@ public struct ParsedQuery: Equatable, Sendable {
       }
       return String(text)
     }
-    guard let dots = value.range(of: "..") else {
+    guard let dots = value.firstRange(of: "..") else {
       let day = try bound(Substring(value))
       return .date(from: day, to: day)
     }
