@@ -3,6 +3,8 @@ import Foundation
 import TestSupport
 import XCTest
 
+@testable import aisearch
+
 /// Runs the built `aisearch` binary and checks its exact output and exit status.
 final class SearchCLITests: XCTestCase {
   private func corpus() throws -> Workspace {
@@ -163,6 +165,12 @@ final class SearchCLITests: XCTestCase {
       XCTAssertEqual(quick.stdout, full.stdout, "\(arguments)")
       XCTAssertEqual(quick.stderr, full.stderr, "\(arguments)")
     }
+  }
+
+  func testQuickParserKnowsEverySubcommand() {
+    XCTAssertEqual(
+      QuickSearch.subcommands,
+      Set(AISearchCommand.configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]))
   }
 
   func testExitStatuses() throws {
