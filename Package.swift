@@ -30,9 +30,11 @@ let package = Package(
     // libyaml for Markdown front matter: Yams, which wraps it, needs all of Foundation, whose
     // loading was 0.8 ms of a 10 ms search from a new process on the seeds.
     .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+    // __builtin_prefetch, behind a header of its own.
+    .systemLibrary(name: "CPrefetch"),
     .target(
       name: "AISearch",
-      dependencies: ["CICU", "CHTML", "CZstd", "CYAML"],
+      dependencies: ["CICU", "CHTML", "CZstd", "CYAML", "CPrefetch"],
       // Run-time exclusivity checks on class properties were 4–8% of search and indexing
       // time; debug builds (and so the tests) keep them.
       swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),

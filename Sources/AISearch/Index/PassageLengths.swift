@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Passage lengths in tokens, per field, for BM25F's length normalization (tantivy's
 /// fieldnorms).
 ///
@@ -35,6 +37,13 @@ enum PassageLengths {
     /// The body length of passage `doc`.
     subscript(doc: Int) -> UInt32 {
       UInt32(file.bytes.loadUnaligned(fromByteOffset: start + 2 * doc, as: UInt16.self).littleEndian)
+    }
+
+    /// Starts loading passage `doc`'s lengths into the cache.
+    @inline(__always)
+    func prefetch(_ doc: Int) {
+      aisearch_prefetch(file.bytes.baseAddress! + start + 2 * doc)
+      aisearch_prefetch(file.bytes.baseAddress! + start + 2 * (count + doc))
     }
 
     func title(_ doc: Int) -> UInt32 {
