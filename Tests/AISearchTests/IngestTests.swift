@@ -84,6 +84,9 @@ final class IngestTests: XCTestCase {
     // A date written otherwise stays as written; comma-separated tags are split.
     XCTAssertEqual(metadata("date: March 2025\nkeywords: a, b ,c").0, Metadata(date: "March 2025", tags: ["a", "b", "c"]))
     XCTAssertEqual(metadata("date: '2025-03-14T08:00:00+08:00'").0.date, "2025-03-14")
+    // YAML's null is no value, unless quoted.
+    XCTAssertEqual(metadata("title: ~\nurl: null\ntags: [a, ~]").0, Metadata(tags: ["a"]))
+    XCTAssertEqual(metadata("title: \"null\"").0.title, "null")
     // Malformed YAML and a document that is not a mapping give no metadata, but the block
     // is still front matter.
     XCTAssertEqual(metadata("title: [unclosed").0, Metadata())

@@ -87,6 +87,10 @@ struct YAMLMapping {
       guard node.pointee.type == YAML_SCALAR_NODE, let value = node.pointee.data.scalar.value else { return nil }
       let trimmed = String(decoding: UnsafeBufferPointer(start: value, count: node.pointee.data.scalar.length), as: UTF8.self)
         .trimmingSpace
+      // YAML's null, unquoted, is no value (`title: ~`).
+      if node.pointee.data.scalar.style == YAML_PLAIN_SCALAR_STYLE && YAMLMapping.nulls.contains(String(trimmed)) {
+        return nil
+      }
       return trimmed.isEmpty ? nil : String(trimmed)
     }
     var pair = root.pointee.data.mapping.pairs.start
@@ -111,7 +115,9 @@ struct YAMLMapping {
     }
   }
 
-  /// The scalar value of `key`, trimmed; nil if absent, empty or not a scalar.
+  private static let nulls: Set<String> = ["~", "null", "Null", "NULL"]
+
+  /// The scalar value of `key`, trimmed; nil if absent, empty, null or not a scalar.
   func scalar(_ key: String) -> String? { scalars[key] }
 
   /// A YAML list of scalars, or one string of comma-separated names (`tags: a, b`).
