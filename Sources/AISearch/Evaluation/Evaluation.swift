@@ -81,9 +81,14 @@ public struct Evaluation {
 
     init(from decoder: Decoder) throws {
       let fields = try decoder.container(keyedBy: Key.self)
-      let id =
-        try (try? fields.decode(String.self, forKey: .id)) ?? (try? fields.decode(Int.self, forKey: .id)).map(String.init)
-        ?? String(fields.decode(Double.self, forKey: .id))
+      let id: String
+      if let text = try? fields.decode(String.self, forKey: .id) {
+        id = text
+      } else if let number = try? fields.decode(Int.self, forKey: .id) {
+        id = String(number)
+      } else {
+        id = String(try fields.decode(Double.self, forKey: .id))
+      }
       let kinds =
         (try? fields.decode([String].self, forKey: .kind)) ?? [(try? fields.decode(String.self, forKey: .kind)) ?? "?"]
       value = Query(
