@@ -66,6 +66,14 @@ public final class Analyzer {
 struct AnalysisState {
   private let folding: HanFolding
   private var foldCache: [UInt32: [UInt16]] = [:]
+  /// Per BMP scalar outside ASCII and Han, learnt on first sight: bit 0 set once known, bit 1
+  /// a word character (alphabetic or numeric), bit 2 left as it is by NFKC_Casefold. Property
+  /// lookups and the fold cache's hashing were a third of `fingerprint`'s time (CJK
+  /// punctuation, mostly).
+  private var scalarTraits: [UInt8] = []
+  private static let known: UInt8 = 1
+  private static let wordCharacter: UInt8 = 2
+  private static let foldsToItself: UInt8 = 4
   private var normalized: [UInt16] = []
   private var sourceOffset: [Int32] = []
   private var ends: [Int32] = []
@@ -145,7 +153,7 @@ struct AnalysisState {
       let isWordCharacter =
         value < 0x80
         ? (value >= 0x30 && value <= 0x39) || (value >= 0x61 && value <= 0x7A)
-        : scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+        : try traits(scalar) & AnalysisState.wordCharacter != 0
       if isWordCharacter {
         word = mix(word, value)
         wordLength += 1
@@ -182,6 +190,9 @@ struct AnalysisState {
       } else if value < 0x10000 && HanRun.isHan(value) && !(0xF900...0xFAFF).contains(value) {
         normalized.append(folding.fold(UInt16(value)))
         sourceOffset.append(index)
+      } else if value < 0x10000, try traits(scalar) & AnalysisState.foldsToItself != 0 {
+        normalized.append(UInt16(value))
+        sourceOffset.append(index)
       } else {
         let folded = try fold(scalar)
         for unit in folded {
@@ -192,6 +203,20 @@ struct AnalysisState {
       }
       index += 1
     }
+  }
+
+  /// `scalarTraits` of a scalar (computed, not kept, outside the BMP).
+  private mutating func traits(_ scalar: Unicode.Scalar) throws -> UInt8 {
+    let value = Int(scalar.value)
+    if value < 0x10000 && !scalarTraits.isEmpty && scalarTraits[value] != 0 { return scalarTraits[value] }
+    var traits = AnalysisState.known
+    if scalar.properties.isAlphabetic || scalar.properties.numericType != nil { traits |= AnalysisState.wordCharacter }
+    if value < 0x10000 {
+      if try fold(scalar) == [UInt16(value)] { traits |= AnalysisState.foldsToItself }
+      if scalarTraits.isEmpty { scalarTraits = [UInt8](repeating: 0, count: 0x10000) }
+      scalarTraits[value] = traits
+    }
+    return traits
   }
 
   private mutating func fold(_ scalar: Unicode.Scalar) throws -> [UInt16] {
