@@ -92,6 +92,12 @@ final class IngestTests: XCTestCase {
     XCTAssertEqual(metadata("title: [unclosed").0, Metadata())
     XCTAssertEqual(metadata("title: [unclosed").1, 3)
     XCTAssertEqual(metadata("- a\n- b").0, Metadata())
+    // Flow collections nested deeper than libyaml parses in reasonable time are not parsed.
+    func nested(_ depth: Int) -> String {
+      "title: x\nextra: " + String(repeating: "[", count: depth) + "a" + String(repeating: "]", count: depth)
+    }
+    XCTAssertEqual(metadata(nested(YAMLMapping.maximumNesting)).0.title, "x")
+    XCTAssertEqual(metadata(nested(YAMLMapping.maximumNesting + 1)).0, Metadata())
     XCTAssertEqual(Metadata.heading("## 昇腾 910C ##"), "昇腾 910C")
     XCTAssertEqual(Metadata.heading("#hashtag"), nil)
   }

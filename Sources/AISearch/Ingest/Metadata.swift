@@ -68,8 +68,21 @@ struct YAMLMapping {
   private var scalars: [String: String] = [:]
   private var sequences: [String: [String]] = [:]
 
+  /// Flow collections nested deeper than this are not parsed: libyaml takes time quadratic
+  /// in the depth (200,000 `[` took a minute), and front matter nests two or three deep.
+  static let maximumNesting = 64
+
   /// Nil when the text is not YAML or not a mapping.
   init?(_ yaml: String) {
+    var depth = 0
+    for byte in yaml.utf8 {
+      if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") {
+        depth += 1
+        if depth > YAMLMapping.maximumNesting { return nil }
+      } else if (byte == UInt8(ascii: "]") || byte == UInt8(ascii: "}")) && depth > 0 {
+        depth -= 1
+      }
+    }
     var parser = yaml_parser_t()
     guard yaml_parser_initialize(&parser) != 0 else { return nil }
     defer { yaml_parser_delete(&parser) }
