@@ -126,9 +126,19 @@ final class SearchCLITests: XCTestCase {
       no-answer: 1 queries, 0 returned >=1 hit, 1 flagged as no confident answer
 
       """)
+    // The same file as Windows editors write it: a byte order mark and CRLF line ends.
+    let judged = try String(contentsOfFile: workspace.path + "/judged.jsonl", encoding: .utf8)
+    try workspace.write("windows.jsonl", "\u{FEFF}" + judged.replacingOccurrences(of: "\n", with: "\r\n"))
+    let windows = try workspace.run("eval", "windows.jsonl", "--index", "idx")
+    XCTAssertEqual(windows.status, 0, windows.stderr)
+    XCTAssertEqual(windows.stdout, result.stdout)
     let malformed = try workspace.run("eval", "c/b.txt", "--index", "idx")
     XCTAssertEqual(malformed.status, 2)
     XCTAssertEqual(malformed.stderr, "aisearch: c/b.txt:1: not a query object with \"id\" and \"query\"\n")
+    // The line named is the file's, blank lines counted.
+    try workspace.write("gap.jsonl", "{\"id\": 1, \"query\": \"芯片\"}\n\n{\"id\": 2}\n")
+    let gap = try workspace.run("eval", "gap.jsonl", "--index", "idx")
+    XCTAssertEqual(gap.stderr, "aisearch: gap.jsonl:3: not a query object with \"id\" and \"query\"\n")
   }
 
   func testBatchNumbersQueriesByLine() throws {

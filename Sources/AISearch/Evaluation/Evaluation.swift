@@ -62,7 +62,12 @@ public struct Evaluation {
   public static func readQueries(_ path: String) throws -> [Query] {
     let bytes = try FileSystem.readFile(path)
     var queries: [Query] = []
-    for (number, line) in String(decoding: bytes, as: UTF8.self).split(separator: "\n").enumerated() {
+    var text = String(decoding: bytes, as: UTF8.self)
+    // Editors on Windows start UTF-8 files with a byte order mark, which JSON does not allow.
+    if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
+    // Split on any line end ("\r\n" is one Character, which splitting on "\n" missed), blank
+    // lines kept so that a message's line number is the file's.
+    for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
       if line.allSatisfy(\.isWhitespace) { continue }
       guard let query = try? JSONDecoder().decode(QueryLine.self, from: Data(line.utf8)) else {
         throw AISearchError(.input, "\(path):\(number + 1): not a query object with \"id\" and \"query\"", path: path)
