@@ -128,6 +128,10 @@ final class QueryLanguageCLITests: XCTestCase {
     XCTAssertEqual(lone.status, 0)
     XCTAssertEqual(
       lone.stderr, "aisearch: note: a lone OR was ignored\naisearch: note: a lone AND was ignored\n")
+    let onlyOr = try w.run("OR", "--index", "idx")
+    XCTAssertEqual(onlyOr.status, 1)
+    XCTAssertEqual(
+      onlyOr.stderr, "aisearch: note: a lone OR was ignored\naisearch: note: the query has nothing to search for\n")
     let control = try w.run("量产\u{7}\u{1B}[31m", "--index", "idx", "--format", "jsonl")
     XCTAssertEqual(control.status, 0, control.stderr)
     XCTAssertEqual(control.stderr, "aisearch: note: control characters in the query were read as spaces\n")

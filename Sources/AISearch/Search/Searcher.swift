@@ -48,7 +48,9 @@ public final class Searcher {
       parsed, analyzer: analyzer, indexed: { try infos($0).contains { $0 != nil } }, longerWord: longerWord)
     var result = SearchResult(hits: [], confident: false, notes: plan.notes)
     if !parsed.hasPositiveItems && plan.filters.isEmpty {
-      result.notes.append("the query has nothing to search for (only exclusions)")
+      result.notes.append(
+        parsed.clauses.isEmpty
+          ? "the query has nothing to search for" : "the query has nothing to search for (only exclusions)")
     }
     guard k > 0, index.passageCount > 0, !plan.chunks.isEmpty || (!plan.filters.isEmpty && !parsed.hasPositiveItems)
     else { return result }
