@@ -23,6 +23,21 @@ final class IndexTests: XCTestCase {
     try Searcher(index: IndexReader(directory: directory)).search(query, k: k).hits
   }
 
+  /// A heading line as long as a book is cut to `Document.metadataLimit` as a title and
+  /// section, so the index stays sound and readable.
+  func testAnEndlessHeadingIsCutAndTheIndexChecks() throws {
+    let heading = String(repeating: "标题", count: 100_000)
+    let document = DocumentReader().read(bytes: Array("# \(heading)\n\n正文 华为\n".utf8), path: "h.md", format: .markdown)
+    XCTAssertEqual(document.title?.unicodeScalars.count, Document.metadataLimit + 1)
+    XCTAssertEqual(document.title?.hasSuffix("标题…"), true)
+    XCTAssertEqual(Set(document.passages.map { $0.section?.unicodeScalars.count }), [Document.metadataLimit + 1])
+    let index = try indexed(["h.md": "# \(heading)\n\n正文 华为\n"])
+    XCTAssertEqual(try Checker.check(directory: index).passages, document.passages.count)
+    let hits = try search(index, "华为")
+    XCTAssertEqual(hits.map(\.lineEnd), [3])
+    XCTAssertEqual(hits.first?.text.hasSuffix("正文 华为"), true)
+  }
+
   /// BM25 (Lucene form, k1 1.2, b 0.75) on three passages, against values worked out by
   /// hand: N = 3, lengths 3, 2, 4, avgdl = 3.
   func testBM25ScoresMatchHandComputedValues() throws {

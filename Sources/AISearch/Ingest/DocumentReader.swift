@@ -43,7 +43,30 @@ public struct DocumentReader: Sendable {
       }
       document.passages = splitter.split(Array(body), firstLine: frontMatterLines + 1)
     }
+    document.capMetadata()
     return document
+  }
+}
+
+extension Document {
+  /// Titles, headings and other metadata longer than this many Unicode scalars are cut there
+  /// (with "…"). Text that long is no title; and each passage's record and title field repeat
+  /// its section, so a Markdown file whose one heading line held a million characters took
+  /// 42 s and 6.7 GB to index, into passage blocks too large to read back.
+  static let metadataLimit = 1_000
+
+  mutating func capMetadata() {
+    func cap(_ text: String) -> String {
+      guard text.unicodeScalars.count > Document.metadataLimit else { return text }
+      var cut = String.UnicodeScalarView(text.unicodeScalars.prefix(Document.metadataLimit))
+      cut.append("…")
+      return String(cut)
+    }
+    title = title.map(cap)
+    url = url.map(cap)
+    date = date.map(cap)
+    tags = tags.map(cap)
+    for i in passages.indices { passages[i].section = passages[i].section.map(cap) }
   }
 }
 
