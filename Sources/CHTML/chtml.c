@@ -72,10 +72,11 @@ static const xmlNode *chtml_find(const xmlNode *node, const char *name) {
 
 int32_t chtml_extract(const uint8_t *html, int32_t length, chtml_emit emit, void *context) {
   // The caller has already decoded the file (TextDecoder), so the bytes are UTF-8 whatever
-  // a <meta charset> says.
+  // a <meta charset> says. XML_PARSE_HUGE: past 256 levels of nesting libxml2 otherwise
+  // returns no document at all, and the file would be indexed as empty.
   htmlDocPtr doc = htmlReadMemory((const char *)html, length, NULL, "UTF-8",
                                   HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                      HTML_PARSE_NONET);
+                                      HTML_PARSE_NONET | XML_PARSE_HUGE);
   if (doc == NULL) return -1;
   const xmlNode *root = xmlDocGetRootElement(doc);
   const xmlNode *title = chtml_find(root, "title");

@@ -102,6 +102,20 @@ final class IngestTests: XCTestCase {
     XCTAssertEqual(Metadata.heading("#hashtag"), nil)
   }
 
+  func testDeeplyNestedHTMLKeepsItsText() throws {
+    // libxml2 gives up past 256 levels unless told to take huge documents; it then returned
+    // no document at all, and the file was indexed as empty.
+    for depth in [300, 20_000] {
+      let html =
+        "<html><head><title>深</title></head><body><p>开头文字</p>" + String(repeating: "<div>", count: depth)
+        + "<p>华为昇腾芯片</p>" + String(repeating: "</div>", count: depth) + "<p>结尾文字</p></body></html>"
+      let document = DocumentReader().read(bytes: Array(html.utf8), path: "d.html", format: .html)
+      XCTAssertEqual(document.title, "深")
+      let text = document.passages.map(\.text).joined(separator: " ")
+      for words in ["开头文字", "华为昇腾芯片", "结尾文字"] { XCTAssertTrue(text.contains(words), "\(depth): \(text)") }
+    }
+  }
+
   func testWindowsLineEndsCountAsLines() throws {
     let paragraph = String(repeating: "华为昇腾芯片量产。", count: 25)
     let text = "---\r\ntitle: CRLF\r\ntags: [a, b]\r\n---\r\n\r\n\(paragraph)\r\n\r\n\(paragraph)\r\nend\r\n"
