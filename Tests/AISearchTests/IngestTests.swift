@@ -224,6 +224,28 @@ final class IngestTests: XCTestCase {
       XCTAssertEqual((error as? AISearchError)?.code, .input)
     }
   }
+
+  /// A link back up the tree, a file name that is not UTF-8 and a pipe are skipped with their
+  /// reasons; a link to a directory beside it is followed.
+  func testCorpusScanSkipsLoopsBadNamesAndPipes() throws {
+    let directory = try TemporaryDirectory()
+    try directory.write("docs/a.txt", "a\n")
+    try directory.write("other/b.txt", "b\n")
+    let docs = directory.path + "/docs"
+    XCTAssertEqual(symlink(docs, docs + "/loop"), 0)
+    XCTAssertEqual(symlink(directory.path + "/other", docs + "/other"), 0)
+    XCTAssertEqual(mkfifo(docs + "/pipe.txt", 0o644), 0)
+    let badName = Array((docs + "/n").utf8) + [0xFF] + Array("ame.txt".utf8) + [0]
+    let fd = badName.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+    XCTAssertGreaterThanOrEqual(fd, 0)
+    close(fd)
+    let scan = try Corpus.scan(roots: [docs], excluding: nil)
+    XCTAssertEqual(scan.files.map { String($0.path.dropFirst(docs.count + 1)) }, ["a.txt", "other/b.txt"])
+    XCTAssertEqual(
+      scan.skipped.map { "\($0.path.dropFirst(docs.count + 1)): \($0.reason)" },
+      ["n\u{FFFD}ame.txt: file name is not valid UTF-8", "loop: a link back to a directory above it",
+       "pipe.txt: not a regular file"])
+  }
 }
 
 /// An HTML page through libxml2: title, dropped head/script/style/comments, block elements

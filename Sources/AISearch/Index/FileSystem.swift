@@ -12,6 +12,13 @@ enum FileSystem {
     var isRegular: Bool
     var size: UInt64
     var modifiedNanoseconds: Int64
+    /// Device and inode: which directory this is, however it was reached.
+    var identity: Identity
+
+    struct Identity: Hashable {
+      var device: UInt64
+      var inode: UInt64
+    }
   }
 
   static func status(_ path: String) -> Status? {
@@ -20,7 +27,8 @@ enum FileSystem {
     let mode = info.st_mode & S_IFMT
     return Status(
       isDirectory: mode == S_IFDIR, isRegular: mode == S_IFREG, size: UInt64(info.st_size),
-      modifiedNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+      modifiedNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
+      identity: Status.Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
   }
 
   static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
@@ -29,18 +37,27 @@ enum FileSystem {
 
   /// Names in a directory, sorted by their bytes, without "." and "..".
   static func list(_ directory: String) throws -> [String] {
+    try listing(directory).names
+  }
+
+  /// `list`, and the names that are not valid UTF-8 (with U+FFFD where their bytes were):
+  /// a path made of such a name would name another file.
+  static func listing(_ directory: String) throws -> (names: [String], invalid: [String]) {
     guard let handle = opendir(directory) else {
       throw AISearchError(.input, "cannot read directory \(directory): \(errorText())", path: directory)
     }
     defer { closedir(handle) }
     var names: [String] = []
+    var invalid: [String] = []
     while let entry = readdir(handle) {
       let name = withUnsafePointer(to: entry.pointee.d_name) {
-        $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+        $0.withMemoryRebound(to: CChar.self, capacity: 256) { pointer -> String? in
+          String(validatingCString: pointer) ?? { invalid.append(String(cString: pointer)); return nil }()
+        }
       }
-      if name != "." && name != ".." { names.append(name) }
+      if let name, name != "." && name != ".." { names.append(name) }
     }
-    return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    return (names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }, invalid.sorted())
   }
 
   static func readFile(_ path: String) throws -> [UInt8] {

@@ -33,7 +33,8 @@ public enum Corpus {
       }
       scan.roots.append(root)
       if status.isDirectory {
-        try walk(root, into: &scan, excluding: excludedReal)
+        var ancestors: Set<FileSystem.Status.Identity> = [status.identity]
+        try walk(root, into: &scan, excluding: excludedReal, ancestors: &ancestors)
       } else {
         consider(root, status, explicitlyNamed: true, into: &scan)
       }
@@ -48,23 +49,37 @@ public enum Corpus {
     return String(root)
   }
 
-  private static func walk(_ directory: String, into scan: inout Scan, excluding excluded: String?) throws {
+  /// `ancestors`: the directories being walked, from the root down. Links to directories
+  /// are followed, but not into one of them (a link back up would be walked until the
+  /// system refused, 40 levels deep, indexing every file 40 times), as `find -L` does.
+  private static func walk(
+    _ directory: String, into scan: inout Scan, excluding excluded: String?,
+    ancestors: inout Set<FileSystem.Status.Identity>
+  ) throws {
     if let excluded, FileSystem.realPath(directory) == excluded { return }
-    let names: [String]
+    let listing: (names: [String], invalid: [String])
     do {
-      names = try FileSystem.list(directory)
+      listing = try FileSystem.listing(directory)
     } catch let error as AISearchError {
       scan.skipped.append((directory, error.message))
       return
     }
-    for name in names where !name.hasPrefix(".") {
+    for name in listing.invalid {
+      scan.skipped.append((directory == "/" ? "/" + name : directory + "/" + name, "file name is not valid UTF-8"))
+    }
+    for name in listing.names where !name.hasPrefix(".") {
       let path = directory == "/" ? "/" + name : directory + "/" + name
       guard let status = FileSystem.status(path) else {
         scan.skipped.append((path, "unreadable: \(FileSystem.errorText())"))
         continue
       }
       if status.isDirectory {
-        try walk(path, into: &scan, excluding: excluded)
+        guard ancestors.insert(status.identity).inserted else {
+          scan.skipped.append((path, "a link back to a directory above it"))
+          continue
+        }
+        defer { ancestors.remove(status.identity) }
+        try walk(path, into: &scan, excluding: excluded, ancestors: &ancestors)
       } else {
         consider(path, status, explicitlyNamed: false, into: &scan)
       }
