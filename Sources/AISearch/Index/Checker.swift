@@ -85,11 +85,11 @@ public enum Checker {
         if isTitle { titleSums[Int(cursor.doc)] += UInt64(positions.count) } else { bodySums[Int(cursor.doc)] += UInt64(positions.count) }
         let length = Int(isTitle ? reader.lengths.title(Int(cursor.doc)) : reader.lengths[Int(cursor.doc)])
         blockMaxFreq = max(blockMaxFreq, positions.count)
-        blockMinRatio = min(blockMinRatio, length * Postings.ratioScale / max(positions.count, 1))
+        blockMinRatio = min(blockMinRatio, Postings.ratio(length: length, freq: positions.count))
         if count % Postings.blockSize == 0 || count == Int(info.docFreq) {
           let block = (count - 1) / Postings.blockSize
           if let stored = try cursor.blockImpact(block) {
-            let expected = (min(blockMaxFreq, Postings.maxFreqLimit), min(blockMinRatio, Int(Postings.ratioLimit)))
+            let expected = (min(blockMaxFreq, Postings.maxFreqLimit), blockMinRatio)
             guard stored.maxFreq == expected.0, stored.minRatio == expected.1 else {
               throw AISearchError.corrupt(
                 postingsPath,

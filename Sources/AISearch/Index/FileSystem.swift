@@ -50,12 +50,14 @@ enum FileSystem {
     var names: [String] = []
     var invalid: [String] = []
     while let entry = readdir(handle) {
-      let name = withUnsafePointer(to: entry.pointee.d_name) {
-        $0.withMemoryRebound(to: CChar.self, capacity: 256) { pointer -> String? in
-          String(validatingCString: pointer) ?? { invalid.append(String(cString: pointer)); return nil }()
-        }
+      let (name, valid) = withUnsafePointer(to: entry.pointee.d_name) {
+        $0.withMemoryRebound(to: CChar.self, capacity: 256) { (String(cString: $0), String(validatingCString: $0) != nil) }
       }
-      if let name, name != "." && name != ".." { names.append(name) }
+      if !valid {
+        invalid.append(name)
+      } else if name != "." && name != ".." {
+        names.append(name)
+      }
     }
     return (names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }, invalid.sorted())
   }

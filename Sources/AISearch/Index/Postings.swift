@@ -56,6 +56,13 @@ enum Postings {
   /// The largest MaxFreq written; it stands for any frequency at least as large.
   static let maxFreqLimit = 0xFFFF
 
+  /// A passage's share of its block's MinRatio: its field length over its frequency, in
+  /// sixteenths, rounded down and capped (a smaller ratio only loosens the bound). The
+  /// writer and `Checker` both take it from here.
+  static func ratio(length: Int, freq: Int) -> Int {
+    min(length * ratioScale / max(freq, 1), Int(ratioLimit))
+  }
+
   /// Re-codes one term's in-memory postings into the file layout. `lengths` are the field
   /// lengths of the segment's passages (body or title, as the term's field).
   static func encode(_ buffer: PostingsEncoder, lengths: [UInt32]) throws -> [UInt8] {
@@ -69,7 +76,7 @@ enum Postings {
     let blockCount = (docs.count + blockSize - 1) / blockSize
     var blocks = ByteWriter()
     var positions = ByteWriter()
-    var skips: [(lastDoc: UInt32, docOffset: Int, positionsOffset: Int, maxFreq: UInt32, minRatio: UInt64)] = []
+    var skips: [(lastDoc: UInt32, docOffset: Int, positionsOffset: Int, maxFreq: UInt32, minRatio: Int)] = []
     var previous: UInt32 = 0
     var positionStart = 0
     var deltas = [UInt32](repeating: 0, count: blockSize)
@@ -77,15 +84,15 @@ enum Postings {
     for b in 0..<blockCount {
       let range = (b * blockSize)..<min(docs.count, (b + 1) * blockSize)
       var maxFreq: UInt32 = 0
-      var minRatio = UInt64.max
+      var minRatio = Int.max
       var positionCount = 0
       for (i, d) in range.enumerated() {
         deltas[i] = b == 0 && i == 0 ? docs[d] : docs[d] - previous
         previous = docs[d]
         freqsLessOne[i] = freqs[d] - 1
         maxFreq = max(maxFreq, freqs[d])
-        let length = UInt64(Int(docs[d]) < lengths.count ? lengths[Int(docs[d])] : 0)
-        minRatio = min(minRatio, length * UInt64(Postings.ratioScale) / UInt64(freqs[d]))
+        let length = Int(docs[d]) < lengths.count ? Int(lengths[Int(docs[d])]) : 0
+        minRatio = min(minRatio, Postings.ratio(length: length, freq: Int(freqs[d])))
         positionCount += Int(freqs[d])
       }
       skips.append((previous, blocks.count, positions.count, maxFreq, minRatio))
@@ -123,10 +130,10 @@ enum Postings {
         table.varint(UInt64(skip.lastDoc - (b == 0 ? 0 : skips[b - 1].lastDoc)))
         table.varint((next?.docOffset ?? blocks.count) - skip.docOffset)
         table.varint((next?.positionsOffset ?? positions.count) - skip.positionsOffset)
-        // Both capped (a smaller ratio only loosens the bound; a capped MaxFreq is also
-        // the bound of every larger frequency, as the reader treats it).
+        // MaxFreq capped: the cap is also the bound of every larger frequency, as the
+        // reader treats it (MinRatio is capped by `ratio`).
         table.varint(UInt64(min(Int(skip.maxFreq), Postings.maxFreqLimit)))
-        table.varint(min(skip.minRatio, Postings.ratioLimit))
+        table.varint(UInt64(skip.minRatio))
       }
       out.varint(table.count)
       out.varint(blocks.count)

@@ -64,11 +64,10 @@ public enum Corpus {
       scan.skipped.append((directory, error.message))
       return
     }
-    for name in listing.invalid {
-      scan.skipped.append((directory == "/" ? "/" + name : directory + "/" + name, "file name is not valid UTF-8"))
-    }
+    func child(_ name: String) -> String { directory == "/" ? "/" + name : directory + "/" + name }
+    for name in listing.invalid { scan.skipped.append((child(name), "file name is not valid UTF-8")) }
     for name in listing.names where !name.hasPrefix(".") {
-      let path = directory == "/" ? "/" + name : directory + "/" + name
+      let path = child(name)
       guard let status = FileSystem.status(path) else {
         scan.skipped.append((path, "unreadable: \(FileSystem.errorText())"))
         continue
