@@ -35,6 +35,11 @@ struct Output {
     Output.flush()
   }
 
+  /// Copies of a hit cited one per line; the rest are counted. A mirrored tree repeats a
+  /// passage dozens of times (41 on the large benchmark tier), and forty citation lines
+  /// pushed the next hit off the screen.
+  static let copiesShown = 3
+
   static let weakNotice = "Weak matches: no passage holds enough of the query; these are the closest."
 
   /// One hit as text:
@@ -46,8 +51,12 @@ struct Output {
     var header = "\(hit.rank). " + paint("\(hit.path):\(hit.lineStart)-\(hit.lineEnd)", "35")
     if let title = hit.title { header += "  " + paint(title, "1") }
     header += "  " + paint("(score \(Output.decimal(hit.score, 2)))", "2")
-    for copy in hit.duplicates {
+    for copy in hit.duplicates.prefix(Output.copiesShown) {
       header += "\n   " + paint("also \(copy.path):\(copy.lineStart)-\(copy.lineEnd)", "2")
+    }
+    if hit.duplicates.count > Output.copiesShown {
+      let more = hit.duplicates.count - Output.copiesShown
+      header += "\n   " + paint("also \(more) more \(more == 1 ? "copy" : "copies") (--format json lists every one)", "2")
     }
     var body = ""
     for line in highlighted(hit.snippet).split(separator: "\n", omittingEmptySubsequences: false) {

@@ -57,6 +57,29 @@ final class SearchCLITests: XCTestCase {
     XCTAssertEqual(result.stderr, "")
   }
 
+  // Six mirrors of one page: one hit; text cites three copies and counts the other two,
+  // JSON lists all five.
+  func testTextCitesTheFirstCopiesAndCountsTheRest() throws {
+    let workspace = try Workspace()
+    for mirror in 1...6 {
+      try workspace.write("m/\(mirror)/page.txt", "华为昇腾 910B 芯片量产，良率提升。\n")
+    }
+    XCTAssertEqual(try workspace.run("index", "m", "--index", "idx").status, 0)
+    let text = try workspace.run("昇腾 良率", "--index", "idx")
+    XCTAssertEqual(text.status, 0, text.stderr)
+    let lines = text.stdout.split(separator: "\n").map(String.init)
+    XCTAssertTrue(lines.first?.hasPrefix("1. m/1/page.txt:1-1  (score ") ?? false, text.stdout)
+    XCTAssertEqual(
+      Array(lines.dropFirst().prefix(5)),
+      [
+        "   also m/2/page.txt:1-1", "   also m/3/page.txt:1-1", "   also m/4/page.txt:1-1",
+        "   also 2 more copies (--format json lists every one)", "   华为昇腾 910B 芯片量产，良率提升。",
+      ])
+    let json = try workspace.run("昇腾 良率", "--index", "idx", "--format", "jsonl")
+    let copies = try XCTUnwrap(try jsonLines(json.stdout).first?["duplicates"] as? [[String: Any]])
+    XCTAssertEqual(copies.map { $0["path"] as? String }, (2...6).map { "m/\($0)/page.txt" })
+  }
+
   func testJSONLAndJSONOutput() throws {
     let workspace = try corpus()
     let exact = try workspace.run("search", "昇腾", "--index", "idx", "--format", "jsonl")

@@ -24,12 +24,16 @@ public struct HanFolding: Equatable, Sendable {
 
   init(pairs: [(UInt16, UInt16)]) {
     self.pairs = pairs
-    var table: [UInt16] = []
-    if !pairs.isEmpty {
-      table = (0...0xFFFF).map { UInt16($0) }
-      for (from, to) in pairs { table[Int(from)] = to }
-    }
-    self.table = table
+    // Built by a plain loop into uninitialized storage: a map over 0...0xFFFF through a
+    // closure was 2% of a search from a new process.
+    self.table =
+      pairs.isEmpty
+      ? []
+      : [UInt16](unsafeUninitializedCapacity: 0x10000) { buffer, count in
+        for unit in 0..<0x10000 { buffer[unit] = UInt16(truncatingIfNeeded: unit) }
+        for (from, to) in pairs { buffer[Int(from)] = to }
+        count = 0x10000
+      }
   }
 
   public static func == (a: HanFolding, b: HanFolding) -> Bool {
