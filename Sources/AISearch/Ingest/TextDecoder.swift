@@ -1,7 +1,8 @@
 /// Bytes → text. UTF-16 with a BOM and UTF-8 (with or without BOM) are decoded directly;
 /// other bytes go to ICU's charset detector, and a legacy Chinese, Japanese or Korean
-/// encoding it recognizes (GB18030/GBK, Big5, …) is converted. Nothing fails: bytes that
-/// fit no encoding become U+FFFD and the caller gets a warning to report.
+/// encoding it recognizes (GB18030/GBK, Big5, …) is converted, and text too short for it
+/// is tried as GB18030 and Big5 (`shortLegacyChinese`). Nothing fails: bytes that fit no
+/// encoding become U+FFFD and the caller gets a warning to report.
 public enum TextDecoder {
   public struct Decoded: Equatable {
     public var text: String
@@ -39,9 +40,75 @@ public enum TextDecoder {
     {
       return Decoded(text: converted.text, encoding: guess.name, warning: nil)
     }
-    return Decoded(
-      text: String(decoding: body, as: UTF8.self),
-      warning: "invalid UTF-8 bytes replaced with U+FFFD")
+    let repaired = String(decoding: body, as: UTF8.self)
+    if !mostlyUTF8(body, repaired: repaired), let legacy = shortLegacyChinese(body) {
+      return legacy
+    }
+    return Decoded(text: repaired, warning: "invalid UTF-8 bytes replaced with U+FFFD")
+  }
+
+  /// A double-byte Chinese encoding's common block: GB2312's symbols and characters
+  /// (A1A1–A9FE, B0A1–F7FE) in GB18030, the symbols and 5,401 frequently used characters
+  /// (A140–A3BF, A440–C67E) in Big5. Text in an encoding keeps almost all of its characters
+  /// there; the same bytes read in the other encoding fall outside, or into user-defined
+  /// areas, for a large share of them.
+  static let commonBlocks: [(charset: String, isCommon: (UInt8, UInt8) -> Bool)] = [
+    ("GB18030", { lead, trail in trail >= 0xA1 && trail <= 0xFE && (0xA1...0xA9 ~= lead || 0xB0...0xF7 ~= lead) }),
+    ("Big5", { lead, trail in
+      let code = UInt16(lead) << 8 | UInt16(trail)
+      return (trail <= 0x7E || trail >= 0xA1) && (0xA140...0xA3BF ~= code || 0xA440...0xC67E ~= code)
+    }),
+  ]
+  /// The share of a text's double-byte characters that must be common for the encoding to
+  /// be taken without the detector.
+  static let minimumCommonShare = 0.75
+
+  /// Text too short for ICU's detector (it wants a few dozen characters: a 9-character
+  /// GBK line got no trusted guess and was indexed as U+FFFD): each of GB18030 and Big5
+  /// that converts the bytes cleanly is scored by the share of its double-byte characters
+  /// in its common block, and the best is taken if that share is high enough.
+  static func shortLegacyChinese(_ bytes: ArraySlice<UInt8>) -> Decoded? {
+    var best: (share: Double, decoded: Decoded)? = nil
+    for (charset, isCommon) in commonBlocks {
+      var characters = 0
+      var common = 0
+      var i = bytes.startIndex
+      while i < bytes.endIndex {
+        let lead = bytes[i]
+        guard lead >= 0x81, lead != 0xFF, i + 1 < bytes.endIndex else {
+          i += 1
+          continue
+        }
+        characters += 1
+        let trail = bytes[i + 1]
+        if charset == "GB18030" && (0x30...0x39).contains(trail) {
+          i += 4  // a four-byte sequence: outside every common block
+          continue
+        }
+        if isCommon(lead, trail) { common += 1 }
+        i += 2
+      }
+      guard characters > 0 else { return nil }
+      let share = Double(common) / Double(characters)
+      guard share >= minimumCommonShare, share > (best?.share ?? 0),
+        let converted = CharsetConverter.decode(bytes, charset: charset), converted.clean
+      else { continue }
+      best = (share, Decoded(text: converted.text, encoding: charset, warning: nil))
+    }
+    return best?.decoded
+  }
+
+  /// Whether nine in ten bytes above ASCII form valid UTF-8: a UTF-8 file with a few damaged
+  /// bytes stays UTF-8 (with U+FFFD where damaged) and is never read as a legacy encoding.
+  /// GBK text forms valid UTF-8 by chance for about one pair in eight (a lead byte C2–DF
+  /// with a trail byte up to BF), as 龙芯's 芯 does.
+  private static func mostlyUTF8(_ bytes: ArraySlice<UInt8>, repaired: String) -> Bool {
+    let high = bytes.reduce(0) { $0 + ($1 >= 0x80 ? 1 : 0) }
+    var valid = 0
+    for scalar in repaired.unicodeScalars where scalar.value >= 0x80 && scalar != "\u{FFFD}" {
+      valid += UTF8.width(scalar)
+    }
+    return 10 * valid >= 9 * high
   }
 
   private static func decodeUTF16(_ bytes: ArraySlice<UInt8>, bigEndian: Bool) -> Decoded {
