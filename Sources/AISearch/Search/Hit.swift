@@ -114,25 +114,44 @@ public struct Hit: Equatable, Sendable {
 
 /// The small JSON encoder the output needs: fixed key order, no Foundation.
 public enum JSON {
+  /// `value` as a JSON string literal; U+2028 and U+2029 escaped too (JavaScript reads them
+  /// as line ends). Worked on the UTF-8 bytes, copying runs that need no escape: appending
+  /// scalar by scalar was a sixth of a JSON batch's time.
   public static func string(_ value: String) -> String {
-    var out = "\""
-    for scalar in value.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-          let hex = String(scalar.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        } else {
-          out.unicodeScalars.append(scalar)
+    var value = value
+    return value.withUTF8 { bytes in
+      var out: [UInt8] = []
+      out.reserveCapacity(bytes.count + 2)
+      out.append(0x22)
+      var runStart = 0
+      var i = 0
+      func escape(_ replacement: String, skipping width: Int) {
+        out.append(contentsOf: bytes[runStart..<i])
+        out.append(contentsOf: replacement.utf8)
+        i += width
+        runStart = i
+      }
+      while i < bytes.count {
+        let byte = bytes[i]
+        switch byte {
+        case 0x22: escape("\\\"", skipping: 1)
+        case 0x5C: escape("\\\\", skipping: 1)
+        case 0x0A: escape("\\n", skipping: 1)
+        case 0x0D: escape("\\r", skipping: 1)
+        case 0x09: escape("\\t", skipping: 1)
+        case 0..<0x20:
+          let hex = String(byte, radix: 16)
+          escape("\\u" + String(repeating: "0", count: 4 - hex.count) + hex, skipping: 1)
+        case 0xE2 where i + 2 < bytes.count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9):
+          escape(bytes[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", skipping: 3)
+        default:
+          i += 1
         }
       }
+      out.append(contentsOf: bytes[runStart..<bytes.count])
+      out.append(0x22)
+      return String(decoding: out, as: UTF8.self)
     }
-    return out + "\""
   }
 
   /// [start, end) ranges as `[s,e],[s,e]` (the caller writes the brackets around them).

@@ -72,7 +72,9 @@ struct Proximity {
   /// The length of the smallest window holding one occurrence of every chunk present
   /// (from the first chunk's start to the end of the last one).
   private func smallestWindow(_ starts: [(position: Int32, chunk: Int)], spans: [Int32]) -> Int32? {
-    let sorted = starts.sorted { $0.position < $1.position }
+    // Ties broken by chunk: `starts` comes from sets, whose order differs from process to
+    // process, and the window's end is taken from its last entry.
+    let sorted = starts.sorted { ($0.position, $0.chunk) < ($1.position, $1.chunk) }
     let needed = Set(sorted.map(\.chunk)).count
     var counts = [Int](repeating: 0, count: spans.count)
     var have = 0

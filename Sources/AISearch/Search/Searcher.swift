@@ -318,7 +318,8 @@ public final class Searcher {
         }
       }
       if contiguous(body) || contiguous(title) { continue }
-      for term in Set(stretch.map(\.term)) where !body[term].isEmpty || !title[term].isEmpty {
+      // In term order, so the sum is the same in every process (a set's order is not).
+      for term in Set(stretch.map(\.term)).sorted() where !body[term].isEmpty || !title[term].isEmpty {
         unmet += idf[term] * (1 - Searcher.scatteredStretchCredit)
       }
     }
