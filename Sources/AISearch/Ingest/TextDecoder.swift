@@ -47,17 +47,26 @@ public enum TextDecoder {
     return Decoded(text: repaired, warning: "invalid UTF-8 bytes replaced with U+FFFD")
   }
 
-  /// A double-byte Chinese encoding's common block: GB2312's symbols and characters
+  /// A double-byte Chinese encoding and its common block: GB2312's symbols and characters
   /// (A1A1–A9FE, B0A1–F7FE) in GB18030, the symbols and 5,401 frequently used characters
   /// (A140–A3BF, A440–C67E) in Big5. Text in an encoding keeps almost all of its characters
   /// there; the same bytes read in the other encoding fall outside, or into user-defined
   /// areas, for a large share of them.
-  static let commonBlocks: [(charset: String, isCommon: (UInt8, UInt8) -> Bool)] = [
-    ("GB18030", { lead, trail in trail >= 0xA1 && trail <= 0xFE && (0xA1...0xA9 ~= lead || 0xB0...0xF7 ~= lead) }),
-    ("Big5", { lead, trail in
+  struct CommonBlock {
+    let charset: String
+    /// GB18030 also has four-byte sequences (a digit as second byte), outside every block.
+    let hasFourByteSequences: Bool
+    let contains: (_ lead: UInt8, _ trail: UInt8) -> Bool
+  }
+
+  static let commonBlocks = [
+    CommonBlock(charset: "GB18030", hasFourByteSequences: true) { lead, trail in
+      trail >= 0xA1 && trail <= 0xFE && (0xA1...0xA9 ~= lead || 0xB0...0xF7 ~= lead)
+    },
+    CommonBlock(charset: "Big5", hasFourByteSequences: false) { lead, trail in
       let code = UInt16(lead) << 8 | UInt16(trail)
       return (trail <= 0x7E || trail >= 0xA1) && (0xA140...0xA3BF ~= code || 0xA440...0xC67E ~= code)
-    }),
+    },
   ]
   /// The share of a text's double-byte characters that must be common for the encoding to
   /// be taken without the detector.
@@ -69,7 +78,7 @@ public enum TextDecoder {
   /// in its common block, and the best is taken if that share is high enough.
   static func shortLegacyChinese(_ bytes: ArraySlice<UInt8>) -> Decoded? {
     var best: (share: Double, decoded: Decoded)? = nil
-    for (charset, isCommon) in commonBlocks {
+    for block in commonBlocks {
       var characters = 0
       var common = 0
       var i = bytes.startIndex
@@ -81,19 +90,19 @@ public enum TextDecoder {
         }
         characters += 1
         let trail = bytes[i + 1]
-        if charset == "GB18030" && (0x30...0x39).contains(trail) {
-          i += 4  // a four-byte sequence: outside every common block
+        if block.hasFourByteSequences && (0x30...0x39).contains(trail) {
+          i += 4
           continue
         }
-        if isCommon(lead, trail) { common += 1 }
+        if block.contains(lead, trail) { common += 1 }
         i += 2
       }
       guard characters > 0 else { return nil }
       let share = Double(common) / Double(characters)
       guard share >= minimumCommonShare, share > (best?.share ?? 0),
-        let converted = CharsetConverter.decode(bytes, charset: charset), converted.clean
+        let converted = CharsetConverter.decode(bytes, charset: block.charset), converted.clean
       else { continue }
-      best = (share, Decoded(text: converted.text, encoding: charset, warning: nil))
+      best = (share, Decoded(text: converted.text, encoding: block.charset, warning: nil))
     }
     return best?.decoded
   }
