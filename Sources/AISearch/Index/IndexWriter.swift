@@ -1,6 +1,8 @@
 import Dispatch
+#if canImport(Glibc)
+  import Glibc
+#endif
 import FoundationEssentials
-import Synchronization
 
 /// Brings an index up to date with a set of files, one atomic commit per run.
 ///
@@ -130,70 +132,58 @@ public final class IndexWriter {
         toRead.append((file, existing))
       }
     }
-    // Files are read and analyzed in batches on all workers, then added in corpus order,
-    // so the index does not depend on the number of workers or on thread timing.
+    // Files are read and analyzed on all workers, each claiming the next file as it is
+    // free, and added here in corpus order, so the index does not depend on the number of
+    // workers or on thread timing; while this thread adds a file (or writes a full segment
+    // out), the workers analyze the ones after it.
     let bytesTotal = toRead.reduce(UInt64(0)) { $0 + $1.file.size }
     var bytesDone: UInt64 = 0
-    var batches: [Range<Int>] = []
-    var batchStart = 0
-    while batchStart < toRead.count {
-      var batchEnd = batchStart
-      var batchBytes: UInt64 = 0
-      while batchEnd < toRead.count && (batchEnd == batchStart || batchBytes < IndexWriter.batchBytes) {
-        batchBytes += toRead[batchEnd].file.size
-        batchEnd += 1
-      }
-      batches.append(batchStart..<batchEnd)
-      batchStart = batchEnd
-    }
+    var bytesReported: UInt64 = 0
     let knownHashes = toRead.map { $0.existing.map { manifest.files[$0].contentHash } }
-    // While this thread adds one batch to the segment (or writes a full segment out), the
-    // workers analyze the next ones.
-    let pipeline = AnalysisPipeline { range in
-      try self.readAndAnalyze(toRead[range].map(\.file), knownHashes: Array(knownHashes[range]))
+    let analyzers = self.analyzers
+    let pipeline = AnalysisPipeline(
+      sizes: toRead.map(\.file.size), workers: workers, windowBytes: IndexWriter.analysisWindowBytes
+    ) { i, worker in
+      try self.outcome(toRead[i].file, knownHash: knownHashes[i], analyzer: analyzers[worker])
     }
-    for range in batches.prefix(IndexWriter.batchesAhead) { pipeline.start(range) }
-    for (b, range) in batches.enumerated() {
-      let outcomes = try pipeline.wait()
-      if b + IndexWriter.batchesAhead < batches.count { pipeline.start(batches[b + IndexWriter.batchesAhead]) }
-      let batch = Array(toRead[range])
-      let batchBytes = batch.reduce(UInt64(0)) { $0 + $1.file.size }
-      let batchEnd = range.upperBound
-      for (i, outcome) in outcomes.enumerated() {
-        let (file, existing) = batch[i]
-        switch outcome {
-        case .unreadable(let message):
-          summary.skipped.append((file.path, message))
-        case .sameContent(let bytes):
-          summary.bytesRead += bytes
-          manifest.files[existing!].size = file.size
-          manifest.files[existing!].modifiedNanoseconds = file.modifiedNanoseconds
-          metadataChanged = true
-          summary.unchanged += 1
-        case .binary(let bytes):
-          summary.bytesRead += bytes
-          summary.skipped.append((file.path, "binary file"))
-          if let existing { keep[existing] = false; summary.deleted += 1 }
-        case .document(let analyzed, let hash, let bytes):
-          summary.bytesRead += bytes
-          for warning in analyzed.document.warnings { summary.warnings.append((file.path, warning)) }
-          let first = try segment.add(analyzed)
-          newFiles.append(
-            Manifest.SourceFile(
-              path: file.path, size: file.size, modifiedNanoseconds: file.modifiedNanoseconds, contentHash: hash,
-              segment: manifest.segments.count + flushed.count, firstPassage: first,
-              passageCount: UInt32(analyzed.document.passages.count)))
-          if segment.estimatedBytes + analysisReserve >= ramBudget { try flush() }
-          if let existing {
-            keep[existing] = false
-            summary.changed += 1
-          } else {
-            summary.added += 1
-          }
+    defer { pipeline.stop() }
+    for (i, (file, existing)) in toRead.enumerated() {
+      let outcome = try pipeline.take(i)
+      switch outcome {
+      case .unreadable(let message):
+        summary.skipped.append((file.path, message))
+      case .sameContent(let bytes):
+        summary.bytesRead += bytes
+        manifest.files[existing!].size = file.size
+        manifest.files[existing!].modifiedNanoseconds = file.modifiedNanoseconds
+        metadataChanged = true
+        summary.unchanged += 1
+      case .binary(let bytes):
+        summary.bytesRead += bytes
+        summary.skipped.append((file.path, "binary file"))
+        if let existing { keep[existing] = false; summary.deleted += 1 }
+      case .document(let analyzed, let hash, let bytes):
+        summary.bytesRead += bytes
+        for warning in analyzed.document.warnings { summary.warnings.append((file.path, warning)) }
+        let first = try segment.add(analyzed)
+        newFiles.append(
+          Manifest.SourceFile(
+            path: file.path, size: file.size, modifiedNanoseconds: file.modifiedNanoseconds, contentHash: hash,
+            segment: manifest.segments.count + flushed.count, firstPassage: first,
+            passageCount: UInt32(analyzed.document.passages.count)))
+        if segment.estimatedBytes + analysisReserve >= ramBudget { try flush() }
+        if let existing {
+          keep[existing] = false
+          summary.changed += 1
+        } else {
+          summary.added += 1
         }
       }
-      bytesDone += batchBytes
-      progress?(Progress(filesDone: batchEnd, filesTotal: toRead.count, bytesDone: bytesDone, bytesTotal: bytesTotal))
+      bytesDone += file.size
+      if bytesDone - bytesReported >= IndexWriter.progressBytes || i == toRead.count - 1 {
+        bytesReported = bytesDone
+        progress?(Progress(filesDone: i + 1, filesTotal: toRead.count, bytesDone: bytesDone, bytesTotal: bytesTotal))
+      }
     }
     for (i, file) in manifest.files.enumerated()
     where keep[i] && !seen.contains(file.path) && Corpus.isUnder(file.path, roots: scan.roots) {
@@ -235,18 +225,19 @@ public final class IndexWriter {
     return summary
   }
 
-  /// Bytes of source read and analyzed per batch, and batches analyzed ahead of the one
-  /// being added: together they bound the memory held by analyzed documents waiting to be
-  /// added. With one batch ahead the workers idled whenever adding a batch or writing a
-  /// segment took longer than analyzing the next.
-  static let batchBytes: UInt64 = 1 << 20
-  static let batchesAhead = 2
+  /// Bytes of source claimed by the workers and not yet added: it bounds the memory held
+  /// by analyzed documents waiting to be added. Workers claim files one at a time across
+  /// the whole run; in batches of 1 MB, each analyzed on all workers before the next began,
+  /// a worker idled at the end of every batch (large tier: 1.57 cores busy of 2).
+  static let analysisWindowBytes: UInt64 = 3 << 20
+  /// Source bytes added between two progress reports.
+  static let progressBytes: UInt64 = 1 << 20
 
-  /// The part of the RAM budget kept for the batches being analyzed while the segment
-  /// fills: analyzed, a batch takes about 8 times its input (15 MB for 2 MB measured on the
-  /// large tier), and up to `batchesAhead` + 1 are held; at most a quarter of the budget.
+  /// The part of the RAM budget kept for the documents being analyzed while the segment
+  /// fills: analyzed, a document takes about 8 times its input (15 MB for 2 MB measured on
+  /// the large tier); at most a quarter of the budget.
   var analysisReserve: Int {
-    min(ramBudget / 4, (IndexWriter.batchesAhead + 1) * Int(IndexWriter.batchBytes) * 8)
+    min(ramBudget / 4, Int(IndexWriter.analysisWindowBytes) * 8)
   }
 
   private enum Outcome {
@@ -266,61 +257,93 @@ public final class IndexWriter {
     }.max() ?? 0
   }
 
-  /// Runs batches' analysis in the background, one batch at a time in the order started
-  /// (each on all workers, whose analyzers are not shared), while the caller works on
-  /// earlier ones: `start` batches, then `wait` for their outcomes in the same order.
-  private final class AnalysisPipeline {
-    private let work: (Range<Int>) throws -> [Outcome]
-    private let queue = DispatchQueue(label: "aisearch.analysis")
-    private let finished = DispatchSemaphore(value: 0)
-    private let results = Mutex<[Result<[Outcome], Error>]>([])
+  /// Analyzes files on `workers` threads in the background while the caller takes the
+  /// outcomes in file order (`take(i)` for i = 0, 1, …). Workers claim files in order, one
+  /// at a time, as long as the files claimed and not yet taken hold at most `windowBytes`
+  /// (a larger file is claimed alone); each worker passes its own number to `work`, so that
+  /// it uses its own analyzer (ICU iterators are not thread-safe).
+  private final class AnalysisPipeline: @unchecked Sendable {
+    private let sizes: [UInt64]
+    private let windowBytes: UInt64
+    private let work: (Int, Int) throws -> Outcome
+    private let group = DispatchGroup()
+    // Guarded by `lock`; wakeups only for a thread that waits (a broadcast per file cost
+    // the large tier 18 s of system time).
+    private let lock = Lock()
+    private let ready = Condition()
+    private let space = Condition()
+    private var awaited: Int? = nil
+    private var waitingWorkers = 0
+    private var finished: [Int: Result<Outcome, Error>] = [:]
+    private var nextClaim = 0
+    private var bytesInFlight: UInt64 = 0
+    private var stopped = false
 
-    init(_ work: @escaping (Range<Int>) throws -> [Outcome]) {
+    init(sizes: [UInt64], workers: Int, windowBytes: UInt64, work: @escaping (Int, Int) throws -> Outcome) {
+      self.sizes = sizes
+      self.windowBytes = windowBytes
       self.work = work
-    }
-
-    func start(_ range: Range<Int>) {
-      queue.async {
-        let result = Result { try self.work(range) }
-        self.results.withLock { $0.append(result) }
-        self.finished.signal()
-      }
-    }
-
-    func wait() throws -> [Outcome] {
-      finished.wait()
-      let result = results.withLock { $0.removeFirst() }
-      return try result.get()
-    }
-  }
-
-  /// Reads, hashes, decodes and analyzes `files` on all workers; outcomes in input order.
-  private func readAndAnalyze(_ files: [Corpus.File], knownHashes: [UInt64?]) throws -> [Outcome] {
-    var outcomes = [Outcome?](repeating: nil, count: files.count)
-    let failure = Mutex<Error?>(nil)
-    let workerCount = min(workers, files.count)
-    // Files are claimed one at a time, so a worker that drew a large file does not hold up
-    // the batch while the others wait (fixed strides: medium tier 141% CPU, 3.4 s wall;
-    // claimed: 152%, 3.2 s).
-    let nextFile = Atomic<Int>(0)
-    outcomes.withUnsafeMutableBufferPointer { slots in
-      // Each worker owns one analyzer (ICU iterators are not thread-safe) and writes only
-      // the slots of the files it claimed, so the buffer needs no lock.
-      DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
-        let analyzer = analyzers[worker]
-        while true {
-          let i = nextFile.wrappingAdd(1, ordering: .relaxed).oldValue
-          guard i < files.count else { break }
-          do {
-            slots[i] = try outcome(files[i], knownHash: knownHashes[i], analyzer: analyzer)
-          } catch {
-            failure.withLock { if $0 == nil { $0 = error } }
-          }
+      // A concurrent queue of its own runs each worker on a thread of its own for the
+      // whole run (the workers block on the window, which the global pool must not see).
+      let queue = DispatchQueue(label: "aisearch.analysis", attributes: .concurrent)
+      for worker in 0..<min(workers, max(sizes.count, 1)) {
+        group.enter()
+        queue.async {
+          self.run(worker)
+          self.group.leave()
         }
       }
     }
-    if let error = failure.withLock({ $0 }) { throw error }
-    return outcomes.map { $0! }
+
+    private func run(_ worker: Int) {
+      while let i = claim() {
+        let result = Result { try work(i, worker) }
+        lock.locked {
+          finished[i] = result
+          if awaited == i { ready.signal() }
+        }
+      }
+    }
+
+    private func claim() -> Int? {
+      lock.locked {
+        while !stopped && nextClaim < sizes.count && bytesInFlight > 0
+          && bytesInFlight + sizes[nextClaim] > windowBytes
+        {
+          waitingWorkers += 1
+          space.wait(lock)
+          waitingWorkers -= 1
+        }
+        guard !stopped && nextClaim < sizes.count else { return nil }
+        nextClaim += 1
+        bytesInFlight += sizes[nextClaim - 1]
+        return nextClaim - 1
+      }
+    }
+
+    /// The outcome of file `i`, once analyzed; files must be taken in order.
+    func take(_ i: Int) throws -> Outcome {
+      let result = lock.locked {
+        while finished[i] == nil {
+          awaited = i
+          ready.wait(lock)
+        }
+        awaited = nil
+        bytesInFlight -= sizes[i]
+        if waitingWorkers > 0 { space.broadcast() }
+        return finished.removeValue(forKey: i)!
+      }
+      return try result.get()
+    }
+
+    /// Stops the workers after the files they are on, and waits for them.
+    func stop() {
+      lock.locked {
+        stopped = true
+        space.broadcast()
+      }
+      group.wait()
+    }
   }
 
   private func outcome(_ file: Corpus.File, knownHash: UInt64?, analyzer: Analyzer) throws -> Outcome {
@@ -385,3 +408,41 @@ public final class IndexWriter {
 /// pages, in every arena, to the system.
 @_silgen_name("malloc_trim")
 private func releaseFreedMemory(_ pad: Int) -> Int32
+
+/// pthreads' mutex and condition variable: Synchronization's Mutex cannot wait.
+private final class Lock: @unchecked Sendable {
+  fileprivate let raw = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+  init() { pthread_mutex_init(raw, nil) }
+
+  deinit {
+    pthread_mutex_destroy(raw)
+    raw.deallocate()
+  }
+
+  /// Runs `body` holding the mutex.
+  func locked<T>(_ body: () throws -> T) rethrows -> T {
+    pthread_mutex_lock(raw)
+    defer { pthread_mutex_unlock(raw) }
+    return try body()
+  }
+}
+
+private final class Condition: @unchecked Sendable {
+  private let raw = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+  init() { pthread_cond_init(raw, nil) }
+
+  deinit {
+    pthread_cond_destroy(raw)
+    raw.deallocate()
+  }
+
+  /// Releases `lock` (held by the caller) until signalled; call it in a loop that tests
+  /// what it waits for.
+  func wait(_ lock: Lock) { pthread_cond_wait(raw, lock.raw) }
+
+  func signal() { pthread_cond_signal(raw) }
+
+  func broadcast() { pthread_cond_broadcast(raw) }
+}

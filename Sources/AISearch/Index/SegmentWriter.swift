@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -277,15 +278,46 @@ final class SegmentWriter {
   func write(directory: String, name: String) throws {
     let order = terms.idsInByteOrder()
     var files = try SegmentFiles(directory: directory, name: name, bodyLengths: lengths, titleLengths: titleLengths)
-    var docs: [UInt32] = []
-    var freqs: [UInt32] = []
-    var positionDeltas: [UInt32] = []
-    for index in order {
-      postings.read(term: index, docs: &docs, freqs: &freqs, positionDeltas: &positionDeltas)
-      try files.add(term: Array(terms.bytes(of: index)), docs: docs, freqs: freqs, positionDeltas: positionDeltas)
+    // Terms are encoded in runs on every core and appended in order: the analysis workers
+    // wait while a segment is written, and encoding was all of a write's time but the
+    // sort (large tier: 2.5 s of one core per 190 MB segment).
+    let threads = max(1, min(SegmentWriter.encodingThreads, order.count / SegmentWriter.termsPerRun))
+    var start = 0
+    while start < order.count {
+      let runs = (0..<threads).map { t -> Range<Int> in
+        let low = min(order.count, start + t * SegmentWriter.termsPerRun)
+        return low..<min(order.count, low + SegmentWriter.termsPerRun)
+      }
+      var encoded = [[(docFreq: Int, bytes: [UInt8])]](repeating: [], count: threads)
+      encoded.withUnsafeMutableBufferPointer { results in
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+          var docs: [UInt32] = []
+          var freqs: [UInt32] = []
+          var positionDeltas: [UInt32] = []
+          results[t].reserveCapacity(runs[t].count)
+          for index in order[runs[t]] {
+            postings.read(term: index, docs: &docs, freqs: &freqs, positionDeltas: &positionDeltas)
+            let isTitle = terms.bytes(of: index).first == Field.titlePrefixByte
+            results[t].append(
+              (docs.count,
+                Postings.encode(
+                  docs: docs, freqs: freqs, positionDeltas: positionDeltas, lengths: isTitle ? titleLengths : lengths)))
+          }
+        }
+      }
+      for (t, run) in runs.enumerated() {
+        for (k, index) in order[run].enumerated() {
+          try files.add(term: Array(terms.bytes(of: index)), encoded: encoded[t][k].bytes, docFreq: encoded[t][k].docFreq)
+        }
+      }
+      start = runs.last!.upperBound
     }
     try files.finish(passages: try store.finish())
   }
+
+  /// Threads that encode a segment's postings, and the terms each takes at a time.
+  static let encodingThreads = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+  static let termsPerRun = 4096
 }
 
 /// The serializer both the segment writer and the merger end with: terms arrive in order
@@ -321,10 +353,15 @@ struct SegmentFiles {
     let encoded = Postings.encode(
       docs: docs, freqs: freqs, positionDeltas: positionDeltas,
       lengths: term.first == Field.titlePrefixByte ? titleLengths : bodyLengths)
+    try add(term: term, encoded: encoded, docFreq: docs.count)
+  }
+
+  /// The same with the postings already encoded (by `Postings.encode`, over these lengths).
+  mutating func add(term: [UInt8], encoded: [UInt8], docFreq: Int) throws {
     dictionary.add(
       term,
       TermDictionary.Info(
-        docFreq: UInt32(docs.count), postingsOffset: UInt64(written + pending.count),
+        docFreq: UInt32(docFreq), postingsOffset: UInt64(written + pending.count),
         postingsLength: UInt32(encoded.count)))
     pending.bytes.append(contentsOf: encoded)
     if pending.count >= 1 << 20 { try flushPostings() }
