@@ -19,16 +19,21 @@ enum FileSystem {
       var device: UInt64
       var inode: UInt64
     }
+
+    init(_ info: stat) {
+      let mode = info.st_mode & S_IFMT
+      isDirectory = mode == S_IFDIR
+      isRegular = mode == S_IFREG
+      size = UInt64(info.st_size)
+      modifiedNanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+      identity = Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
   }
 
   static func status(_ path: String) -> Status? {
     var info = stat()
     guard stat(path, &info) == 0 else { return nil }
-    let mode = info.st_mode & S_IFMT
-    return Status(
-      isDirectory: mode == S_IFDIR, isRegular: mode == S_IFREG, size: UInt64(info.st_size),
-      modifiedNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
-      identity: Status.Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
+    return Status(info)
   }
 
   static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
@@ -43,23 +48,48 @@ enum FileSystem {
   /// `list`, and the names that are not valid UTF-8 (with U+FFFD where their bytes were):
   /// a path made of such a name would name another file.
   static func listing(_ directory: String) throws -> (names: [String], invalid: [String]) {
+    let (entries, invalid) = try listing(directory, withStatus: false)
+    return (entries.map(\.name), invalid)
+  }
+
+  /// A directory's entry: its name and, when asked for, its status (as `status` gives it,
+  /// links followed) or the errno of the failed lookup; hidden names get none.
+  struct Entry {
+    var name: String
+    var status: Status?
+    var error: Int32 = 0
+  }
+
+  /// `listing` with each entry's status, looked up relative to the open directory: a
+  /// `stat` of the whole path resolved every directory above it again (a third of an
+  /// unchanged re-index of the large tier).
+  static func listing(_ directory: String, withStatus: Bool) throws -> (entries: [Entry], invalid: [String]) {
     guard let handle = opendir(directory) else {
       throw AISearchError(.input, "cannot read directory \(directory): \(errorText())", path: directory)
     }
     defer { closedir(handle) }
-    var names: [String] = []
+    let directoryFD = dirfd(handle)
+    var entries: [Entry] = []
     var invalid: [String] = []
     while let entry = readdir(handle) {
-      let (name, valid) = withUnsafePointer(to: entry.pointee.d_name) {
-        $0.withMemoryRebound(to: CChar.self, capacity: 256) { (String(cString: $0), String(validatingCString: $0) != nil) }
+      let (name, valid, status, error) = withUnsafePointer(to: entry.pointee.d_name) {
+        $0.withMemoryRebound(to: CChar.self, capacity: 256) { cName -> (String, Bool, Status?, Int32) in
+          let name = String(cString: cName)
+          let valid = String(validatingCString: cName) != nil
+          // Hidden entries (and . and ..) are never walked: no status for them.
+          guard withStatus && valid && cName.pointee != CChar(UInt8(ascii: ".")) else { return (name, valid, nil, 0) }
+          var info = stat()
+          guard fstatat(directoryFD, cName, &info, 0) == 0 else { return (name, valid, nil, errno) }
+          return (name, valid, Status(info), 0)
+        }
       }
       if !valid {
         invalid.append(name)
       } else if name != "." && name != ".." {
-        names.append(name)
+        entries.append(Entry(name: name, status: status, error: error))
       }
     }
-    return (names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }, invalid.sorted())
+    return (entries.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }, invalid.sorted())
   }
 
   static func readFile(_ path: String) throws -> [UInt8] {

@@ -57,19 +57,19 @@ public enum Corpus {
     ancestors: inout Set<FileSystem.Status.Identity>
   ) throws {
     if let excluded, FileSystem.realPath(directory) == excluded { return }
-    let listing: (names: [String], invalid: [String])
+    let listing: (entries: [FileSystem.Entry], invalid: [String])
     do {
-      listing = try FileSystem.listing(directory)
+      listing = try FileSystem.listing(directory, withStatus: true)
     } catch let error as AISearchError {
       scan.skipped.append((directory, error.message))
       return
     }
     func child(_ name: String) -> String { directory == "/" ? "/" + name : directory + "/" + name }
     for name in listing.invalid { scan.skipped.append((child(name), "file name is not valid UTF-8")) }
-    for name in listing.names where !name.hasPrefix(".") {
-      let path = child(name)
-      guard let status = FileSystem.status(path) else {
-        scan.skipped.append((path, "unreadable: \(FileSystem.errorText())"))
+    for entry in listing.entries where !entry.name.hasPrefix(".") {
+      let path = child(entry.name)
+      guard let status = entry.status else {
+        scan.skipped.append((path, "unreadable: \(FileSystem.errorText(entry.error))"))
         continue
       }
       if status.isDirectory {

@@ -98,7 +98,20 @@ func sourceLines(_ text: String) -> [Substring] {
 
 /// The lower-cased extension of the last path component ("" when there is none).
 func pathExtension(_ path: String) -> String {
-  let name = path.split(separator: "/").last ?? ""
-  guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
-  return name[name.index(after: dot)...].lowercased()
+  // On the UTF-8 bytes from the end: splitting the path and walking Characters was a
+  // quarter of an unchanged re-index of the large tier (254,651 paths).
+  let bytes = path.utf8
+  var end = bytes.endIndex
+  while end > bytes.startIndex && bytes[bytes.index(before: end)] == UInt8(ascii: "/") { end = bytes.index(before: end) }
+  var start = end
+  var dot: String.Index? = nil
+  while start > bytes.startIndex {
+    let previous = bytes.index(before: start)
+    let byte = bytes[previous]
+    if byte == UInt8(ascii: "/") { break }
+    if byte == UInt8(ascii: "."), dot == nil { dot = previous }
+    start = previous
+  }
+  guard let dot, dot != start else { return "" }
+  return String(path[bytes.index(after: dot)..<end]).lowercased()
 }
