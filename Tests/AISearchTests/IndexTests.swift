@@ -259,6 +259,29 @@ final class ParallelIndexTests: XCTestCase {
       try Searcher(index: IndexReader(directory: one)).search(query, k: 10),
       try Searcher(index: IndexReader(directory: many)).search(query, k: 10))
   }
+
+  /// Workers wait when the files claimed and not yet added fill the window, and a file
+  /// larger than the window is claimed alone: with a 600-byte window over files of 40 to
+  /// 2,400 bytes (and empty ones), three workers still write what one writes.
+  func testAnalysisWindowSmallerThanTheFiles() throws {
+    let corpus = try TemporaryDirectory()
+    for f in 0..<30 {
+      let body = f % 5 == 4 ? "" : String(repeating: "第\(f)段 昇腾芯片 window-\(f % 3) 测试 ", count: [1, 8, 60, 3][f % 4]) + "\n"
+      try corpus.write("c/f\(String(format: "%02d", f)).txt", body)
+    }
+    let one = corpus.path + "/one"
+    let many = corpus.path + "/many"
+    _ = try IndexWriter(directory: one, workers: 1).update(roots: [corpus.path + "/c"])
+    let writer = try IndexWriter(directory: many, workers: 3)
+    writer.analysisWindowBytes = 600
+    let summary = try writer.update(roots: [corpus.path + "/c"])
+    XCTAssertEqual(summary.added, 30)
+    for name in ["MANIFEST", "s1.terms", "s1.postings", "s1.lengths", "s1.passages"] {
+      XCTAssertEqual(
+        try Data(contentsOf: URL(fileURLWithPath: one + "/" + name)),
+        try Data(contentsOf: URL(fileURLWithPath: many + "/" + name)), name)
+    }
+  }
 }
 
 final class MergerTests: XCTestCase {

@@ -77,7 +77,7 @@ enum FileSystem {
           let name = String(cString: cName)
           let valid = String(validatingCString: cName) != nil
           // Hidden entries (and . and ..) are never walked: no status for them.
-          guard withStatus && valid && cName.pointee != CChar(UInt8(ascii: ".")) else { return (name, valid, nil, 0) }
+          guard withStatus && valid && !name.hasPrefix(".") else { return (name, valid, nil, 0) }
           var info = stat()
           guard fstatat(directoryFD, cName, &info, 0) == 0 else { return (name, valid, nil, errno) }
           return (name, valid, Status(info), 0)

@@ -142,7 +142,7 @@ public final class IndexWriter {
     let knownHashes = toRead.map { $0.existing.map { manifest.files[$0].contentHash } }
     let analyzers = self.analyzers
     let pipeline = AnalysisPipeline(
-      sizes: toRead.map(\.file.size), workers: workers, windowBytes: IndexWriter.analysisWindowBytes
+      sizes: toRead.map(\.file.size), workers: workers, windowBytes: analysisWindowBytes
     ) { i, worker in
       try self.outcome(toRead[i].file, knownHash: knownHashes[i], analyzer: analyzers[worker])
     }
@@ -229,7 +229,9 @@ public final class IndexWriter {
   /// by analyzed documents waiting to be added. Workers claim files one at a time across
   /// the whole run; in batches of 1 MB, each analyzed on all workers before the next began,
   /// a worker idled at the end of every batch (large tier: 1.57 cores busy of 2).
-  static let analysisWindowBytes: UInt64 = 3 << 20
+  static let defaultAnalysisWindowBytes: UInt64 = 3 << 20
+  /// This writer's window (tests make it small, to exercise the wait).
+  var analysisWindowBytes = IndexWriter.defaultAnalysisWindowBytes
   /// Source bytes added between two progress reports.
   static let progressBytes: UInt64 = 1 << 20
 
@@ -237,7 +239,7 @@ public final class IndexWriter {
   /// fills: analyzed, a document takes about 8 times its input (15 MB for 2 MB measured on
   /// the large tier); at most a quarter of the budget.
   var analysisReserve: Int {
-    min(ramBudget / 4, Int(IndexWriter.analysisWindowBytes) * 8)
+    min(ramBudget / 4, Int(analysisWindowBytes) * 8)
   }
 
   private enum Outcome {
@@ -283,12 +285,13 @@ public final class IndexWriter {
       self.sizes = sizes
       self.windowBytes = windowBytes
       self.work = work
-      // A concurrent queue of its own runs each worker on a thread of its own for the
-      // whole run (the workers block on the window, which the global pool must not see).
-      let queue = DispatchQueue(label: "aisearch.analysis", attributes: .concurrent)
+      // A serial queue per worker: each gets a thread of its own for the whole run. Blocks
+      // of one concurrent queue would hold threads of the global pool (about one per core)
+      // while they wait on the window, and `concurrentPerform` in a segment write, which
+      // happens while they wait, would find no thread to help it.
       for worker in 0..<min(workers, max(sizes.count, 1)) {
         group.enter()
-        queue.async {
+        DispatchQueue(label: "aisearch.analysis.\(worker)").async {
           self.run(worker)
           self.group.leave()
         }

@@ -96,7 +96,8 @@ func sourceLines(_ text: String) -> [Substring] {
   }
 }
 
-/// The lower-cased extension of the last path component ("" when there is none).
+/// The lower-cased extension of the last path component ("" when there is none). Found on
+/// bytes: a "." or "/" followed by a combining mark counts as one.
 func pathExtension(_ path: String) -> String {
   // On the UTF-8 bytes from the end: splitting the path and walking Characters was a
   // quarter of an unchanged re-index of the large tier (254,651 paths).
