@@ -48,22 +48,23 @@ enum FileSystem {
   /// `list`, and the names that are not valid UTF-8 (with U+FFFD where their bytes were):
   /// a path made of such a name would name another file.
   static func listing(_ directory: String) throws -> (names: [String], invalid: [String]) {
-    let (entries, invalid) = try listing(directory, withStatus: false)
+    let (entries, invalid) = try listing(directory, visibleWithStatus: false)
     return (entries.map(\.name), invalid)
   }
 
   /// A directory's entry: its name and, when asked for, its status (as `status` gives it,
-  /// links followed) or the errno of the failed lookup; hidden names get none.
+  /// links followed) or the errno of the failed lookup.
   struct Entry {
     var name: String
     var status: Status?
     var error: Int32 = 0
   }
 
-  /// `listing` with each entry's status, looked up relative to the open directory: a
-  /// `stat` of the whole path resolved every directory above it again (a third of an
-  /// unchanged re-index of the large tier).
-  static func listing(_ directory: String, withStatus: Bool) throws -> (entries: [Entry], invalid: [String]) {
+  /// `listing`, or with `visibleWithStatus` only the names not starting with "." (what a
+  /// walk visits), each with its status looked up relative to the open directory: a `stat`
+  /// of the whole path resolved every directory above it again (a third of an unchanged
+  /// re-index of the large tier). Invalid names are listed either way.
+  static func listing(_ directory: String, visibleWithStatus: Bool) throws -> (entries: [Entry], invalid: [String]) {
     guard let handle = opendir(directory) else {
       throw AISearchError(.input, "cannot read directory \(directory): \(errorText())", path: directory)
     }
@@ -76,8 +77,7 @@ enum FileSystem {
         $0.withMemoryRebound(to: CChar.self, capacity: 256) { cName -> (String, Bool, Status?, Int32) in
           let name = String(cString: cName)
           let valid = String(validatingCString: cName) != nil
-          // Hidden entries (and . and ..) are never walked: no status for them.
-          guard withStatus && valid && !name.hasPrefix(".") else { return (name, valid, nil, 0) }
+          guard visibleWithStatus && valid && !name.hasPrefix(".") else { return (name, valid, nil, 0) }
           var info = stat()
           guard fstatat(directoryFD, cName, &info, 0) == 0 else { return (name, valid, nil, errno) }
           return (name, valid, Status(info), 0)
@@ -85,7 +85,7 @@ enum FileSystem {
       }
       if !valid {
         invalid.append(name)
-      } else if name != "." && name != ".." {
+      } else if visibleWithStatus ? !name.hasPrefix(".") : name != "." && name != ".." {
         entries.append(Entry(name: name, status: status, error: error))
       }
     }

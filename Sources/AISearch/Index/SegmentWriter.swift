@@ -289,6 +289,7 @@ final class SegmentWriter {
         return low..<min(order.count, low + SegmentWriter.termsPerRun)
       }
       var encoded = [[(docFreq: Int, bytes: [UInt8])]](repeating: [], count: threads)
+      let encoder = files
       encoded.withUnsafeMutableBufferPointer { results in
         DispatchQueue.concurrentPerform(iterations: threads) { t in
           var docs: [UInt32] = []
@@ -297,11 +298,9 @@ final class SegmentWriter {
           results[t].reserveCapacity(runs[t].count)
           for index in order[runs[t]] {
             postings.read(term: index, docs: &docs, freqs: &freqs, positionDeltas: &positionDeltas)
-            let isTitle = terms.bytes(of: index).first == Field.titlePrefixByte
             results[t].append(
               (docs.count,
-                Postings.encode(
-                  docs: docs, freqs: freqs, positionDeltas: positionDeltas, lengths: isTitle ? titleLengths : lengths)))
+                encoder.encode(term: terms.bytes(of: index), docs: docs, freqs: freqs, positionDeltas: positionDeltas)))
           }
         }
       }
@@ -350,13 +349,18 @@ struct SegmentFiles {
 
   /// The same from flat arrays (`Postings.encode(docs:freqs:positionDeltas:lengths:)`).
   mutating func add(term: [UInt8], docs: [UInt32], freqs: [UInt32], positionDeltas: [UInt32]) throws {
-    let encoded = Postings.encode(
-      docs: docs, freqs: freqs, positionDeltas: positionDeltas,
-      lengths: term.first == Field.titlePrefixByte ? titleLengths : bodyLengths)
-    try add(term: term, encoded: encoded, docFreq: docs.count)
+    try add(term: term, encoded: encode(term: term, docs: docs, freqs: freqs, positionDeltas: positionDeltas), docFreq: docs.count)
   }
 
-  /// The same with the postings already encoded (by `Postings.encode`, over these lengths).
+  /// A term's postings encoded over its field's lengths; reads nothing `add` changes, so
+  /// several threads may encode at once.
+  func encode<Term: Collection<UInt8>>(term: Term, docs: [UInt32], freqs: [UInt32], positionDeltas: [UInt32]) -> [UInt8] {
+    Postings.encode(
+      docs: docs, freqs: freqs, positionDeltas: positionDeltas,
+      lengths: term.first == Field.titlePrefixByte ? titleLengths : bodyLengths)
+  }
+
+  /// The same with the postings already encoded (by `encode`).
   mutating func add(term: [UInt8], encoded: [UInt8], docFreq: Int) throws {
     dictionary.add(
       term,

@@ -59,14 +59,14 @@ public enum Corpus {
     if let excluded, FileSystem.realPath(directory) == excluded { return }
     let listing: (entries: [FileSystem.Entry], invalid: [String])
     do {
-      listing = try FileSystem.listing(directory, withStatus: true)
+      listing = try FileSystem.listing(directory, visibleWithStatus: true)
     } catch let error as AISearchError {
       scan.skipped.append((directory, error.message))
       return
     }
     func child(_ name: String) -> String { directory == "/" ? "/" + name : directory + "/" + name }
     for name in listing.invalid { scan.skipped.append((child(name), "file name is not valid UTF-8")) }
-    for entry in listing.entries where !entry.name.hasPrefix(".") {
+    for entry in listing.entries {
       let path = child(entry.name)
       guard let status = entry.status else {
         scan.skipped.append((path, "unreadable: \(FileSystem.errorText(entry.error))"))
