@@ -18,6 +18,28 @@ final class CheckerTests: XCTestCase {
     return (corpus, index)
   }
 
+  /// The first segment's body lengths, title lengths and copy signatures.
+  private func lengthsTables(_ index: String) throws -> (body: [UInt32], title: [UInt32], signatures: [UInt16]) {
+    let segment = try IndexReader(directory: index).segments[0]
+    let passages = 0..<segment.passageCount
+    return (passages.map { segment.lengths[$0] }, passages.map { segment.lengths.title($0) }, passages.map { segment.lengths.signature($0) })
+  }
+
+  /// Rewrites the first segment's lengths file (with a valid checksum) from `tables` and
+  /// expects the checker to name `file` and say `problem`.
+  private func assertRejected(
+    _ index: String, _ tables: (body: [UInt32], title: [UInt32], signatures: [UInt16]), file: String, problem: String,
+    line: UInt = #line
+  ) throws {
+    try FileSystem.writeFile(
+      index + "/s1.lengths", PassageLengths.serialize(body: tables.body, title: tables.title, signatures: tables.signatures))
+    XCTAssertThrowsError(try Checker.check(directory: index), line: line) { error in
+      let error = error as? AISearchError
+      XCTAssertEqual(error?.path, index + "/" + file, line: line)
+      XCTAssertTrue(error?.message.contains(problem) ?? false, error?.message ?? "", line: line)
+    }
+  }
+
   func testSoundIndexPasses() throws {
     let (corpus, index) = try makeIndex()
     let report = try Checker.check(directory: index)
@@ -44,18 +66,19 @@ final class CheckerTests: XCTestCase {
   /// A lengths file with a valid checksum that disagrees with the postings.
   func testLengthsThatDisagreeWithThePostingsAreFound() throws {
     let (_, index) = try makeIndex()
-    let reader = try IndexReader(directory: index)
-    let segment = reader.segments[0]
-    var body = (0..<segment.passageCount).map { segment.lengths[$0] }
-    let title = (0..<segment.passageCount).map { segment.lengths.title($0) }
-    body[0] += 1
-    let path = index + "/s1.lengths"
-    try FileSystem.writeFile(path, PassageLengths.serialize(body: body, title: title))
-    XCTAssertThrowsError(try Checker.check(directory: index)) { error in
-      let error = error as? AISearchError
-      XCTAssertEqual(error?.path, path)
-      XCTAssertTrue(error?.message.contains("passage 0 has lengths") ?? false, error?.message ?? "")
-    }
+    var tables = try lengthsTables(index)
+    tables.body[0] += 1
+    try assertRejected(index, tables, file: "s1.lengths", problem: "passage 0 has lengths")
+  }
+
+  /// Copy signatures are recomputed from the postings: the second passage given the
+  /// first one's (different) signature is found.
+  func testCopySignaturesThatDisagreeWithTheTermsAreFound() throws {
+    let (_, index) = try makeIndex()
+    var tables = try lengthsTables(index)
+    XCTAssertNotEqual(tables.signatures[0], tables.signatures[1])
+    tables.signatures[1] = tables.signatures[0]
+    try assertRejected(index, tables, file: "s1.lengths", problem: "passage 1 has copy signature")
   }
 
   /// Block bounds are checked against the passages they bound: with every length one
@@ -67,15 +90,9 @@ final class CheckerTests: XCTestCase {
     let index = corpus.path + "/index"
     _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
     XCTAssertNoThrow(try Checker.check(directory: index))
-    let segment = try IndexReader(directory: index).segments[0]
-    let body = (0..<segment.passageCount).map { segment.lengths[$0] + 1 }
-    let title = (0..<segment.passageCount).map { segment.lengths.title($0) }
-    try FileSystem.writeFile(index + "/s1.lengths", PassageLengths.serialize(body: body, title: title))
-    XCTAssertThrowsError(try Checker.check(directory: index)) { error in
-      let error = error as? AISearchError
-      XCTAssertEqual(error?.path, index + "/s1.postings")
-      XCTAssertTrue(error?.message.contains("block 0 of term") ?? false, error?.message ?? "")
-    }
+    var tables = try lengthsTables(index)
+    tables.body = tables.body.map { $0 + 1 }
+    try assertRejected(index, tables, file: "s1.postings", problem: "block 0 of term")
   }
 
   func testStatistics() throws {

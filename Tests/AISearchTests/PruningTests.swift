@@ -82,20 +82,109 @@ final class PruningTests: XCTestCase {
   /// Pruning cuts below the k-th best score, yet copies collapsed into one hit must not
   /// leave the top k short: twelve texts, each written three times, all holding the one
   /// query word, give ten hits with their copies cited (a cut at the k-th best score itself
-  /// cited only six texts).
+  /// cited only six texts). The same with lightly edited copies (one word of forty-odd
+  /// differs in each): they are kept beside their text, not in the place of other texts.
   func testCopiesDoNotCrowdOutTheTopK() throws {
-    let corpus = try TemporaryDirectory()
-    for t in 0..<12 {
-      let words = (0..<(40 + 5 * (t % 4))).map { "t\(t)w\($0)" }
-      let text = "target " + words.joined(separator: " ") + " target."
-      try corpus.write("c/t\(t).txt", [text, text, text].joined(separator: "\n\n") + "\n")
+    for edited in [false, true] {
+      let corpus = try TemporaryDirectory()
+      for t in 0..<12 {
+        let words = (0..<(40 + 5 * (t % 4))).map { "t\(t)w\($0)" }
+        let copies = (0..<3).map { c in
+          "target " + words.joined(separator: " ") + (edited ? " edit\(t)x\(c)" : "") + " target."
+        }
+        try corpus.write("c/t\(t).txt", copies.joined(separator: "\n\n") + "\n")
+      }
+      let directory = corpus.path + "/idx"
+      _ = try IndexWriter(directory: directory, workers: 1, ramBudgetMB: 16).update(roots: [corpus.path + "/c"])
+      let searcher = try Searcher(index: try IndexReader(directory: directory))
+      let result = try searcher.search("target", k: 10)
+      XCTAssertEqual(result.hits.count, 10, "edited: \(edited)")
+      XCTAssertEqual(Set(result.hits.map(\.path)).count, 10, "edited: \(edited)")
+      XCTAssertEqual(result.hits.map(\.duplicates.count), [Int](repeating: 2, count: 10), "edited: \(edited)")
     }
-    let directory = corpus.path + "/idx"
-    _ = try IndexWriter(directory: directory, workers: 1, ramBudgetMB: 16).update(roots: [corpus.path + "/c"])
-    let searcher = try Searcher(index: try IndexReader(directory: directory))
-    let result = try searcher.search("target", k: 10)
-    XCTAssertEqual(result.hits.count, 10)
-    XCTAssertEqual(Set(result.hits.map(\.path)).count, 10)
-    XCTAssertEqual(result.hits.map(\.duplicates.count), [Int](repeating: 2, count: 10))
+  }
+}
+
+final class CandidateHeapTests: XCTestCase {
+  private func candidate(_ signature: UInt16, _ score: Double, doc: UInt32 = 0) -> Candidate {
+    Candidate(segment: 0, doc: doc, coverage: 1, score: score, signature: signature)
+  }
+
+  /// Two signatures fit: a second passage of a kept signature follows it without taking a
+  /// place, a lower newcomer is refused, a higher one pushes out the worst signature with
+  /// its followers.
+  func testCountsSignaturesNotPassages() {
+    var heap = CandidateHeap(capacity: 2, followerLimit: 4)
+    var dropped: [Double] = []
+    heap.insert(candidate(9, 2.5, doc: 3))
+    heap.insert(candidate(7, 5))
+    heap.insert(candidate(9, 3, doc: 2))
+    heap.insert(candidate(7, 4, doc: 1))
+    XCTAssertEqual(heap.count, 2)
+    XCTAssertEqual(heap.floor?.score, 3)
+    XCTAssertFalse(heap.admits(candidate(11, 2)))
+    heap.insert(candidate(11, 6, doc: 4)) { dropped.append($0.score) }
+    XCTAssertEqual(dropped, [3, 2.5])
+    XCTAssertEqual(heap.floor?.score, 5)
+    XCTAssertEqual(heap.sorted().map(\.score), [6, 5, 4])
+  }
+
+  /// A better passage of a kept signature becomes its best (and moves the floor); past
+  /// the follower limit the worst follower goes.
+  func testBetterCopyLeadsAndFollowersAreBounded() {
+    var heap = CandidateHeap(capacity: 2, followerLimit: 1)
+    var dropped: [UInt32] = []
+    heap.insert(candidate(1, 2, doc: 0))
+    heap.insert(candidate(2, 3, doc: 1))
+    XCTAssertEqual(heap.floor?.doc, 0)
+    heap.insert(candidate(1, 4, doc: 2)) { dropped.append($0.doc) }
+    XCTAssertEqual(heap.floor?.doc, 1)
+    XCTAssertFalse(heap.admits(candidate(1, 1, doc: 3)), "a follower too must beat the floor")
+    heap.insert(candidate(1, 3.5, doc: 4)) { dropped.append($0.doc) }
+    XCTAssertEqual(dropped, [0])
+    XCTAssertEqual(heap.sorted().map(\.doc), [2, 4, 1])
+  }
+
+  /// Shallow heaps find a signature's group by a linear search, deep ones through a
+  /// dictionary: both keep exactly the signatures with the best passages (500 distinct
+  /// scores over 60 signatures), floored at the capacity-th best of them.
+  func testKeepsTheSignaturesWithTheBestPassages() {
+    let scored = (0..<500).map { (i: Int) -> Candidate in
+      let signature = UInt16((i * 31) % 60)
+      let score = Double((i * 7919) % 1000)
+      return candidate(signature, score, doc: UInt32(i))
+    }
+    var best: [UInt16: Double] = [:]
+    for c in scored { best[c.signature] = max(best[c.signature] ?? 0, c.score) }
+    let ranked = best.sorted { $0.value > $1.value }
+    for capacity in [8, 40] {
+      var heap = CandidateHeap(capacity: capacity, followerLimit: 2)
+      for c in scored where heap.admits(c) { heap.insert(c) }
+      XCTAssertEqual(Set(heap.sorted().map(\.signature)), Set(ranked.prefix(capacity).map(\.key)), "\(capacity)")
+      XCTAssertEqual(heap.floor?.score, ranked[capacity - 1].value, "\(capacity)")
+      XCTAssertEqual(heap.sorted().first?.score, ranked[0].value, "\(capacity)")
+    }
+  }
+}
+
+final class CopySignatureTests: XCTestCase {
+  /// A one-permutation MinHash: the order of the terms does not matter, the terms do,
+  /// and a passage without terms has the largest signature.
+  func testSignatureDependsOnTheTermSetOnly() {
+    let hash = { (term: String) in term.utf8.reduce(TermTable.fnvBasis, TermTable.fnv) }
+    let terms = ["华为", "昇腾", "910c", "chip", "量产"].map(hash)
+    XCTAssertEqual(CopySignature.of(termHashes: terms), CopySignature.of(termHashes: terms.reversed()))
+    XCTAssertEqual(CopySignature.of(termHashes: [UInt64]()), 0xFFFF)
+    // With many terms, replacing one keeps the signature unless the replaced term was
+    // the smallest: of 200 one-term edits of a 200-term set, the signature changes in few.
+    let base = (0..<200).map { hash("w\($0)") }
+    let signature = CopySignature.of(termHashes: base)
+    let changed = (0..<200).filter { i in
+      var edited = base
+      edited[i] = hash("x\(i)")
+      return CopySignature.of(termHashes: edited) != signature
+    }.count
+    XCTAssertLessThanOrEqual(changed, 3)
+    XCTAssertGreaterThanOrEqual(changed, 1)
   }
 }

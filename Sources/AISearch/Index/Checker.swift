@@ -54,6 +54,7 @@ public enum Checker {
     let postingsPath = reader.postings.path
     var bodySums = [UInt64](repeating: 0, count: reader.passageCount)
     var titleSums = [UInt64](repeating: 0, count: reader.passageCount)
+    var smallestRanks = [UInt64](repeating: .max, count: reader.passageCount)
     var previous: [UInt8]? = nil
     var expectedOffset = UInt64(FileFormat.headerSize)
     var index = 0
@@ -71,6 +72,7 @@ public enum Checker {
         throw AISearchError.corrupt(termsPath, "term \(index) cannot be found again")
       }
       let isTitle = term.first == Field.titlePrefixByte
+      let rank = CopySignature.mix(term.reduce(TermTable.fnvBasis, TermTable.fnv))
       var count = 0
       // Each block's bounds in the skip table, recomputed from its passages: a bound too
       // low would make pruning drop passages that belong in the top k, silently.
@@ -82,7 +84,12 @@ public enum Checker {
         guard zip(positions, positions.dropFirst()).allSatisfy({ $0 < $1 }) else {
           throw AISearchError.corrupt(postingsPath, "positions of term \(index) in passage \(cursor.doc) are not ascending")
         }
-        if isTitle { titleSums[Int(cursor.doc)] += UInt64(positions.count) } else { bodySums[Int(cursor.doc)] += UInt64(positions.count) }
+        if isTitle {
+          titleSums[Int(cursor.doc)] += UInt64(positions.count)
+        } else {
+          bodySums[Int(cursor.doc)] += UInt64(positions.count)
+          smallestRanks[Int(cursor.doc)] = min(smallestRanks[Int(cursor.doc)], rank)
+        }
         let length = Int(isTitle ? reader.lengths.title(Int(cursor.doc)) : reader.lengths[Int(cursor.doc)])
         blockMaxFreq = max(blockMaxFreq, positions.count)
         blockMinRatio = min(blockMinRatio, Postings.ratio(length: length, freq: positions.count))
@@ -114,6 +121,10 @@ public enum Checker {
     for doc in 0..<reader.passageCount {
       guard bodySums[doc] == UInt64(reader.lengths[doc]), titleSums[doc] == UInt64(reader.lengths.title(doc)) else {
         throw AISearchError.corrupt(lengthsPath, "passage \(doc) has lengths \(reader.lengths[doc])/\(reader.lengths.title(doc)), its postings say \(bodySums[doc])/\(titleSums[doc])")
+      }
+      let signature = CopySignature.signature(ofSmallest: smallestRanks[doc])
+      guard reader.lengths.signature(doc) == signature else {
+        throw AISearchError.corrupt(lengthsPath, "passage \(doc) has copy signature \(reader.lengths.signature(doc)), its terms give \(signature)")
       }
       let passage = try reader.store.passage(doc)
       _ = try reader.store.document(passage.document)

@@ -54,6 +54,7 @@ enum Merger {
     var documentCount = 0
     var bodyLengths: [UInt32] = []
     var titleLengths: [UInt32] = []
+    var signatures: [UInt16] = []
     var result = manifest
     var movedFiles: [(index: Int, first: UInt32)] = []
     for (f, file) in manifest.files.enumerated() where file.passageCount > 0 && chosenSet.contains(file.segment) {
@@ -72,6 +73,7 @@ enum Merger {
         try store.add(passage)
         bodyLengths.append(reader.lengths[id])
         titleLengths.append(reader.lengths.title(id))
+        signatures.append(reader.lengths.signature(id))
       }
       movedFiles.append((f, first))
     }
@@ -79,7 +81,8 @@ enum Merger {
     // Terms: a k-way merge of the sorted dictionaries; postings re-coded with the new ids.
     let dictionaries = try chosen.map { try readers[$0]!.terms.allTerms() }
     var positionsInTerm: [Int] = chosen.map { _ in 0 }
-    var files = try SegmentFiles(directory: directory, name: name, bodyLengths: bodyLengths, titleLengths: titleLengths)
+    var files = try SegmentFiles(
+      directory: directory, name: name, bodyLengths: bodyLengths, titleLengths: titleLengths, signatures: signatures)
     while true {
       var smallest: [UInt8]? = nil
       for k in chosen.indices where positionsInTerm[k] < dictionaries[k].count {

@@ -1,20 +1,25 @@
 import CPrefetch
 
 /// Passage lengths in tokens, per field, for BM25F's length normalization (tantivy's
-/// fieldnorms).
+/// fieldnorms), and each passage's copy signature.
 ///
 ///     Lengths file --> Header "LENS", <BodyLength u16>^PassageCount,
-///                      <TitleLength u16>^PassageCount, Footer
+///                      <TitleLength u16>^PassageCount, <Signature u16>^PassageCount, Footer
 ///
 /// Lengths are exact (a passage of at most 1000 characters has far fewer than 65,536
-/// tokens; longer counts are clamped). Example: passages of 57 and 3 body tokens with 4
-/// title tokens each are the bytes 39 00 03 00 04 00 04 00.
+/// tokens; longer counts are clamped). The signature is a one-permutation MinHash of the
+/// passage's body terms (`CopySignature`): two passages whose term sets overlap by
+/// Jaccard J share it with probability about J, so the query engine can tell likely copies
+/// apart from distinct passages without reading their text. Example: passages of 57 and 3
+/// body tokens with 4 title tokens each and signatures 0x1234 and 0xBEEF are the bytes
+/// 39 00 03 00 04 00 04 00 34 12 EF BE.
 enum PassageLengths {
-  static func serialize(body: [UInt32], title: [UInt32]) -> [UInt8] {
-    precondition(body.count == title.count)
+  static func serialize(body: [UInt32], title: [UInt32], signatures: [UInt16]) -> [UInt8] {
+    precondition(body.count == title.count && body.count == signatures.count)
     var writer = FileFormat.header(.lengths)
     for length in body { writer.u16(UInt16(clamping: length)) }
     for length in title { writer.u16(UInt16(clamping: length)) }
+    for signature in signatures { writer.u16(signature) }
     FileFormat.finish(&writer)
     return writer.bytes
   }
@@ -27,8 +32,8 @@ enum PassageLengths {
     init(_ file: MappedFile, expectedCount: Int) throws {
       self.file = file
       let body = try FileFormat.openBody(file.bytes, kind: .lengths, path: file.path)
-      guard body.count == 4 * expectedCount else {
-        throw AISearchError.corrupt(file.path, "\(body.count / 4) lengths for \(expectedCount) passages")
+      guard body.count == 6 * expectedCount else {
+        throw AISearchError.corrupt(file.path, "\(body.count / 6) lengths for \(expectedCount) passages")
       }
       start = body.lowerBound
       count = expectedCount
@@ -49,5 +54,37 @@ enum PassageLengths {
     func title(_ doc: Int) -> UInt32 {
       UInt32(file.bytes.loadUnaligned(fromByteOffset: start + 2 * (count + doc), as: UInt16.self).littleEndian)
     }
+
+    /// Passage `doc`'s `CopySignature`.
+    func signature(_ doc: Int) -> UInt16 {
+      file.bytes.loadUnaligned(fromByteOffset: start + 2 * (2 * count + doc), as: UInt16.self).littleEndian
+    }
+  }
+}
+
+/// A passage's copy signature: the smallest of its distinct body terms' hashes, re-mixed
+/// (one-permutation MinHash, Broder 1997), cut to 16 bits. Equal signatures mean "probably
+/// copies" and never more: unrelated passages share one once in 65,536, and copies with
+/// Jaccard J miss with probability 1 − J, so the query engine uses them only to decide how
+/// deep to look (`CandidateHeap`), and compares the texts before collapsing anything.
+enum CopySignature {
+  /// From the terms' FNV-1a hashes (`TermTable.fnv`), as the segment writer has them.
+  static func of<Hashes: Sequence<UInt64>>(termHashes: Hashes) -> UInt16 {
+    signature(ofSmallest: termHashes.reduce(UInt64.max) { min($0, mix($1)) })
+  }
+
+  /// A term's rank in the one permutation: FNV-1a's high bits are poorly mixed for short
+  /// terms, SplitMix64's finalizer spreads them.
+  static func mix(_ hash: UInt64) -> UInt64 {
+    var z = hash &+ 0x9E37_79B9_7F4A_7C15
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+
+  /// The signature of a passage whose smallest mixed term hash is `smallest` (UInt64.max
+  /// for a passage without body terms).
+  static func signature(ofSmallest smallest: UInt64) -> UInt16 {
+    UInt16(truncatingIfNeeded: smallest >> 48)
   }
 }

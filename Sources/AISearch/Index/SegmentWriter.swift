@@ -18,6 +18,7 @@ final class SegmentWriter {
   private let postings = PostingsPool()
   private(set) var lengths: [UInt32] = []
   private(set) var titleLengths: [UInt32] = []
+  private(set) var signatures: [UInt16] = []
   private let store = PassageStore.Writer()
   private var documentCount = 0
   private(set) var tokenCount: UInt64 = 0
@@ -250,6 +251,8 @@ final class SegmentWriter {
       tokenCount += UInt64(analyzed.body[i].length)
       titleLengths.append(UInt32(analyzed.title[i].length))
       titleTokenCount += UInt64(analyzed.title[i].length)
+      let body = analyzed.body[i]
+      signatures.append(CopySignature.of(termHashes: analyzed.hashes[body.first..<(body.first + body.count)]))
     }
     addPostings(analyzed, base: first)
     return first
@@ -277,7 +280,8 @@ final class SegmentWriter {
   /// Writes Name.terms, Name.postings, Name.lengths and Name.passages (each fsynced).
   func write(directory: String, name: String) throws {
     let order = terms.idsInByteOrder()
-    var files = try SegmentFiles(directory: directory, name: name, bodyLengths: lengths, titleLengths: titleLengths)
+    var files = try SegmentFiles(
+      directory: directory, name: name, bodyLengths: lengths, titleLengths: titleLengths, signatures: signatures)
     // Terms are encoded in runs on every core and appended in order: the analysis workers
     // wait while a segment is written, and encoding was all of a write's time but the
     // sort (large tier: 2.5 s of one core per 190 MB segment).
@@ -330,15 +334,17 @@ struct SegmentFiles {
   private var dictionary = TermDictionary.Builder()
   private let bodyLengths: [UInt32]
   private let titleLengths: [UInt32]
+  private let signatures: [UInt16]
   private let base: String
 
   /// Starts Name.postings in `directory`; the passages' field lengths give the postings'
-  /// block bounds and the lengths file.
-  init(directory: String, name: String, bodyLengths: [UInt32], titleLengths: [UInt32]) throws {
+  /// block bounds and, with their copy signatures, the lengths file.
+  init(directory: String, name: String, bodyLengths: [UInt32], titleLengths: [UInt32], signatures: [UInt16]) throws {
     base = directory + "/" + name
     postingsFile = try FileAppender(base + ".postings")
     self.bodyLengths = bodyLengths
     self.titleLengths = titleLengths
+    self.signatures = signatures
   }
 
   /// Appends a term (after every term before it in byte order) and its postings.
@@ -387,7 +393,7 @@ struct SegmentFiles {
     try postingsFile.append(footer.bytes)
     try postingsFile.finish()
     try FileSystem.writeFile(base + ".terms", dictionary.finish())
-    try FileSystem.writeFile(base + ".lengths", PassageLengths.serialize(body: bodyLengths, title: titleLengths))
+    try FileSystem.writeFile(base + ".lengths", PassageLengths.serialize(body: bodyLengths, title: titleLengths, signatures: signatures))
     try FileSystem.writeFile(base + ".passages", chunks: passages)
   }
 }

@@ -80,10 +80,10 @@ struct PassageScorer {
 
   /// The lowest score a passage may have and still matter: above the worst kept when the
   /// heap is full, and within reach of the k-th best by re-ranking.
-  func threshold(_ top: TopK<Candidate>, _ kBest: TopK<Double>) -> Double {
+  func threshold(_ top: CandidateHeap, _ kBest: CandidateHeap) -> Double {
     var minimum = -Double.infinity
     if let floor = top.floor { minimum = floor.score }
-    if let liftLimit, let kth = kBest.floor { minimum = max(minimum, kth / liftLimit) }
+    if let liftLimit, let kth = kBest.floor { minimum = max(minimum, kth.score / liftLimit) }
     return minimum
   }
 
@@ -95,7 +95,7 @@ struct PassageScorer {
 
   mutating func scoreSegment(
     _ s: Int, _ segment: SegmentReader, lists: [PostingList], exclusions: [[PostingList]], allowed: [Bool]?,
-    into top: inout TopK<Candidate>, best kBest: inout TopK<Double>, positions pool: inout PositionPool
+    into top: inout CandidateHeap, best kBest: inout CandidateHeap, positions pool: inout PositionPool
   ) throws {
     scoredPassages += try walk(
       s, segment, lists: lists, exclusions: exclusions, allowed: allowed, into: &top, best: &kBest, positions: &pool)
@@ -105,7 +105,7 @@ struct PassageScorer {
   /// method, every call of a helper on `self` copied the scorer's 200 bytes.
   private func walk(
     _ s: Int, _ segment: SegmentReader, lists: [PostingList], exclusions: [[PostingList]], allowed: [Bool]?,
-    into top: inout TopK<Candidate>, best kBest: inout TopK<Double>, positions pool: inout PositionPool
+    into top: inout CandidateHeap, best kBest: inout CandidateHeap, positions pool: inout PositionPool
   ) throws -> Int {
     var scoredPassages = 0
     var lists = lists
@@ -254,15 +254,15 @@ struct PassageScorer {
       for t in 0..<termCount { sum += contributions[t] }
       if try requiredClausesHold(doc, mask, &lists), try !isExcluded(doc, &exclusions) {
         let coverage = self.coverage(mask)
-        var candidate = Candidate(segment: s, doc: doc, coverage: coverage, score: sum * coverage)
-        let reachable = liftLimit.map { lift in kBest.floor.map { candidate.score * lift >= $0 } ?? true } ?? true
+        var candidate = Candidate(
+          segment: s, doc: doc, coverage: coverage, score: sum * coverage, signature: lengths.signature(d))
+        let reachable = liftLimit.map { lift in kBest.floor.map { candidate.score * lift >= $0.score } ?? true } ?? true
         if reachable && top.admits(candidate) {
-          if kBest.admits(candidate.score) { kBest.insert(candidate.score) }
-          let free = top.floor?.slot ?? -1
+          if kBest.admits(candidate) { kBest.insert(candidate) }
           candidate.slot = pool.store(
             body: try (0..<termCount).map { try lists[2 * $0].positions(at: doc) },
-            title: try (0..<termCount).map { try lists[2 * $0 + 1].positions(at: doc) }, reusing: free)
-          top.insert(candidate)
+            title: try (0..<termCount).map { try lists[2 * $0 + 1].positions(at: doc) })
+          top.insert(candidate) { if $0.slot >= 0 { pool.release($0.slot) } }
         }
       }
       try PassageScorer.pass(doc, &lists)

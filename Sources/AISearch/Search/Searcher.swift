@@ -27,9 +27,16 @@ public final class Searcher {
     analyzer = try Analyzer(folding: index.manifest.folding)
   }
 
-  /// Candidates re-ranked with positions: enough that proximity can lift a passage from
-  /// well below the top k.
-  var rerankDepth = 100
+  /// Distinct copy signatures whose passages are re-ranked with positions (with their
+  /// probable copies: `CandidateHeap`), at least k; ten times as many for queries with
+  /// character stretches, whose re-ranking can also lower a score. Counting signatures,
+  /// not passages, the development queries score the same at 10, 20, 40 and 100, and 10
+  /// gives more distinct hits than 100 passages did (docs/analysis.md).
+  var rerankDepth = 10
+
+  /// Probable copies of a candidate kept beside it (to be cited, or shown when their text
+  /// turns out not to be a copy), at least k.
+  static let followerLimit = 32
 
   /// The top `k` passages for `query` (in the query language of `ParsedQuery`), best first,
   /// and whether any of them is a confident answer; no hits when nothing matches.
@@ -73,16 +80,20 @@ public final class Searcher {
     var scorer = try PassageScorer(plan: plan, idf: idf, bm25: bm25, index: index)
     scorer.dynamicPruning = dynamicPruning
     if plan.stretches.isEmpty { scorer.liftLimit = proximity.maximumFactor }
-    var kBest = TopK<Double>(capacity: k, ranksBefore: >)
+    // The k-th best score among distinct signatures: counting copies would raise it to
+    // the best copy's score and prune the distinct passages the hits are made of.
+    var kBest = CandidateHeap(capacity: k, followerLimit: 0)
     let depth = max(k, plan.stretches.isEmpty ? rerankDepth : 10 * rerankDepth)
-    var top = TopK<Candidate>(capacity: depth, ranksBefore: Candidate.ranksBefore)
+    // A follower is dropped only below k others of its signature: as a heap of k
+    // passages would have dropped it.
+    var top = CandidateHeap(capacity: depth, followerLimit: max(k, Searcher.followerLimit))
     var pool = PositionPool()
     for (s, segment) in index.segments.enumerated() {
       let allowed = try Filters.allowed(plan.filters, in: segment)
       if plan.chunks.isEmpty {
         // Filters alone: the passages that pass, in index order.
         for doc in 0..<segment.passageCount where !segment.isDeleted(doc) && allowed?[doc] != false {
-          top.insert(Candidate(segment: s, doc: UInt32(doc), coverage: 1, score: 0))
+          top.insert(Candidate(segment: s, doc: UInt32(doc), coverage: 1, score: 0, signature: UInt16(truncatingIfNeeded: top.count)))
           if top.count == depth { break }
         }
         continue
@@ -104,7 +115,7 @@ public final class Searcher {
     var candidates = top.sorted()
     // Only passages that re-ranking could lift into the top k are re-ranked.
     if let liftLimit = scorer.liftLimit, let kth = kBest.floor {
-      candidates.removeAll { $0.score * liftLimit < kth }
+      candidates.removeAll { $0.score * liftLimit < kth.score }
     }
     for i in candidates.indices {
       guard candidates[i].slot >= 0 else { continue }
