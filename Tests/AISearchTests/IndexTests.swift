@@ -166,6 +166,31 @@ final class IndexTests: XCTestCase {
     XCTAssertEqual(try search(index, "delta").count, 1)
   }
 
+  /// A query of filters alone lists the passages that pass in index order, across
+  /// segments, up to k (a first segment holding more passing passages than the re-ranking
+  /// depth crashed it).
+  func testFiltersAloneListPassagesAcrossSegments() throws {
+    let corpus = try TemporaryDirectory()
+    let index = corpus.path + "/index"
+    for (batch, prefix) in ["a", "b"].enumerated() {
+      for f in 0..<12 {
+        let words = (0..<12).map { "\(prefix)\(f)w\($0)" }.joined(separator: " ")
+        try corpus.write("c/\(prefix)\(String(format: "%02d", f)).txt", "\(words)\n")
+      }
+      _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
+      XCTAssertEqual(try IndexReader(directory: index).manifest.segments.count, batch + 1)
+    }
+    func names(_ query: String, k: Int) throws -> [String] {
+      try search(index, query, k: k).map { String($0.path.split(separator: "/").last!) }
+    }
+    XCTAssertEqual(
+      try names("path:*.txt", k: 15),
+      (0..<12).map { "a" + String(format: "%02d", $0) + ".txt" } + (0..<3).map { "b0\($0).txt" })
+    // Ten candidates (the re-ranking depth) fill up in the first segment.
+    XCTAssertEqual(try names("path:*.txt", k: 5), (0..<5).map { "a0\($0).txt" })
+    XCTAssertEqual(try names("path:b*", k: 2), ["b00.txt", "b01.txt"])
+  }
+
   func testMergeKeepsSearchResults() throws {
     let corpus = try TemporaryDirectory()
     let index = corpus.path + "/index"

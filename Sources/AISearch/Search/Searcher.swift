@@ -88,13 +88,16 @@ public final class Searcher {
     // passages would have dropped it.
     var top = CandidateHeap(capacity: depth, followerLimit: max(k, Searcher.followerLimit))
     var pool = PositionPool()
-    for (s, segment) in index.segments.enumerated() {
+    // Filters alone: the first `depth` passages that pass, in index order (no ranking, so
+    // no heap: a full heap refused the next segment's passages, and inserting one crashed).
+    var filtered: [Candidate] = []
+    segments: for (s, segment) in index.segments.enumerated() {
+      if plan.chunks.isEmpty && filtered.count == depth { break }
       let allowed = try Filters.allowed(plan.filters, in: segment)
       if plan.chunks.isEmpty {
-        // Filters alone: the passages that pass, in index order.
         for doc in 0..<segment.passageCount where !segment.isDeleted(doc) && allowed?[doc] != false {
-          top.insert(Candidate(segment: s, doc: UInt32(doc), coverage: 1, score: 0, signature: UInt16(truncatingIfNeeded: top.count)))
-          if top.count == depth { break }
+          filtered.append(Candidate(segment: s, doc: UInt32(doc), coverage: 1, score: 0))
+          if filtered.count == depth { break segments }
         }
         continue
       }
@@ -112,7 +115,7 @@ public final class Searcher {
     }
 
     scoredPassages = scorer.scoredPassages
-    var candidates = top.sorted()
+    var candidates = plan.chunks.isEmpty ? filtered : top.sorted()
     // Only passages that re-ranking could lift into the top k are re-ranked.
     if let liftLimit = scorer.liftLimit, let kth = kBest.floor {
       candidates.removeAll { $0.score * liftLimit < kth.score }
