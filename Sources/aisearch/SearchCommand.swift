@@ -48,7 +48,7 @@ struct SearchCommand: ParsableCommand {
   @Flag(help: "Show each hit's score parts: per-term BM25F, field weights, coverage, proximity.")
   var explain = false
 
-  @Flag(help: "With --batch: print each query's latency on stderr (query_id, microseconds, passages scored; warm, in-process, passages fetched).")
+  @Flag(help: "With --batch: print each query's latency on stderr (query_id, microseconds, passages scored, microseconds ranking, stored passages read; warm, in-process).")
   var timings = false
 
   var query: String { words.joined(separator: " ") }
@@ -115,9 +115,12 @@ struct SearchCommand: ParsableCommand {
       let result = try searcher.search(query, k: limit, explain: explain)
       for note in result.notes { printError("query \(lineNumber): note: " + note) }
       if timings {
-        let elapsed = ContinuousClock.now - started
-        let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
-        fputs("\(lineNumber)\t\(micros)\t\(searcher.scoredPassages)\n", stderr)
+        func micros(_ elapsed: Duration) -> Int64 {
+          elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+        }
+        fputs(
+          "\(lineNumber)\t\(micros(ContinuousClock.now - started))\t\(searcher.scoredPassages)\t"
+            + "\(micros(searcher.rankingDuration))\t\(searcher.fetchedPassages)\n", stderr)
       }
       anyHits = anyHits || !result.hits.isEmpty
       let prefix = "\"query_id\":\(lineNumber),\"query\":\(JSON.string(query)),\"confident\":\(result.confident)"

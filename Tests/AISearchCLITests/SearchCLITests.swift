@@ -177,6 +177,23 @@ final class SearchCLITests: XCTestCase {
     XCTAssertTrue(result.stdout.hasPrefix(#"{"query_id":1,"query":"昇腾","confident":true,"rank":1,"#), result.stdout)
   }
 
+  /// `--timings` gives one line per query on stderr: its line number, microseconds in all,
+  /// passages scored, microseconds of ranking (within the whole) and passages read.
+  func testBatchTimingsCountTheWork() throws {
+    let workspace = try corpus()
+    try workspace.write("queries.txt", "昇腾\n\nnomatchzzz\n芯片\n")
+    let result = try workspace.run("search", "--batch", "queries.txt", "--index", "idx", "--timings")
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let rows = result.stderr.split(separator: "\n").map { $0.split(separator: "\t").map { Int($0) } }
+    XCTAssertEqual(rows.count, 3, result.stderr)
+    XCTAssertTrue(rows.allSatisfy { $0.count == 5 && !$0.contains(nil) }, result.stderr)
+    let values = rows.map { $0.map { $0 ?? -1 } }
+    XCTAssertEqual(values.map { $0[0] }, [1, 3, 4])
+    XCTAssertEqual(values.map { $0[2] }, [1, 0, 2], "passages scored")
+    XCTAssertEqual(values.map { $0[4] }, [1, 0, 2], "passages read")
+    XCTAssertTrue(values.allSatisfy { $0[3] >= 0 && $0[3] <= $0[1] }, result.stderr)
+  }
+
   /// `aisearch WORDS` takes a parser of its own for speed (QuickSearch); `aisearch search
   /// WORDS` always goes through swift-argument-parser. Both must behave alike.
   func testQuickAndFullParsersAgree() throws {

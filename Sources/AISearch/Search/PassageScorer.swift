@@ -124,8 +124,9 @@ struct PassageScorer {
     let hasDeletions = segment.livePassages < segment.passageCount
     // The most a passage holding essential terms only can score.
     var essentialLimit = Double.infinity
+    // Changes only when a candidate is kept.
+    var minimum = threshold(top, kBest)
     while true {
-      let minimum = threshold(top, kBest)
       if dynamicPruning && minimum > 0 {
         // A passage must score above the threshold to matter.
         while nonEssential < termCount && cannotMatter(prefixBounds[nonEssential + 1], minimum) {
@@ -254,15 +255,17 @@ struct PassageScorer {
       for t in 0..<termCount { sum += contributions[t] }
       if try requiredClausesHold(doc, mask, &lists), try !isExcluded(doc, &exclusions) {
         let coverage = self.coverage(mask)
-        var candidate = Candidate(
-          segment: s, doc: doc, coverage: coverage, score: sum * coverage, signature: lengths.signature(d))
+        var candidate = Candidate(segment: s, doc: doc, coverage: coverage, score: sum * coverage)
         let reachable = liftLimit.map { lift in kBest.floor.map { candidate.score * lift >= $0.score } ?? true } ?? true
         if reachable && top.admits(candidate) {
+          // Read only now: most scored passages are not kept, and admission ignores it.
+          candidate.signature = lengths.signature(d)
           if kBest.admits(candidate) { kBest.insert(candidate) }
           candidate.slot = pool.store(
             body: try (0..<termCount).map { try lists[2 * $0].positions(at: doc) },
             title: try (0..<termCount).map { try lists[2 * $0 + 1].positions(at: doc) })
           top.insert(candidate) { if $0.slot >= 0 { pool.release($0.slot) } }
+          minimum = threshold(top, kBest)
         }
       }
       try PassageScorer.pass(doc, &lists)
@@ -281,11 +284,13 @@ struct PassageScorer {
   }
 
   /// Whether term t's lists stand on passage `doc`.
+  @inline(__always)
   private static func holds(_ t: Int, _ doc: UInt32, _ lists: [PostingList]) -> Bool {
     lists[2 * t].doc == doc || lists[2 * t + 1].doc == doc
   }
 
   /// Term t's BM25F in passage `doc` (its lists there), times its count in the query.
+  @inline(__always)
   private func contribution(
     _ t: Int, _ doc: UInt32, _ lists: [PostingList], _ norms: (body: Double, title: Double)
   ) -> Double {
@@ -335,6 +340,7 @@ struct PassageScorer {
 
   /// The share of the clauses' weight the terms in `mask` carry (from the table when the
   /// query is short enough to have one).
+  @inline(__always)
   func coverage(_ mask: UInt64) -> Double {
     mask < UInt64(coverageByMask.count)
       ? coverageByMask[Int(mask)] : PassageScorer.coverage(of: mask, plan: plan, idf: idf, totalWeight: totalWeight)
