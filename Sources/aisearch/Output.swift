@@ -59,8 +59,9 @@ struct Output {
       header += "\n   " + paint("also \(more) more \(more == 1 ? "copy" : "copies") (--format json lists every one)", "2")
     }
     var body = ""
-    for line in highlighted(hit.snippet).split(separator: "\n", omittingEmptySubsequences: false) {
-      body += "   " + line + "\n"
+    // Split on bytes: splitting the String walks it by grapheme clusters.
+    for line in highlighted(hit.snippet).utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
+      body += "   " + String(decoding: line, as: UTF8.self) + "\n"
     }
     if let explanation = hit.explanation { body += explain(explanation) }
     return header + "\n" + body

@@ -135,19 +135,20 @@ struct QueryPlan {
   /// Keeps a stretch's bigrams that the index holds, drops the single characters they
   /// cover, and drops the bigrams it does not hold.
   static func preferBigrams(_ tokens: [Token], indexed: (String) throws -> Bool) throws -> [Token] {
-    let singlePositions = Set(tokens.filter(isSingleHan).map(\.position))
-    var covered = Set<Int32>()
-    var dropped = Set<Int>()
+    // Arrays, not sets: see `Proximity.sortedDistinct`.
+    let singlePositions = tokens.filter(isSingleHan).map(\.position)
+    var covered: [Int32] = []
+    var dropped: [Int] = []
     for (i, token) in tokens.enumerated() {
       let scalars = token.term.unicodeScalars
       guard scalars.count == 2, scalars.allSatisfy({ HanRun.isHan($0.value) }),
         singlePositions.contains(token.position), singlePositions.contains(token.position + 1)
       else { continue }
       if try indexed(token.term) {
-        covered.insert(token.position)
-        covered.insert(token.position + 1)
+        covered.append(token.position)
+        covered.append(token.position + 1)
       } else {
-        dropped.insert(i)
+        dropped.append(i)
       }
     }
     return tokens.enumerated().filter { i, token in

@@ -89,8 +89,8 @@ public struct ParsedQuery: Equatable, Sendable {
     scalar.properties.isWhitespace
   }
 
-  private static let openQuotes: Set<Unicode.Scalar> = ["\"", "\u{201C}", "\u{300C}"]
-  private static let closeQuotes: Set<Unicode.Scalar> = ["\"", "\u{201D}", "\u{300D}"]
+  private static let openQuotes: [Unicode.Scalar] = ["\"", "\u{201C}", "\u{300C}"]
+  private static let closeQuotes: [Unicode.Scalar] = ["\"", "\u{201D}", "\u{300D}"]
   private static let fields = ["title", "path", "tag", "date"]
 
   private mutating func lex(_ s: [Unicode.Scalar]) throws -> [Lexeme] {

@@ -145,6 +145,8 @@ public final class Searcher {
     let ranked = candidates.sorted(by: Candidate.ranksBefore)
     rankingDuration = ContinuousClock.now - started
     let termSet = Set(plan.terms.map(\.text))
+    // Without a term in Han or kana, no token of theirs can be highlighted.
+    let termsNeedDictionary = plan.terms.contains { $0.text.unicodeScalars.contains { Analyzer.isDictionaryScript($0.value) } }
     // A hit's term set is computed only once a later passage is similar enough to need it.
     var hitTerms: [[UInt64]?] = []
     var hitShingles: [[UInt64]] = []
@@ -152,7 +154,7 @@ public final class Searcher {
     // them; only those sharing a hit's copy signature are read (on the large tier, the
     // others were half the passages a query read, and a tenth of its time).
     var lookahead = 2 * k
-    var hitSignatures: Set<UInt16> = []
+    var hitSignatures: [UInt16] = []
     for entry in ranked {
       if result.hits.count == k {
         if lookahead == 0 { break }
@@ -201,8 +203,10 @@ public final class Searcher {
       let document = try store.document(passage.document)
       hitTerms.append(terms)
       hitShingles.append(shingles)
-      hitSignatures.insert(entry.signature)
-      let highlights = Highlighter.highlights(try analyzer.analyze(passage.text), terms: termSet)
+      hitSignatures.append(entry.signature)
+      let tokens =
+        try termsNeedDictionary ? analyzer.analyze(passage.text) : analyzer.analyzeSkippingDictionaryScripts(passage.text)
+      let highlights = Highlighter.highlights(tokens, terms: termSet)
       result.hits.append(
         Hit(
           rank: result.hits.count + 1, score: entry.score, path: document.path, lineStart: passage.lineStart,
@@ -355,7 +359,7 @@ public final class Searcher {
       }
       if contiguous(body) || contiguous(title) { continue }
       // In term order, so the sum is the same in every process (a set's order is not).
-      for term in Set(stretch.map(\.term)).sorted() where !body[term].isEmpty || !title[term].isEmpty {
+      for term in Proximity.sortedDistinct(stretch.map(\.term)) where !body[term].isEmpty || !title[term].isEmpty {
         unmet += idf[term] * (1 - Searcher.scatteredStretchCredit)
       }
     }

@@ -21,7 +21,7 @@ public struct Snippet: Equatable, Sendable {
     let lead = width / 6
     var bestStart = 0
     var bestCovered = -1
-    for start in Set([0] + highlights.map { max(0, min($0.lowerBound - lead, scalars.count - width)) }).sorted() {
+    for start in Proximity.sortedDistinct([0] + highlights.map { max(0, min($0.lowerBound - lead, scalars.count - width)) }) {
       let end = start + width
       var covered = 0
       for range in highlights where range.lowerBound >= start && range.upperBound <= end {
