@@ -41,6 +41,20 @@ final class AnalyzerTests: XCTestCase {
     XCTAssertEqual(try analyzer.fingerprint(""), [])
   }
 
+  func testSkippingDictionaryScriptsKeepsTheOtherTokensAndTheirOffsets() throws {
+    // Han (also outside the BMP: 𠀀 is a surrogate pair in UTF-16) and kana are skipped;
+    // every other token keeps the term and the scalar offsets of a full analysis.
+    let text = "Exim 配置 mails，𠀀GPU カナ x86"
+    let skipped = try analyzer.analyze(text, skippingDictionaryScripts: true)
+    XCTAssertEqual(skipped.map(\.term), ["exim", "mail", "gpu", "x86"])
+    XCTAssertEqual(skipped.map(\.start), [0, 8, 15, 22])
+    let full = try analyzer.analyze(text).filter {
+      !$0.term.unicodeScalars.contains { Analyzer.isDictionaryScript($0.value) }
+    }
+    XCTAssertEqual(skipped.map { [$0.start, $0.end] }, full.map { [$0.start, $0.end] })
+    XCTAssertEqual(skipped.map(\.term), full.map(\.term))
+  }
+
   func testTraditionalAndSimplifiedFoldTogether() throws {
     XCTAssertEqual(try terms("華為"), ["华", "为", "华为"])
     XCTAssertEqual(try terms("華為"), try terms("华为"))

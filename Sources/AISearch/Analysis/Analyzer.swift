@@ -30,23 +30,15 @@ public final class Analyzer {
     state = AnalysisState(folding: folding)
   }
 
-  /// The tokens of `text`, in order of position.
-  public func analyze(_ text: String) throws -> [Token] {
-    try analyzeTerms(text)
+  /// The tokens of `text`, in order of position. `skippingDictionaryScripts` skips Han and
+  /// kana like spaces (positions then differ from a full analysis; offsets do not), for
+  /// highlighting a query without terms in those scripts: ICU segments them with its
+  /// dictionary, whose first use in a process builds its script sets (8 of the 23 million
+  /// instructions of a Latin query's search from a new process on the large tier, over
+  /// Chinese hits).
+  public func analyze(_ text: String, skippingDictionaryScripts: Bool = false) throws -> [Token] {
+    try analyzeTerms(text, skippingDictionaryScripts: skippingDictionaryScripts)
     return terms.tokens
-  }
-
-  /// The tokens of `text` outside Han and kana (which are skipped like spaces, so positions
-  /// differ from `analyze`'s; offsets do not), for highlighting a query without terms in
-  /// those scripts: ICU segments them with its dictionary, whose first use in a process
-  /// builds its script sets (8 of the 23 million instructions of a Latin query's search
-  /// from a new process on the large tier, over Chinese hits).
-  public func analyzeSkippingDictionaryScripts(_ text: String) throws -> [Token] {
-    var local = AnalysisState.placeholder
-    swap(&local, &state)
-    defer { swap(&local, &state) }
-    try local.analyze(text, breaker: breaker, skippingDictionaryScripts: true)
-    return local.terms.tokens
   }
 
   /// Whether ICU segments `scalar` with a dictionary in the scripts this analyzer meets
@@ -60,13 +52,13 @@ public final class Analyzer {
   var terms: TermList { state.terms }
 
   /// Analyzes `text` into `terms`, in order of position.
-  func analyzeTerms(_ text: String) throws {
+  func analyzeTerms(_ text: String, skippingDictionaryScripts: Bool = false) throws {
     // The buffers are worked on in a local value: through the class, every access to them
     // was retained, released and checked for uniqueness (a tenth of indexing time).
     var local = AnalysisState.placeholder
     swap(&local, &state)
     defer { swap(&local, &state) }
-    try local.analyze(text, breaker: breaker)
+    try local.analyze(text, breaker: breaker, skippingDictionaryScripts: skippingDictionaryScripts)
   }
 
   /// The distinct terms of `text` as sorted 64-bit hashes (FNV-1a), for telling near-copies
@@ -230,18 +222,14 @@ struct AnalysisState {
   private mutating func blankDictionaryScripts() {
     var i = 0
     while i < normalized.count {
-      let unit = normalized[i]
-      if UTF16.isLeadSurrogate(unit), i + 1 < normalized.count, UTF16.isTrailSurrogate(normalized[i + 1]) {
-        let scalar = 0x10000 + (UInt32(unit - 0xD800) << 10) + UInt32(normalized[i + 1] - 0xDC00)
-        if Analyzer.isDictionaryScript(scalar) {
-          normalized[i] = 0x20
-          normalized[i + 1] = 0x20
-        }
-        i += 2
+      guard let (scalar, width) = decode(i, normalized.count) else {
+        i += 1
         continue
       }
-      if Analyzer.isDictionaryScript(UInt32(unit)) { normalized[i] = 0x20 }
-      i += 1
+      if Analyzer.isDictionaryScript(scalar.value) {
+        for unit in i..<(i + width) { normalized[unit] = 0x20 }
+      }
+      i += width
     }
   }
 

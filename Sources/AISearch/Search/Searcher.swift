@@ -204,8 +204,7 @@ public final class Searcher {
       hitTerms.append(terms)
       hitShingles.append(shingles)
       hitSignatures.append(entry.signature)
-      let tokens =
-        try termsNeedDictionary ? analyzer.analyze(passage.text) : analyzer.analyzeSkippingDictionaryScripts(passage.text)
+      let tokens = try analyzer.analyze(passage.text, skippingDictionaryScripts: !termsNeedDictionary)
       let highlights = Highlighter.highlights(tokens, terms: termSet)
       result.hits.append(
         Hit(
