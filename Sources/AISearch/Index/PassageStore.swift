@@ -49,6 +49,15 @@ enum PassageStore {
   static let blockSize = 6 << 10
   static let compressionLevel: Int32 = 5
   static let dictionarySize = 256 << 10
+  /// The dictionary is trained with fastCover at fixed parameters (segments of 200 bytes,
+  /// 6-byte d-mers, the level the blocks are compressed at) instead of
+  /// ZDICT_trainFromBuffer's defaults (8-byte d-mers, the segment size picked on a held-out
+  /// share of the samples at zstd's default level): the medium tier's passages file 10.35 →
+  /// 10.08 MB, the large tier's index 918.6 → 910.8 MB, and the training takes about half
+  /// the time. A 512 KiB dictionary saved 0.7% more on the medium tier, less than its
+  /// size in every segment of the large one.
+  static let dictionarySegmentSize: UInt32 = 200
+  static let dictionaryDmerSize: UInt32 = 6
   /// Records sampled to train the dictionary (zstd advises about 100 × its size): every
   /// `dictionarySampleStride`-th record from a segment's start, or an even share of all
   /// records of a segment that ends before. Trained on its first 4 MB alone, the medium
@@ -295,9 +304,15 @@ enum PassageStore {
   static func trainDictionary(_ samples: [UInt8], sizes: [Int]) -> [UInt8] {
     guard sizes.count >= 64, samples.count >= 4 * dictionarySize else { return [] }
     var dictionary = [UInt8](repeating: 0, count: dictionarySize)
+    var parameters = ZDICT_fastCover_params_t()
+    parameters.k = PassageStore.dictionarySegmentSize
+    parameters.d = PassageStore.dictionaryDmerSize
+    parameters.f = 20
+    parameters.accel = 1
+    parameters.zParams.compressionLevel = PassageStore.compressionLevel
     let size = dictionary.withUnsafeMutableBytes { target in
       samples.withUnsafeBytes { source in
-        ZDICT_trainFromBuffer(target.baseAddress, target.count, source.baseAddress, sizes, UInt32(sizes.count))
+        ZDICT_trainFromBuffer_fastCover(target.baseAddress, target.count, source.baseAddress, sizes, UInt32(sizes.count), parameters)
       }
     }
     guard ZDICT_isError(size) == 0 else { return [] }
