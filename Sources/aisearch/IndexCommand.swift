@@ -26,7 +26,7 @@ struct IndexCommand: ParsableCommand {
   @Flag(help: "Print nothing but errors: no progress bar, no summary line.")
   var quiet = false
 
-  @Option(name: .customLong("ram-mb"), help: "Memory for the segment being built, in MiB; past it the segment is written out.")
+  @Option(name: .customLong("ram-mb"), help: "Memory for the writer, in MiB: the file lists, then the segment being built, written out when it fills the rest.")
   var ramMB = 256
 
   func validate() throws {

@@ -392,6 +392,33 @@ final class RAMBudgetTests: XCTestCase {
   }
 }
 
+final class SegmentLayoutTests: XCTestCase {
+  /// idf must not depend on where segments were cut: here "zeta" is a title word in one
+  /// file and a body word in the other, so one segment counts one passage for each field
+  /// and two segments would count two if each segment's larger field count were summed.
+  func testScoresDoNotDependOnSegmentLayout() throws {
+    let corpus = try TemporaryDirectory()
+    try corpus.write("c/a.md", "---\ntitle: zeta\n---\nalpha beta gamma delta\n")
+    try corpus.write("c/b.md", "epsilon zeta eta theta\n")
+    for f in 0..<8 { try corpus.write("c/filler\(f).txt", "filler words number \(f) iota kappa\n") }
+    let split = corpus.path + "/split"
+    let writer = try IndexWriter(directory: split, workers: 1, ramBudgetMB: 1)
+    writer.ramBudget = 1  // every file is a segment of its own
+    _ = try writer.update(roots: [corpus.path + "/c"])
+    XCTAssertEqual(try IndexReader(directory: split).manifest.segments.count, 10)
+    let whole = corpus.path + "/whole"
+    _ = try IndexWriter(directory: whole).update(roots: [corpus.path + "/c"])
+    XCTAssertEqual(try IndexReader(directory: whole).manifest.segments.count, 1)
+    func answer(_ directory: String) throws -> [String] {
+      try Searcher(index: IndexReader(directory: directory)).search("zeta", k: 10).hits
+        .map { "\($0.path) \(JSON.number($0.score))" }
+    }
+    let hits = try answer(whole)
+    XCTAssertEqual(hits.count, 2)
+    XCTAssertEqual(try answer(split), hits)
+  }
+}
+
 final class MergePolicyMemoryTests: XCTestCase {
   /// Segments too large to merge within the memory allowed are left alone.
   func testMergesStayWithinTheirTokenAllowance() {

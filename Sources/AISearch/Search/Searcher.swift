@@ -70,8 +70,9 @@ public final class Searcher {
     else { return result }
 
     // idf per term; a passage holding the term in either field counts once, which the
-    // dictionaries cannot tell, so n is the larger of the two fields' counts (as Lucene's
-    // CombinedFieldQuery takes it). Dictionaries count deleted passages until a merge drops
+    // dictionaries cannot tell, so n is the larger of the two fields' counts over the whole
+    // index (as Lucene's CombinedFieldQuery takes it): the larger per segment, summed, made
+    // scores depend on where segments were cut (large tier: 4 of 500 queries). Dictionaries count deleted passages until a merge drops
     // them, so N counts them too, as Lucene's docCount does: n ≤ N keeps idf positive,
     // which pruning's bounds rely on.
     var idf: [Double] = []
@@ -79,8 +80,13 @@ public final class Searcher {
     for term in plan.terms {
       let body = try infos(term.text)
       let title = try infos(Field.titlePrefix + term.text)
-      var df = 0
-      for s in index.segments.indices { df += max(Int(body[s]?.docFreq ?? 0), Int(title[s]?.docFreq ?? 0)) }
+      var bodyDF = 0
+      var titleDF = 0
+      for s in index.segments.indices {
+        bodyDF += Int(body[s]?.docFreq ?? 0)
+        titleDF += Int(title[s]?.docFreq ?? 0)
+      }
+      let df = max(bodyDF, titleDF)
       idf.append(bm25.idf(passages: index.storedPassageCount, containing: df))
       if df == 0, let first = term.text.unicodeScalars.first, !HanRun.isHan(first.value) { missingWord = true }
     }
