@@ -285,6 +285,39 @@ final class ParallelIndexTests: XCTestCase {
       try Searcher(index: IndexReader(directory: many)).search(query, k: 10))
   }
 
+  /// Where a small budget cuts segments depends only on what was added: one worker or
+  /// three, twice each, the same segments with the same bytes in every file. (Cuts made
+  /// on malloc's capacities differed only at scale: scripts/determinism.sh shows those.)
+  func testSegmentCutsDoNotDependOnWorkersOrRun() throws {
+    let corpus = try TemporaryDirectory()
+    for f in 0..<48 {
+      let words = (0..<(40 + 17 * (f % 5))).map { "t\(f)w\($0 % 23) 词\($0 % 11)" }.joined(separator: " ")
+      try corpus.write("c/f\(String(format: "%02d", f)).txt", "昇腾 file\(f) \(words)\n\n第二段 \(f)\n")
+    }
+    var builds: [[String: Data]] = []
+    for (run, workers) in [1, 3, 1, 3].enumerated() {
+      let directory = corpus.path + "/i\(run)"
+      let writer = try IndexWriter(directory: directory, workers: workers, ramBudgetMB: 1)
+      writer.ramBudget = 96 << 10
+      _ = try writer.update(roots: [corpus.path + "/c"])
+      var files: [String: Data] = [:]
+      for name in try FileManager.default.contentsOfDirectory(atPath: directory) where name != "LOCK" {
+        files[name] = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name))
+      }
+      builds.append(files)
+    }
+    XCTAssertGreaterThan(try Manifest.read(directory: corpus.path + "/i0")!.segments.count, 2)
+    for run in 1..<builds.count {
+      XCTAssertEqual(builds[run].keys.sorted(), builds[0].keys.sorted(), "run \(run)")
+      for (name, bytes) in builds[0] { XCTAssertEqual(builds[run][name], bytes, "run \(run): \(name)") }
+    }
+  }
+
+  /// The capacities the flush estimates assume: an array that doubles as it grows.
+  func testGrownCapacity() {
+    XCTAssertEqual([0, 1, 2, 3, 4, 5, 8, 9, 1000, 1024, 1025].map(grownCapacity), [0, 1, 2, 4, 4, 8, 8, 16, 1024, 1024, 2048])
+  }
+
   /// Workers wait when the files claimed and not yet added fill the window, and a file
   /// larger than the window is claimed alone: with a 600-byte window over files of 40 to
   /// 2,400 bytes (and empty ones), three workers still write what one writes.

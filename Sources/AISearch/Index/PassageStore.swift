@@ -1,6 +1,6 @@
 import CZstd
-import Dispatch
 import Synchronization
+import Dispatch
 
 #if canImport(Glibc)
   import Glibc
@@ -131,16 +131,23 @@ enum PassageStore {
     private let queue = DispatchQueue(label: "aisearch.passage-compression")
     /// Bounds the raw blocks queued for compression (about 1 MB).
     private let slots = DispatchSemaphore(value: 128)
-    private let compressedBytes = Atomic<Int>(0)
-    private let queuedBytes = Atomic<Int>(0)
+    /// Bytes of the blocks compressed before the queue started (the ones that waited for
+    /// the dictionary) and their ratio of compressed to raw size; raw bytes handed to the
+    /// queue since.
+    private var firstCompressedBytes = 0
+    private var firstRatio = 1.0
+    private var submittedBytes = 0
 
     init() {}
 
     /// Memory held: records waiting for the dictionary or the compressor, compressed
-    /// blocks and the document records.
+    /// blocks and the document records. The blocks handed to the queue count at the ratio
+    /// the first blocks compressed at, not as far as the queue has got: the writer flushes
+    /// on this estimate, and what the compression thread had done by then made the cut, so
+    /// the index, differ from run to run.
     var estimatedBytes: Int {
-      waitingBytes + samples.count + raw.count + compressedBytes.load(ordering: .relaxed)
-        + queuedBytes.load(ordering: .relaxed) + documentRecords.count + 24 * firstPassages.count
+      waitingBytes + samples.count + raw.count + firstCompressedBytes + Int(Double(submittedBytes) * firstRatio)
+        + documentRecords.count + 24 * firstPassages.count
     }
 
     func add(_ document: StoredDocument) {
@@ -231,6 +238,8 @@ enum PassageStore {
         }
       }
       for (block, frame) in zip(waiting, frames) { try store(block, frame.get()) }
+      firstCompressedBytes = compressedCount
+      if waitingBytes > 0 { firstRatio = Double(compressedCount) / Double(waitingBytes) }
       waiting = []
       waitingBytes = 0
     }
@@ -244,17 +253,13 @@ enum PassageStore {
       }
       compressed[compressed.count - 1].append(contentsOf: frame)
       compressedCount += frame.count
-      compressedBytes.store(compressedCount, ordering: .relaxed)
     }
 
     private func submit(_ block: (first: Int, bytes: [UInt8])) {
       slots.wait()
-      queuedBytes.add(block.bytes.count, ordering: .relaxed)
+      submittedBytes += block.bytes.count
       queue.async { [self] in
-        defer {
-          queuedBytes.subtract(block.bytes.count, ordering: .relaxed)
-          slots.signal()
-        }
+        defer { slots.signal() }
         guard failure == nil else { return }
         switch compressor!.compress(block.bytes) {
         case .success(let frame):

@@ -38,7 +38,7 @@ final class PostingsPool {
   }
 
   /// Memory held: the pages and the per-term table.
-  var estimatedBytes: Int { pages.count * PostingsPool.pageSize + table.capacity * MemoryLayout<Term>.stride }
+  var estimatedBytes: Int { pages.count * PostingsPool.pageSize + grownCapacity(table.count) * MemoryLayout<Term>.stride }
 
   func docFreq(_ t: Int) -> Int { Int(table[t].docFreq) }
 
