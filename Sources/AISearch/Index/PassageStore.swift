@@ -1,6 +1,6 @@
 import CZstd
-import Synchronization
 import Dispatch
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc

@@ -72,9 +72,9 @@ public final class Searcher {
     // idf per term; a passage holding the term in either field counts once, which the
     // dictionaries cannot tell, so n is the larger of the two fields' counts over the whole
     // index (as Lucene's CombinedFieldQuery takes it): the larger per segment, summed, made
-    // scores depend on where segments were cut (large tier: 4 of 500 queries). Dictionaries count deleted passages until a merge drops
-    // them, so N counts them too, as Lucene's docCount does: n ≤ N keeps idf positive,
-    // which pruning's bounds rely on.
+    // scores depend on where segments were cut (large tier: 4 of 500 queries).
+    // Dictionaries count deleted passages until a merge drops them, so N counts them too,
+    // as Lucene's docCount does: n ≤ N keeps idf positive, which pruning's bounds rely on.
     var idf: [Double] = []
     var missingWord = false
     for term in plan.terms {
