@@ -425,6 +425,31 @@ final class RAMBudgetTests: XCTestCase {
   }
 }
 
+final class FileTableBudgetTests: XCTestCase {
+  /// The budget pays for the file lists first: the same documents beside 5,000 empty files
+  /// (no passages, only paths, about 1.2 MB of file lists) leave the segment a quarter of
+  /// the budget, less than the postings pool's first 1 MB page, so it is cut at every file.
+  func testFileListsShrinkTheSegmentBudget() throws {
+    let corpus = try TemporaryDirectory()
+    for f in 0..<30 {
+      let words = (0..<150).map { "f\(f)w\($0) 词\($0 % 13)" }.joined(separator: " ")
+      try corpus.write("c/docs/f\(String(format: "%02d", f)).txt", "昇腾 \(words)\n")
+    }
+    for f in 0..<5000 { try corpus.write("c/empty/e\(String(format: "%04d", f))-with-a-long-name.txt", "") }
+    func segments(_ root: String) throws -> Int {
+      let directory = corpus.path + "/index-" + root.replacingOccurrences(of: "/", with: "-")
+      let writer = try IndexWriter(directory: directory, workers: 1, ramBudgetMB: 1)
+      writer.ramBudget = 2 << 20
+      _ = try writer.update(roots: [corpus.path + "/" + root])
+      return try XCTUnwrap(try Manifest.read(directory: directory)).segments.count
+    }
+    let alone = try segments("c/docs")
+    let besideEmptyFiles = try segments("c")
+    XCTAssertGreaterThan(alone, 1)
+    XCTAssertGreaterThan(besideEmptyFiles, alone)
+  }
+}
+
 final class SegmentLayoutTests: XCTestCase {
   /// idf must not depend on where segments were cut: here "zeta" is a title word in one
   /// file and a body word in the other, so one segment counts one passage for each field
