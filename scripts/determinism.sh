@@ -23,9 +23,9 @@ fi
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+jobs_of() { [ "$1" = 4 ] && echo 1 || echo 2; }  # the fourth build runs on one worker
 for run in 1 2 3 4; do
-  jobs=$([ $run = 4 ] && echo 1 || echo 2)
-  ( cd "$corpus" && "$bin" index "$tier" --index "$work/$run" --quiet --ram-mb "$ram" --jobs "$jobs" )
+  ( cd "$corpus" && "$bin" index "$tier" --index "$work/$run" --quiet --ram-mb "$ram" --jobs "$(jobs_of $run)" )
 done
 "$bin" stats --index "$work/1" | grep segments
 for run in 2 3 4; do
@@ -34,5 +34,5 @@ for run in 2 3 4; do
     name=$(basename "$file")
     [ "$name" = LOCK ] || cmp -s "$file" "$work/$run/$name" || differ=$((differ + 1))
   done
-  echo "build $run (--jobs $([ $run = 4 ] && echo 1 || echo 2)): $differ of $(ls "$work/1" | grep -vc LOCK) files differ from build 1"
+  echo "build $run (--jobs $(jobs_of $run)): $differ of $(ls "$work/1" | grep -vc LOCK) files differ from build 1"
 done

@@ -137,16 +137,18 @@ public final class IndexWriter {
       }
     }
     known = [:]
+    let files = scan.files
+    // The manifest entry of the i-th file to read, if it had one.
+    func existingEntry(_ i: Int) -> Int? { toRead[i].existing < 0 ? nil : Int(toRead[i].existing) }
     // The segment gets what the budget leaves beside the file tables, so that the budget
     // bounds the writer's memory, not only the segment's (large tier: the tables take about
     // 70 MB; when they were left out, peak RSS reached 458–534 MB at a 256 MB budget).
     let segmentBudget = max(
-      ramBudget / 4, ramBudget - IndexWriter.fileTableBytes(scan.files, previous: manifest.files.count) - analysisReserve)
+      ramBudget / 4, ramBudget - IndexWriter.fileTableBytes(files, previous: manifest.files.count) - analysisReserve)
     // Files are read and analyzed on all workers, each claiming the next file as it is
     // free, and added here in corpus order, so the index does not depend on the number of
     // workers or on thread timing; while this thread adds a file (or writes a full segment
     // out), the workers analyze the ones after it.
-    let files = scan.files
     let bytesTotal = toRead.reduce(UInt64(0)) { $0 + files[Int($1.file)].size }
     var bytesDone: UInt64 = 0
     var bytesReported: UInt64 = 0
@@ -155,14 +157,13 @@ public final class IndexWriter {
     let pipeline = AnalysisPipeline(
       sizes: toRead.map { files[Int($0.file)].size }, workers: workers, windowBytes: analysisWindowBytes
     ) { i, worker in
-      let existing = Int(toRead[i].existing)
-      return try self.outcome(
-        files[Int(toRead[i].file)], knownHash: existing < 0 ? nil : knownHashes[existing], analyzer: analyzers[worker])
+      try self.outcome(
+        files[Int(toRead[i].file)], knownHash: existingEntry(i).map { knownHashes[$0] }, analyzer: analyzers[worker])
     }
     defer { pipeline.stop() }
     for i in toRead.indices {
       let file = files[Int(toRead[i].file)]
-      let existing = toRead[i].existing < 0 ? nil : Int(toRead[i].existing)
+      let existing = existingEntry(i)
       let outcome = try pipeline.take(i)
       switch outcome {
       case .unreadable(let message):
