@@ -318,6 +318,33 @@ final class ParallelIndexTests: XCTestCase {
     XCTAssertEqual([0, 1, 2, 3, 4, 5, 8, 9, 1000, 1024, 1025].map(grownCapacity), [0, 1, 2, 4, 4, 8, 8, 16, 1024, 1024, 2048])
   }
 
+  /// The writer's own sort of a passage's term keys orders them as the standard sort does:
+  /// random, sorted, reversed and few-distinct-hash inputs of 0 to 400 keys, and a long
+  /// run of one hash (a passage repeating one word), which defeats no pivot but is the
+  /// writer's commonest duplicate pattern.
+  func testTermKeysSortAsTheStandardSort() {
+    var generator = SystemRandomNumberGenerator()
+    var inputs: [[(hash: UInt64, order: UInt64)]] = []
+    for n in [0, 1, 2, 3, 15, 16, 17, 33, 100, 400] {
+      let random = (0..<n).map { i in (hash: UInt64.random(in: 0...UInt64.max, using: &generator), order: UInt64(i)) }
+      inputs.append(random)
+      inputs.append(random.sorted { $0.hash < $1.hash })
+      inputs.append(random.sorted { $0.hash > $1.hash })
+      var fewHashes: [(hash: UInt64, order: UInt64)] = []
+      for i in 0..<n { fewHashes.append((hash: UInt64.random(in: 0...3, using: &generator), order: UInt64(n - i))) }
+      inputs.append(fewHashes)
+    }
+    var oneWord: [(hash: UInt64, order: UInt64)] = []
+    for i in 0..<5_000 { oneWord.append((hash: 7, order: UInt64(i % 2 == 0 ? i : 10_000 - i))) }
+    inputs.append(oneWord)
+    for input in inputs {
+      var mine = input
+      sortTermKeys(&mine)
+      let expected = input.sorted { $0.hash != $1.hash ? $0.hash < $1.hash : $0.order < $1.order }
+      XCTAssertTrue(mine.elementsEqual(expected) { $0.hash == $1.hash && $0.order == $1.order }, "\(input.count) keys")
+    }
+  }
+
   /// Workers wait when the files claimed and not yet added fill the window, and a file
   /// larger than the window is claimed alone: with a 600-byte window over files of 40 to
   /// 2,400 bytes (and empty ones), three workers still write what one writes.

@@ -128,6 +128,32 @@ final class IngestTests: XCTestCase {
     XCTAssertEqual(document.passages.map(\.text), [paragraph, paragraph, "end"])
   }
 
+  /// The trimming of lines takes shortcuts on plain end scalars; it must trim exactly as
+  /// trimming whole Characters does, also around marks that join a space (" \u{301}"),
+  /// non-ASCII spaces, "\r\n" and the marks next to the CJK ranges it trusts.
+  func testLineTrimmingMatchesCharacterTrimming() {
+    func byCharacters(_ line: Substring) -> Substring {
+      var s = line
+      while let first = s.first, first.isWhitespace { s.removeFirst() }
+      while let last = s.last, last.isWhitespace { s.removeLast() }
+      return s
+    }
+    let pieces = [
+      " ", "\t", "\r", "\n", "\r\n", "\u{3000}", "\u{A0}", "\u{2003}", "\u{301}", "\u{200D}", "\u{302A}", "\u{FF9E}",
+      "\u{3099}", "\u{E33}", "a", "Z", "华", "。", "」", "！", "ｶ", "\u{1F44D}", "\u{1F3FB}", "\u{600}", "é",
+    ]
+    var generator = SystemRandomNumberGenerator()
+    var lines: [String] = []
+    for _ in 0..<20_000 {
+      lines.append((0..<Int.random(in: 0...5, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined())
+    }
+    for a in pieces { for b in pieces { lines.append(a + b); lines.append(" " + a + "x" + b + " ") } }
+    for line in lines {
+      XCTAssertEqual(Array(line[...].trimmingWhitespace.unicodeScalars), Array(byCharacters(line[...]).unicodeScalars),
+        "\(line.unicodeScalars.map { String($0.value, radix: 16) })")
+    }
+  }
+
   func testLongLinesAreCutAtSentenceEnds() throws {
     let sentence = "这是一个用于测试的中文句子，它大约有三十个字符长短。"  // 26 scalars
     let line = String(repeating: sentence, count: 100)

@@ -30,14 +30,23 @@ public final class Analyzer {
     state = AnalysisState(folding: folding)
   }
 
-  /// The tokens of `text`, in order of position. `skippingDictionaryScripts` skips Han and
-  /// kana like spaces (positions then differ from a full analysis; offsets do not), for
-  /// highlighting a query without terms in those scripts: ICU segments them with its
-  /// dictionary, whose first use in a process builds its script sets (8 of the 23 million
-  /// instructions of a Latin query's search from a new process on the large tier, over
-  /// Chinese hits).
-  public func analyze(_ text: String, skippingDictionaryScripts: Bool = false) throws -> [Token] {
-    try analyzeTerms(text, skippingDictionaryScripts: skippingDictionaryScripts)
+  /// Which runs of Han and kana text (`isDictionaryScript`) an analysis segments; the others
+  /// are read as spaces, so they give no tokens (positions then differ from a full
+  /// analysis; offsets and the other tokens do not). For highlighting: a token that
+  /// matches a query term lies in a run holding the term's characters, and ICU segments
+  /// the rest with its dictionary for nothing (its first use in a process also builds its
+  /// script sets: 8 of the 23 million instructions of a Latin query's search from a new
+  /// process on the large tier, over Chinese hits).
+  public enum DictionaryRuns: Sendable {
+    case all
+    /// Only the runs holding one of these scalars (as normalized and folded); none when
+    /// the list is empty.
+    case holding([UInt32])
+  }
+
+  /// The tokens of `text`, in order of position.
+  public func analyze(_ text: String, dictionaryRuns: DictionaryRuns = .all) throws -> [Token] {
+    try analyzeTerms(text, dictionaryRuns: dictionaryRuns)
     return terms.tokens
   }
 
@@ -52,13 +61,13 @@ public final class Analyzer {
   var terms: TermList { state.terms }
 
   /// Analyzes `text` into `terms`, in order of position.
-  func analyzeTerms(_ text: String, skippingDictionaryScripts: Bool = false) throws {
+  func analyzeTerms(_ text: String, dictionaryRuns: DictionaryRuns = .all) throws {
     // The buffers are worked on in a local value: through the class, every access to them
     // was retained, released and checked for uniqueness (a tenth of indexing time).
     var local = AnalysisState.placeholder
     swap(&local, &state)
     defer { swap(&local, &state) }
-    try local.analyze(text, breaker: breaker, skippingDictionaryScripts: skippingDictionaryScripts)
+    try local.analyze(text, breaker: breaker, dictionaryRuns: dictionaryRuns)
   }
 
   /// The distinct terms of `text` as sorted 64-bit hashes (FNV-1a), for telling near-copies
@@ -101,10 +110,10 @@ struct AnalysisState {
   /// Stands in for an analyzer's state while it is worked on.
   static let placeholder = AnalysisState(folding: .identity)
 
-  mutating func analyze(_ text: String, breaker: WordBreaker, skippingDictionaryScripts: Bool = false) throws {
+  mutating func analyze(_ text: String, breaker: WordBreaker, dictionaryRuns: Analyzer.DictionaryRuns = .all) throws {
     terms.removeAll()
     try normalize(text)
-    if skippingDictionaryScripts { blankDictionaryScripts() }
+    if case .holding(let kept) = dictionaryRuns { blankDictionaryRuns(except: kept) }
     let segmentCount = try breaker.segment(normalized, ends: &ends, statuses: &statuses)
     var position: Int32 = 0
     var chain: HyphenChain? = nil
@@ -219,18 +228,36 @@ struct AnalysisState {
   }
 
   /// Turns the normalized Han and kana characters into spaces (a surrogate pair into two).
-  private mutating func blankDictionaryScripts() {
+  /// Replaces with spaces each maximal run of dictionary-script scalars that holds none of
+  /// `kept`.
+  private mutating func blankDictionaryRuns(except kept: [UInt32]) {
     var i = 0
+    var runStart = -1
+    var runIsKept = false
+    func endRun(at end: Int) {
+      if runStart >= 0 && !runIsKept {
+        for unit in runStart..<end { normalized[unit] = 0x20 }
+      }
+      runStart = -1
+    }
     while i < normalized.count {
       guard let (scalar, width) = decode(i, normalized.count) else {
+        endRun(at: i)
         i += 1
         continue
       }
       if Analyzer.isDictionaryScript(scalar.value) {
-        for unit in i..<(i + width) { normalized[unit] = 0x20 }
+        if runStart < 0 {
+          runStart = i
+          runIsKept = false
+        }
+        if !runIsKept && kept.contains(scalar.value) { runIsKept = true }
+      } else {
+        endRun(at: i)
       }
       i += width
     }
+    endRun(at: normalized.count)
   }
 
   /// `scalarTraits` of a scalar (computed, not kept, outside the BMP).

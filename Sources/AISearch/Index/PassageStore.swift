@@ -306,8 +306,24 @@ enum PassageStore {
   /// A zstd dictionary trained on `samples` (records of `sizes` bytes each), or none when
   /// there are too few to train one (ZDICT needs a few dozen samples; a tiny segment gains
   /// nothing).
-  static func trainDictionary(_ samples: [UInt8], sizes: [Int]) -> [UInt8] {
-    guard sizes.count >= 64, samples.count >= 4 * dictionarySize else { return [] }
+  ///
+  /// Consecutive sampled records are handed to ZDICT joined into samples of a block's size,
+  /// the unit the dictionary is used on: one record per sample (426 bytes on average), as
+  /// before, fitted the dictionary's entropy tables to frames far smaller than the blocks,
+  /// and ZDICT's final pass reset a compression context for each sample. On three
+  /// large-tier segments: passages 0.34–0.85% smaller, training 0.17–0.21 → 0.09–0.11 s.
+  static func trainDictionary(_ samples: [UInt8], sizes records: [Int]) -> [UInt8] {
+    guard records.count >= 64, samples.count >= 4 * dictionarySize else { return [] }
+    var sizes: [Int] = []
+    var joined = blockSize
+    for size in records {
+      if joined >= blockSize {
+        sizes.append(0)
+        joined = 0
+      }
+      sizes[sizes.count - 1] += size
+      joined += size
+    }
     var dictionary = [UInt8](repeating: 0, count: dictionarySize)
     var parameters = ZDICT_fastCover_params_t()
     parameters.k = PassageStore.dictionarySegmentSize

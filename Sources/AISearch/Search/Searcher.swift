@@ -151,8 +151,14 @@ public final class Searcher {
     let ranked = candidates.sorted(by: Candidate.ranksBefore)
     rankingDuration = ContinuousClock.now - started
     let termSet = Set(plan.terms.map(\.text))
-    // Without a term in Han or kana, no token of theirs can be highlighted.
-    let termsNeedDictionary = plan.terms.contains { $0.text.unicodeScalars.contains { Analyzer.isDictionaryScript($0.value) } }
+    // Han and kana are segmented only in runs holding a character of a query term: no
+    // token of another run can be highlighted.
+    var termScalars: [UInt32] = []
+    for term in plan.terms {
+      for scalar in term.text.unicodeScalars where Analyzer.isDictionaryScript(scalar.value) && !termScalars.contains(scalar.value) {
+        termScalars.append(scalar.value)
+      }
+    }
     // A hit's term set is computed only once a later passage is similar enough to need it.
     var hitTerms: [[UInt64]?] = []
     var hitShingles: [[UInt64]] = []
@@ -210,7 +216,7 @@ public final class Searcher {
       hitTerms.append(terms)
       hitShingles.append(shingles)
       hitSignatures.append(entry.signature)
-      let tokens = try analyzer.analyze(passage.text, skippingDictionaryScripts: !termsNeedDictionary)
+      let tokens = try analyzer.analyze(passage.text, dictionaryRuns: .holding(termScalars))
       let highlights = Highlighter.highlights(tokens, terms: termSet)
       result.hits.append(
         Hit(
