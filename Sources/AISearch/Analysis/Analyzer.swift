@@ -227,9 +227,8 @@ struct AnalysisState {
     }
   }
 
-  /// Turns the normalized Han and kana characters into spaces (a surrogate pair into two).
-  /// Replaces with spaces each maximal run of dictionary-script scalars that holds none of
-  /// `kept`.
+  /// Replaces with spaces each maximal run of normalized Han and kana scalars that holds
+  /// none of `kept` (a surrogate pair with two).
   private mutating func blankDictionaryRuns(except kept: [UInt32]) {
     var i = 0
     var runStart = -1

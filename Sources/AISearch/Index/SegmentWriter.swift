@@ -333,8 +333,8 @@ func grownCapacity(_ count: Int) -> Int {
 
 /// Sorts a passage's term keys by hash, then order. The keys are distinct (`order` holds
 /// the token's index), so any sort gives the same result; the standard library's stable
-/// sort allocated a merge buffer for each of a passage's fields and was 3.6% of indexing
-/// time on the large tier. Quicksort on the keys in place, median of three, insertion
+/// sort allocated a merge buffer for each of a passage's fields and took 3.6% of a large
+/// build's profile samples. Quicksort on the keys in place, median of three, insertion
 /// sort below 16 keys; past a depth of 2·log₂ n (inputs that defeat the pivots) the rest
 /// goes to the standard sort.
 func sortTermKeys(_ keys: inout [(hash: UInt64, order: UInt64)]) {
