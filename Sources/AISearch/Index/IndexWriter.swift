@@ -124,7 +124,7 @@ public final class IndexWriter {
     var metadataChanged = false
 
     // Scanned files to read, by index into scan.files, each with its manifest entry (or -1).
-    var toRead: [(file: Int32, existing: Int32)] = []
+    var selected: [(file: Int32, existing: Int32)] = []
     for (index, file) in scan.files.enumerated() {
       let existing = known[file.path]
       if let existing { found[existing] = true }
@@ -133,9 +133,11 @@ public final class IndexWriter {
       {
         summary.unchanged += 1
       } else {
-        toRead.append((Int32(index), Int32(existing ?? -1)))
+        selected.append((Int32(index), Int32(existing ?? -1)))
       }
     }
+    // A constant from here on: the workers read it.
+    let toRead = selected
     known = [:]
     let files = scan.files
     // The manifest entry of the i-th file to read, if it had one.
@@ -152,13 +154,14 @@ public final class IndexWriter {
     let bytesTotal = toRead.reduce(UInt64(0)) { $0 + files[Int($1.file)].size }
     var bytesDone: UInt64 = 0
     var bytesReported: UInt64 = 0
-    let knownHashes = manifest.files.map(\.contentHash)
+    // The previous content hash of each file to read, for the workers.
+    let knownHashes = toRead.indices.map { existingEntry($0).map { manifest.files[$0].contentHash } }
     let analyzers = self.analyzers
     let pipeline = AnalysisPipeline(
       sizes: toRead.map { files[Int($0.file)].size }, workers: workers, windowBytes: analysisWindowBytes
     ) { i, worker in
       try self.outcome(
-        files[Int(toRead[i].file)], knownHash: existingEntry(i).map { knownHashes[$0] }, analyzer: analyzers[worker])
+        files[Int(toRead[i].file)], knownHash: knownHashes[i], analyzer: analyzers[worker])
     }
     defer { pipeline.stop() }
     for i in toRead.indices {

@@ -315,14 +315,9 @@ enum PassageStore {
   static func trainDictionary(_ samples: [UInt8], sizes records: [Int]) -> [UInt8] {
     guard records.count >= 64, samples.count >= 4 * dictionarySize else { return [] }
     var sizes: [Int] = []
-    var joined = blockSize
     for size in records {
-      if joined >= blockSize {
-        sizes.append(0)
-        joined = 0
-      }
+      if (sizes.last ?? blockSize) >= blockSize { sizes.append(0) }
       sizes[sizes.count - 1] += size
-      joined += size
     }
     var dictionary = [UInt8](repeating: 0, count: dictionarySize)
     var parameters = ZDICT_fastCover_params_t()
