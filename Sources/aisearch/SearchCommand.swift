@@ -51,6 +51,9 @@ struct SearchCommand: ParsableCommand {
   @Flag(help: "With --batch: print each query's latency on stderr (query_id, microseconds, passages scored, microseconds ranking, stored passages read; warm, in-process).")
   var timings = false
 
+  @Option(help: "Threads a query's segments are scored on (default: 2, or 1 on a single core).")
+  var threads: Int?
+
   var query: String { words.joined(separator: " ") }
 
   func validate() throws {
@@ -65,6 +68,7 @@ struct SearchCommand: ParsableCommand {
     }
     if limit < 1 { throw ValidationError("-k must be at least 1") }
     if timings && batch == nil { throw ValidationError("--timings needs --batch") }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
   }
 
   /// `--word`: a mistyped long option, not a query (an exclusion has one dash).
@@ -75,21 +79,24 @@ struct SearchCommand: ParsableCommand {
   func run() throws {
     if let batch {
       let searcher = try Searcher(index: SearchCommand.openIndex(indexOptions.directory, isDefault: indexOptions.isDefault))
+      if let threads { searcher.scoringThreads = threads }
       try runBatch(batch, searcher)
       return
     }
     try SearchCommand.searchOnce(
       query, directory: indexOptions.directory, isDefault: indexOptions.isDefault, limit: limit, format: format,
-      explain: explain)
+      explain: explain, threads: threads)
   }
 
   /// Answers one query, prints it and ends the process (exit 0, or 1 without hits). The
   /// process ends here: unmapping dozens of segment files and freeing the searcher one
   /// object at a time would add a millisecond to every command-line search.
   static func searchOnce(
-    _ query: String, directory: String, isDefault: Bool, limit: Int, format: OutputFormat, explain: Bool
+    _ query: String, directory: String, isDefault: Bool, limit: Int, format: OutputFormat, explain: Bool,
+    threads: Int? = nil
   ) throws -> Never {
     let searcher = try Searcher(index: openIndex(directory, isDefault: isDefault))
+    if let threads { searcher.scoringThreads = threads }
     let result = try searcher.search(query, k: limit, explain: explain)
     for note in result.notes { printError("note: " + note) }
     Output(format: format).print(result, query: query)

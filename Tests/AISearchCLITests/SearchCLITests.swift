@@ -243,6 +243,38 @@ final class SearchCLITests: XCTestCase {
     XCTAssertEqual(badK.status, 2)
   }
 
+  /// A query's segments scored on two threads (and its passages read ahead) give exactly
+  /// the output of one thread, copies and citations included.
+  func testScoringThreadsGiveTheSameOutput() throws {
+    let workspace = try Workspace()
+    for f in 0..<48 {
+      var text = "# part \(f % 6)\n\n"
+      for p in 0..<40 {
+        let filler = (0..<40).map { j in "w\((((f * 1009 + p * 131 + j * 17) &* 2_654_435_761) >> 7) % 400)" }.joined(separator: " ")
+        text += "alpha beta\(p % 7) gamma\((f * 40 + p) % 13) 词\(p % 5)语 delta\(f % 9) \(filler)\n\n"
+      }
+      try workspace.write("c/f\(f).md", text)
+      // Copies of some files, cited beside their first copy.
+      if f % 8 == 0 { try workspace.write("c/copy\(f).md", text) }
+    }
+    XCTAssertEqual(try workspace.run("index", "c", "--index", "idx", "--ram-mb", "1").status, 0)
+    let stats = try workspace.run("stats", "--index", "idx")
+    let segments = stats.stdout.split(separator: "\n").first { $0.hasPrefix("segments") }
+    XCTAssertNotNil(segments, stats.stdout)
+    XCTAssertGreaterThan(Int(segments!.split(separator: " ").last!) ?? 0, 2, stats.stdout)
+    try workspace.write("q.txt", "alpha\nalpha beta3\nbeta2 gamma5 w11\n词3语 delta7\n\"alpha beta1\" -gamma2\npart title:part\n")
+    let one = try workspace.run("search", "--batch", "q.txt", "--index", "idx", "--threads", "1")
+    let two = try workspace.run("search", "--batch", "q.txt", "--index", "idx", "--threads", "2")
+    XCTAssertEqual(one.status, 0, one.stderr)
+    XCTAssertEqual(one.stdout, two.stdout)
+    let hits = try jsonLines(one.stdout)
+    XCTAssertEqual((1...6).map { q in hits.filter { $0["query_id"] as? Int == q }.count }, [10, 10, 10, 10, 10, 10])
+    XCTAssertGreaterThan(hits.reduce(0) { $0 + (($1["duplicates"] as? [Any])?.count ?? 0) }, 0)
+    let bad = try workspace.run("search", "alpha", "--index", "idx", "--threads", "0")
+    XCTAssertEqual(bad.status, 2)
+    XCTAssertTrue(bad.stderr.hasPrefix("aisearch: --threads must be at least 1\n"), bad.stderr)
+  }
+
   func testCorruptIndexNamesTheFile() throws {
     let workspace = try corpus()
     let path = workspace.path + "/idx/s1.postings"

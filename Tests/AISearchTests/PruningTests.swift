@@ -40,6 +40,8 @@ final class PruningTests: XCTestCase {
           text += (0..<Int.random(in: 30...90, using: &random)).map { _ in word() }.joined(separator: " ") + "\n\n"
         }
         try corpus.write("c/f\(f).md", text)
+        // Copies, which the heaps keep as followers of their text (order-dependent).
+        if f % 5 == 0 { try corpus.write("c/f\(f)-copy.md", text) }
       }
       let directory = corpus.path + "/idx"
       // A small RAM budget gives several segments; deleted files leave tombstones.
@@ -51,6 +53,14 @@ final class PruningTests: XCTestCase {
       let pruned = try Searcher(index: index)
       let exhaustive = try Searcher(index: index)
       exhaustive.dynamicPruning = false
+      pruned.scoringThreads = 1
+      exhaustive.scoringThreads = 1
+      // Ranges of segments scored on three threads and merged: the same hits and citations.
+      let parallel = try Searcher(index: index)
+      parallel.scoringThreads = 3
+      parallel.parallelScoringPostings = 0
+      parallel.rerankDepth = 10
+      var parallelQueries = 0
       // A shallow re-ranking depth lets a corpus this small show pruning (the threshold is
       // the depth-th best score).
       pruned.rerankDepth = 10
@@ -70,13 +80,30 @@ final class PruningTests: XCTestCase {
           let a = try pruned.search(query, k: k)
           let b = try exhaustive.search(query, k: k)
           XCTAssertEqual(a, b, "seed \(seed) query \(query) k \(k)")
+          XCTAssertEqual(try parallel.search(query, k: k), b, "seed \(seed) query \(query) k \(k), 3 threads")
+          if parallel.scoringRangeCount == 3 { parallelQueries += 1 }
           scoredPruned += pruned.scoredPassages
           scoredExhaustive += exhaustive.scoredPassages
         }
       }
       // Pruning must have skipped work, or the test shows nothing.
       XCTAssertLessThan(Double(scoredPruned), 0.9 * Double(scoredExhaustive), "seed \(seed)")
+      XCTAssertGreaterThan(parallelQueries, 40, "seed \(seed)")
     }
+  }
+
+  /// Consecutive ranges of about equal postings, cut nearest an even share.
+  func testScoringRangesSplitPostingsEvenly() {
+    XCTAssertEqual(Searcher.scoringRanges(postings: [5, 5, 5, 5], threads: 2, minimum: 0), [0..<2, 2..<4])
+    XCTAssertEqual(Searcher.scoringRanges(postings: [10, 1, 1, 1], threads: 2, minimum: 0), [0..<1, 1..<4])
+    XCTAssertEqual(Searcher.scoringRanges(postings: [1, 1, 1, 10], threads: 2, minimum: 0), [0..<3, 3..<4])
+    XCTAssertEqual(Searcher.scoringRanges(postings: [4, 4, 4], threads: 3, minimum: 0), [0..<1, 1..<2, 2..<3])
+    // All postings in the last segment: nothing to share.
+    XCTAssertEqual(Searcher.scoringRanges(postings: [0, 0, 7], threads: 2, minimum: 0), [0..<3])
+    XCTAssertEqual(Searcher.scoringRanges(postings: [5, 5, 5, 5], threads: 2, minimum: 21), [0..<4])
+    XCTAssertEqual(Searcher.scoringRanges(postings: [3, 0, 0, 3, 0], threads: 2, minimum: 0), [0..<3, 3..<5])
+    XCTAssertEqual(Searcher.scoringRanges(postings: [0, 0, 0], threads: 2, minimum: 0), [0..<3])
+    XCTAssertEqual(Searcher.scoringRanges(postings: [5, 5, 5, 5], threads: 1, minimum: 0), [0..<4])
   }
 
   /// Pruning cuts below the k-th best score, yet copies collapsed into one hit must not

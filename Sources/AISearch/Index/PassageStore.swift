@@ -492,8 +492,16 @@ enum PassageStore {
       return low
     }
 
-    private func decompressed(_ index: Int) throws -> [UInt8] {
-      if index == cachedBlock { return cachedBytes }
+    /// Digests the dictionary, which `passage(_:sharing:)` needs made beforehand.
+    func prepareDictionary() throws {
+      if dictionary == nil && dictionaryLength > 0 {
+        dictionary = ZSTD_createDDict_byReference(file.bytes.baseAddress! + dictionaryStart, dictionaryLength)
+        guard dictionary != nil else { throw AISearchError(.io, "zstd: out of memory") }
+      }
+    }
+
+    private func decompressed(_ index: Int, cache: Bool) throws -> [UInt8] {
+      if cache && index == cachedBlock { return cachedBytes }
       let info = block(index)
       guard info.offset >= 0, info.compressed >= 0, compressedStart + info.offset + info.compressed <= end,
         info.raw <= 64 * PassageStore.blockSize + (1 << 20)
@@ -503,10 +511,8 @@ enum PassageStore {
       var output = [UInt8](repeating: 0, count: info.raw)
       let source = UnsafeRawBufferPointer(
         rebasing: file.bytes[(compressedStart + info.offset)..<(compressedStart + info.offset + info.compressed)])
-      if dictionary == nil && dictionaryLength > 0 {
-        dictionary = ZSTD_createDDict_byReference(file.bytes.baseAddress! + dictionaryStart, dictionaryLength)
-        guard dictionary != nil else { throw AISearchError(.io, "zstd: out of memory") }
-      }
+      if cache { try prepareDictionary() }
+      let dictionary = self.dictionary
       let size = try DecompressionContexts.borrow { context in
         output.withUnsafeMutableBytes {
           ZSTD_decompress_usingDDict(context, $0.baseAddress, $0.count, source.baseAddress, source.count, dictionary)
@@ -515,12 +521,24 @@ enum PassageStore {
       guard ZSTD_isError(size) == 0, size == info.raw else {
         throw AISearchError.corrupt(file.path, "block \(index) does not decompress")
       }
-      cachedBlock = index
-      cachedBytes = output
+      if cache {
+        cachedBlock = index
+        cachedBytes = output
+      }
       return output
     }
 
     func passage(_ index: Int) throws -> StoredPassage {
+      try passage(index, cache: true)
+    }
+
+    /// Passage `index`, read without touching the reader's state, so that other threads
+    /// may read passages of the same segment at the same time (after `prepareDictionary`).
+    func passage(sharing index: Int) throws -> StoredPassage {
+      try passage(index, cache: false)
+    }
+
+    private func passage(_ index: Int, cache: Bool) throws -> StoredPassage {
       guard index >= 0 && index < passageCount else {
         throw AISearchError.corrupt(file.path, "passage \(index) out of range")
       }
@@ -528,7 +546,7 @@ enum PassageStore {
       guard block(blockNumber).first <= index else {
         throw AISearchError.corrupt(file.path, "block table does not cover passage \(index)")
       }
-      let bytes = try decompressed(blockNumber)
+      let bytes = try decompressed(blockNumber, cache: cache)
       return try bytes.withUnsafeBytes { raw in
         var reader = ByteReader(raw, range: 0..<raw.count, path: file.path)
         for _ in block(blockNumber).first..<index {

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Document-at-a-time scoring of one segment: the query's posting lists are walked side by
 /// side, each passage holding a query term is scored once (BM25F × idf-weighted coverage),
 /// checked against the query's required clauses, phrases, exclusions and filters, and
@@ -93,19 +95,30 @@ struct PassageScorer {
     bound * (1 + 1e-9) < minimum
   }
 
+  /// Counts passages other scorers of the same query scored (on other threads).
+  mutating func addScoredPassages(_ count: Int) {
+    scoredPassages += count
+  }
+
+  /// With `admitted`, every candidate the heap admits is also appended there, and keeps its
+  /// positions when the heap drops it: a later replay into another heap (`Searcher`'s
+  /// threads) needs what a heap that had seen more would have kept.
   mutating func scoreSegment(
     _ s: Int, _ segment: SegmentReader, lists: [PostingList], exclusions: [[PostingList]], allowed: [Bool]?,
-    into top: inout CandidateHeap, best kBest: inout CandidateHeap, positions pool: inout PositionPool
+    into top: inout CandidateHeap, best kBest: inout CandidateHeap, positions pool: inout PositionPool,
+    admitted: inout [Candidate]?, thresholds: SharedThresholds? = nil
   ) throws {
     scoredPassages += try walk(
-      s, segment, lists: lists, exclusions: exclusions, allowed: allowed, into: &top, best: &kBest, positions: &pool)
+      s, segment, lists: lists, exclusions: exclusions, allowed: allowed, into: &top, best: &kBest, positions: &pool,
+      admitted: &admitted, thresholds: thresholds)
   }
 
   /// `scoreSegment`'s walk; returns the passages it scored. Not mutating: from a mutating
   /// method, every call of a helper on `self` copied the scorer's 200 bytes.
   private func walk(
     _ s: Int, _ segment: SegmentReader, lists: [PostingList], exclusions: [[PostingList]], allowed: [Bool]?,
-    into top: inout CandidateHeap, best kBest: inout CandidateHeap, positions pool: inout PositionPool
+    into top: inout CandidateHeap, best kBest: inout CandidateHeap, positions pool: inout PositionPool,
+    admitted: inout [Candidate]?, thresholds: SharedThresholds?
   ) throws -> Int {
     var scoredPassages = 0
     var lists = lists
@@ -126,7 +139,13 @@ struct PassageScorer {
     var essentialLimit = Double.infinity
     // Changes only when a candidate is kept.
     var minimum = threshold(top, kBest)
+    thresholds?.publish(minimum)
+    let following = thresholds?.hasEarlier ?? false
     while true {
+      if following {
+        let earlier = thresholds!.earlier()
+        if earlier > minimum { minimum = earlier }
+      }
       if dynamicPruning && minimum > 0 {
         // A passage must score above the threshold to matter.
         while nonEssential < termCount && cannotMatter(prefixBounds[nonEssential + 1], minimum) {
@@ -264,8 +283,14 @@ struct PassageScorer {
           candidate.slot = pool.store(
             body: try (0..<termCount).map { try lists[2 * $0].positions(at: doc) },
             title: try (0..<termCount).map { try lists[2 * $0 + 1].positions(at: doc) })
-          top.insert(candidate) { if $0.slot >= 0 { pool.release($0.slot) } }
+          if admitted == nil {
+            top.insert(candidate) { if $0.slot >= 0 { pool.release($0.slot) } }
+          } else {
+            admitted!.append(candidate)
+            top.insert(candidate)
+          }
           minimum = threshold(top, kBest)
+          thresholds?.publish(minimum)
         }
       }
       try PassageScorer.pass(doc, &lists)
@@ -455,5 +480,62 @@ struct PhrasePattern {
       if sorted[middle] < value { low = middle + 1 } else { high = middle }
     }
     return low < sorted.count && sorted[low] == value
+  }
+}
+
+/// The pruning thresholds of a query's scoring threads (`Searcher`), each scoring a range of
+/// segments. A range may prune with the threshold an earlier range has reached so far: one
+/// thread scoring every range in order would have had that threshold at least (a heap's
+/// threshold only rises), so what it prunes one thread would have pruned too. Never the
+/// other way round: a later range's candidates came after an earlier range's.
+final class SharedThresholds: @unchecked Sendable {
+  private let values: UnsafeMutablePointer<Atomic<UInt64>>
+  private let count: Int
+  let range: Int
+
+  private init(values: UnsafeMutablePointer<Atomic<UInt64>>, count: Int, range: Int) {
+    self.values = values
+    self.count = count
+    self.range = range
+  }
+
+  /// One per range, sharing the values.
+  static func make(ranges: Int) -> [SharedThresholds] {
+    let values = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: ranges)
+    for r in 0..<ranges { (values + r).initialize(to: Atomic((-Double.infinity).bitPattern)) }
+    let owner = Storage(values, ranges)
+    return (0..<ranges).map { r in
+      let shared = SharedThresholds(values: values, count: ranges, range: r)
+      shared.storage = owner
+      return shared
+    }
+  }
+
+  /// Frees the values once the last range's object goes.
+  private final class Storage {
+    let values: UnsafeMutablePointer<Atomic<UInt64>>
+    let count: Int
+    init(_ values: UnsafeMutablePointer<Atomic<UInt64>>, _ count: Int) {
+      self.values = values
+      self.count = count
+    }
+    deinit {
+      values.deinitialize(count: count)
+      values.deallocate()
+    }
+  }
+  private var storage: Storage?
+
+  var hasEarlier: Bool { range > 0 }
+
+  func publish(_ threshold: Double) {
+    values[range].store(threshold.bitPattern, ordering: .relaxed)
+  }
+
+  /// The highest threshold the earlier ranges have reached.
+  func earlier() -> Double {
+    var highest = -Double.infinity
+    for r in 0..<range { highest = max(highest, Double(bitPattern: values[r].load(ordering: .relaxed))) }
+    return highest
   }
 }
