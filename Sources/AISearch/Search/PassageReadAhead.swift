@@ -55,6 +55,9 @@ final class PassageReadAhead {
         if last < 0 { return }
         sched_yield()
       }
+      // The searcher is on the entry before: it would wait for this one, while it could
+      // read it itself as the helper reads the next.
+      if asked.load(ordering: .relaxed) == i - 1 { continue }
       guard claim(i) else { continue }
       passages[i] = Result { try entries[i].store.passage(sharing: entries[i].passage) }
       states[i].store(PassageReadAhead.read, ordering: .releasing)
