@@ -21,8 +21,8 @@ final class PassageReadAhead {
   /// The entry the searcher last asked for, -1 before the first.
   private let asked = Atomic<Int>(-1)
   /// How far the helper may run ahead of the searcher. Before the searcher's first request
-  /// the helper reads no further and stops: it may be running first on the searcher's own
-  /// thread (`concurrentPerform` on a busy machine), which waiting would hang.
+  /// the helper reads no further and stops rather than wait: the searcher may not be
+  /// coming (`QueryThreads` runs a job it found no thread for after the caller's).
   static let window = 16
 
   static let unclaimed = 0

@@ -1,5 +1,3 @@
-import Dispatch
-
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -31,6 +29,7 @@ public final class Searcher {
   public private(set) var fetchedPassages = 0
   var proximity = Proximity()
   private let analyzer: Analyzer
+  private let queryThreads = QueryThreads()
 
   public init(index: IndexReader) throws {
     self.index = index
@@ -204,7 +203,7 @@ public final class Searcher {
         defer { partials.deinitialize(); partials.deallocate() }
         let start = scorer
         let thresholds = SharedThresholds.make(ranges: ranges.count)
-        DispatchQueue.concurrentPerform(iterations: ranges.count) { r in
+        queryThreads.run(ranges.count) { r in
           var scorer = start
           var top = CandidateHeap(capacity: depth, followerLimit: max(k, Searcher.followerLimit))
           var kBest = CandidateHeap(capacity: k, followerLimit: 0)
@@ -341,7 +340,7 @@ public final class Searcher {
     }
     if let readAhead {
       var failure: Error? = nil
-      DispatchQueue.concurrentPerform(iterations: 2) { thread in
+      queryThreads.run(2) { thread in
         if thread == 1 { return readAhead.readAhead() }
         do { try makeHits() } catch { failure = error }
         readAhead.finish()
