@@ -72,7 +72,13 @@ final class PassageReadAhead {
       states[i].store(PassageReadAhead.read, ordering: .relaxed)
       return passage
     }
-    while states[i].load(ordering: .acquiring) != PassageReadAhead.read {}
+    // The helper is reading it: a few microseconds, unless it lost its core, when the
+    // wait lets it have this one.
+    var spins = 0
+    while states[i].load(ordering: .acquiring) != PassageReadAhead.read {
+      spins += 1
+      if spins > 2_000 { sched_yield() }
+    }
     return try passages[i]!.get()
   }
 
