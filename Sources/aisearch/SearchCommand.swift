@@ -51,7 +51,7 @@ struct SearchCommand: ParsableCommand {
   @Flag(help: "With --batch: print each query's latency on stderr (query_id, microseconds, passages scored, microseconds ranking, stored passages read; warm, in-process).")
   var timings = false
 
-  @Option(help: "Threads a query's segments are scored on (default: 2, or 1 on a single core).")
+  @Option(help: "Threads a query runs on (default: 2, or 1 on a single core); the output is the same for any number.")
   var threads: Int?
 
   var query: String { words.joined(separator: " ") }
@@ -79,7 +79,7 @@ struct SearchCommand: ParsableCommand {
   func run() throws {
     if let batch {
       let searcher = try Searcher(index: SearchCommand.openIndex(indexOptions.directory, isDefault: indexOptions.isDefault))
-      if let threads { searcher.scoringThreads = threads }
+      if let threads { searcher.threadCount = threads }
       try runBatch(batch, searcher)
       return
     }
@@ -96,7 +96,7 @@ struct SearchCommand: ParsableCommand {
     threads: Int? = nil
   ) throws -> Never {
     let searcher = try Searcher(index: openIndex(directory, isDefault: isDefault))
-    if let threads { searcher.scoringThreads = threads }
+    if let threads { searcher.threadCount = threads }
     let result = try searcher.search(query, k: limit, explain: explain)
     for note in result.notes { printError("note: " + note) }
     Output(format: format).print(result, query: query)

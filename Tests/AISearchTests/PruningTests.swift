@@ -53,11 +53,11 @@ final class PruningTests: XCTestCase {
       let pruned = try Searcher(index: index)
       let exhaustive = try Searcher(index: index)
       exhaustive.dynamicPruning = false
-      pruned.scoringThreads = 1
-      exhaustive.scoringThreads = 1
+      pruned.threadCount = 1
+      exhaustive.threadCount = 1
       // Ranges of segments scored on three threads and merged: the same hits and citations.
       let parallel = try Searcher(index: index)
-      parallel.scoringThreads = 3
+      parallel.threadCount = 3
       parallel.parallelScoringPostings = 0
       parallel.rerankDepth = 10
       var parallelQueries = 0

@@ -89,6 +89,13 @@ struct PassageScorer {
     return minimum
   }
 
+  /// Whether a scored candidate is kept: within reach of the k-th best by re-ranking, and
+  /// admitted by the heap (which ignores its copy signature).
+  func admits(_ candidate: Candidate, _ top: CandidateHeap, _ kBest: CandidateHeap) -> Bool {
+    let reachable = liftLimit.map { lift in kBest.floor.map { candidate.score * lift >= $0.score } ?? true } ?? true
+    return reachable && top.admits(candidate)
+  }
+
   /// Whether a passage scoring at most `bound` (coverage included) can be passed over.
   @inline(__always)
   private func cannotMatter(_ bound: Double, _ minimum: Double) -> Bool {
@@ -106,7 +113,7 @@ struct PassageScorer {
   mutating func scoreSegment(
     _ s: Int, _ segment: SegmentReader, lists: [PostingList], exclusions: [[PostingList]], allowed: [Bool]?,
     into top: inout CandidateHeap, best kBest: inout CandidateHeap, positions pool: inout PositionPool,
-    admitted: inout [Candidate]?, thresholds: SharedThresholds? = nil
+    admitted: inout [Candidate]?, thresholds: (shared: SharedThresholds, range: Int)? = nil
   ) throws {
     scoredPassages += try walk(
       s, segment, lists: lists, exclusions: exclusions, allowed: allowed, into: &top, best: &kBest, positions: &pool,
@@ -118,7 +125,7 @@ struct PassageScorer {
   private func walk(
     _ s: Int, _ segment: SegmentReader, lists: [PostingList], exclusions: [[PostingList]], allowed: [Bool]?,
     into top: inout CandidateHeap, best kBest: inout CandidateHeap, positions pool: inout PositionPool,
-    admitted: inout [Candidate]?, thresholds: SharedThresholds?
+    admitted: inout [Candidate]?, thresholds: (shared: SharedThresholds, range: Int)?
   ) throws -> Int {
     var scoredPassages = 0
     var lists = lists
@@ -139,11 +146,11 @@ struct PassageScorer {
     var essentialLimit = Double.infinity
     // Changes only when a candidate is kept.
     var minimum = threshold(top, kBest)
-    thresholds?.publish(minimum)
-    let following = thresholds?.hasEarlier ?? false
+    thresholds?.shared.publish(minimum, from: thresholds!.range)
+    let following = (thresholds?.range ?? 0) > 0
     while true {
       if following {
-        let earlier = thresholds!.earlier()
+        let earlier = thresholds!.shared.highest(before: thresholds!.range)
         if earlier > minimum { minimum = earlier }
       }
       if dynamicPruning && minimum > 0 {
@@ -275,8 +282,7 @@ struct PassageScorer {
       if try requiredClausesHold(doc, mask, &lists), try !isExcluded(doc, &exclusions) {
         let coverage = self.coverage(mask)
         var candidate = Candidate(segment: s, doc: doc, coverage: coverage, score: sum * coverage)
-        let reachable = liftLimit.map { lift in kBest.floor.map { candidate.score * lift >= $0.score } ?? true } ?? true
-        if reachable && top.admits(candidate) {
+        if admits(candidate, top, kBest) {
           // Read only now: most scored passages are not kept, and admission ignores it.
           candidate.signature = lengths.signature(d)
           if kBest.admits(candidate) { kBest.insert(candidate) }
@@ -290,7 +296,7 @@ struct PassageScorer {
             top.insert(candidate)
           }
           minimum = threshold(top, kBest)
-          thresholds?.publish(minimum)
+          thresholds?.shared.publish(minimum, from: thresholds!.range)
         }
       }
       try PassageScorer.pass(doc, &lists)
@@ -488,52 +494,27 @@ struct PhrasePattern {
 /// thread scoring every range in order would have had that threshold at least (a heap's
 /// threshold only rises), so what it prunes one thread would have pruned too. Never the
 /// other way round: a later range's candidates came after an earlier range's.
-final class SharedThresholds: @unchecked Sendable {
+final class SharedThresholds {
   private let values: UnsafeMutablePointer<Atomic<UInt64>>
   private let count: Int
-  let range: Int
 
-  private init(values: UnsafeMutablePointer<Atomic<UInt64>>, count: Int, range: Int) {
-    self.values = values
-    self.count = count
-    self.range = range
-  }
-
-  /// One per range, sharing the values.
-  static func make(ranges: Int) -> [SharedThresholds] {
-    let values = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: ranges)
+  init(ranges: Int) {
+    count = ranges
+    values = .allocate(capacity: ranges)
     for r in 0..<ranges { (values + r).initialize(to: Atomic((-Double.infinity).bitPattern)) }
-    let owner = Storage(values, ranges)
-    return (0..<ranges).map { r in
-      let shared = SharedThresholds(values: values, count: ranges, range: r)
-      shared.storage = owner
-      return shared
-    }
   }
 
-  /// Frees the values once the last range's object goes.
-  private final class Storage {
-    let values: UnsafeMutablePointer<Atomic<UInt64>>
-    let count: Int
-    init(_ values: UnsafeMutablePointer<Atomic<UInt64>>, _ count: Int) {
-      self.values = values
-      self.count = count
-    }
-    deinit {
-      values.deinitialize(count: count)
-      values.deallocate()
-    }
+  deinit {
+    values.deinitialize(count: count)
+    values.deallocate()
   }
-  private var storage: Storage?
 
-  var hasEarlier: Bool { range > 0 }
-
-  func publish(_ threshold: Double) {
+  func publish(_ threshold: Double, from range: Int) {
     values[range].store(threshold.bitPattern, ordering: .relaxed)
   }
 
-  /// The highest threshold the earlier ranges have reached.
-  func earlier() -> Double {
+  /// The highest threshold the ranges before `range` have reached.
+  func highest(before range: Int) -> Double {
     var highest = -Double.infinity
     for r in 0..<range { highest = max(highest, Double(bitPattern: values[r].load(ordering: .relaxed))) }
     return highest

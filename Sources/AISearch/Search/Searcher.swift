@@ -43,9 +43,10 @@ public final class Searcher {
   /// gives more distinct hits than 100 passages did (docs/analysis.md).
   var rerankDepth = 10
 
-  /// Threads a query's segments are scored on (one where the index has one segment or the
-  /// query's lists are short: `parallelScoringPostings`).
-  public var scoringThreads = min(2, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+  /// Threads a query runs on: its segments are scored in that many ranges (one where the
+  /// index has one segment or the query's lists are short: `parallelScoringPostings`), and
+  /// with two or more the hits' passages are read ahead (`PassageReadAhead`).
+  public var threadCount = min(2, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
   /// The postings (summed over the query's lists) below which one thread scores every
   /// segment. Large tier, 500 queries, three runs each: p50 2.10 ms at 0, 2.06 at 500,
   /// 2.10 at 2,000, 2.25 at 8,000 and 20,000, 2.31 at 60,000; waking a second thread costs
@@ -171,7 +172,7 @@ public final class Searcher {
       let filters = plan.filters
       func score(
         _ s: Int, _ scorer: inout PassageScorer, _ top: inout CandidateHeap, _ kBest: inout CandidateHeap,
-        _ pool: inout PositionPool, _ admitted: inout [Candidate]?, _ thresholds: SharedThresholds? = nil
+        _ pool: inout PositionPool, _ admitted: inout [Candidate]?, _ thresholds: (shared: SharedThresholds, range: Int)? = nil
       ) throws {
         let segment = segments[s]
         func lists(_ body: TermDictionary.Info?, _ title: TermDictionary.Info?) throws -> [PostingList] {
@@ -186,7 +187,7 @@ public final class Searcher {
       }
       let ranges = Searcher.scoringRanges(
         postings: segments.indices.map { s in entries.reduce(0) { $0 + Int($1.body[s]?.docFreq ?? 0) + Int($1.title[s]?.docFreq ?? 0) } },
-        threads: scoringThreads, minimum: parallelScoringPostings)
+        threads: threadCount, minimum: parallelScoringPostings)
       scoringRangeCount = ranges.count
       var noLog: [Candidate]? = nil
       if ranges.count == 1 {
@@ -202,7 +203,7 @@ public final class Searcher {
         partials.initialize(repeating: nil)
         defer { partials.deinitialize(); partials.deallocate() }
         let start = scorer
-        let thresholds = SharedThresholds.make(ranges: ranges.count)
+        let thresholds = SharedThresholds(ranges: ranges.count)
         queryThreads.run(ranges.count) { r in
           var scorer = start
           var top = CandidateHeap(capacity: depth, followerLimit: max(k, Searcher.followerLimit))
@@ -210,7 +211,7 @@ public final class Searcher {
           var pool = PositionPool()
           var log: [Candidate]? = []
           partials[r] = Result {
-            for s in ranges[r] { try score(s, &scorer, &top, &kBest, &pool, &log, thresholds[r]) }
+            for s in ranges[r] { try score(s, &scorer, &top, &kBest, &pool, &log, (thresholds, r)) }
             return (scorer, log!, pool)
           }
         }
@@ -219,8 +220,7 @@ public final class Searcher {
           let (partScorer, log, partPool) = try partial!.get()
           scored += partScorer.scoredPassages
           for var candidate in log {
-            let reachable = scorer.liftLimit.map { lift in kBest.floor.map { candidate.score * lift >= $0.score } ?? true } ?? true
-            guard reachable && top.admits(candidate) else { continue }
+            guard scorer.admits(candidate, top, kBest) else { continue }
             if kBest.admits(candidate) { kBest.insert(candidate) }
             if candidate.slot >= 0 {
               candidate.slot = pool.store(body: partPool.body[candidate.slot], title: partPool.title[candidate.slot])
@@ -274,7 +274,7 @@ public final class Searcher {
     var hitSignatures: [UInt16] = []
     // With a second core, a helper thread reads the candidates' passages ahead of this loop.
     let readAhead =
-      scoringThreads > 1 && ranked.count > 1
+      threadCount > 1 && ranked.count > 1
       ? try PassageReadAhead(ranked.map { (index.segments[$0.segment].store, Int($0.doc)) }) : nil
     func makeHits() throws {
       for (rank, entry) in ranked.enumerated() {
