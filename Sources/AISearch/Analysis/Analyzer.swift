@@ -5,7 +5,9 @@
 ///    Traditional to Simplified (華為 → 华为, `HanFolding`), keeping a map from every
 ///    normalized unit back to its original scalar offset, for highlights;
 /// 2. ICU word boundaries over the normalized text; segments that are punctuation, spaces or
-///    symbols (rule status UBRK_WORD_NONE) are dropped;
+///    symbols (rule status UBRK_WORD_NONE) are dropped. Lines of ASCII get the same
+///    boundaries from `ASCIIWordBreak`, and Han runs seen before their segments from
+///    `HanRunCache`, without ICU;
 /// 3. Han characters are gathered into runs and indexed as bigrams beside ICU's longer
 ///    dictionary words (`HanRun`);
 /// 4. letter/digit compounds index the whole and the parts (h100gpu → h100gpu, h100, gpu),
@@ -13,7 +15,8 @@
 ///    deepseek-r1); the whole takes the position of its first part;
 /// 5. words of letters only are stemmed lightly (`EnglishStemmer`: dogs, dog's → dog).
 ///
-/// An `Analyzer` owns an ICU break iterator and caches; use one per thread.
+/// An `Analyzer` owns an ICU break iterator and caches (the Han runs' segments: about 20 MB
+/// when full); use one per thread.
 public final class Analyzer {
   /// Bump when the tokens produced for some input change: an index built by another
   /// version must be rebuilt.
@@ -27,7 +30,13 @@ public final class Analyzer {
   /// An analyzer folding Han characters with `folding` (an index's stored table).
   public init(folding: HanFolding = .identity) throws {
     breaker = try WordBreaker()
-    state = AnalysisState(folding: folding)
+    state = AnalysisState(folding: folding, hanRuns: HanRunCache())
+  }
+
+  /// An analyzer keeping at most `hanRunCacheUnits` units of Han runs' segments (0: none).
+  init(folding: HanFolding = .identity, hanRunCacheUnits: Int) throws {
+    breaker = try WordBreaker()
+    state = AnalysisState(folding: folding, hanRuns: HanRunCache(capacity: hanRunCacheUnits))
   }
 
   /// Which runs of Han and kana text (`isDictionaryScript`) an analysis segments; the others
@@ -99,22 +108,31 @@ struct AnalysisState {
   private var sourceOffset: [Int32] = []
   private var ends: [Int32] = []
   private var statuses: [Int32] = []
+  private var hanRuns: HanRunCache
+  /// A group of lines for ICU with the known Han runs as one character each, and ICU's
+  /// segments of it.
+  private var masked: [UInt16] = []
+  private var maskedEnds: [Int32] = []
+  private var maskedStatuses: [Int32] = []
+  /// The group's cacheable runs: (start, end) in `normalized`, and whether the cache knew it.
+  private var groupRuns: [(start: Int, end: Int, known: Bool)] = []
   private var run = HanRun()
   private var chainText: [UInt8] = []
   private(set) var terms = TermList()
 
-  init(folding: HanFolding) {
+  init(folding: HanFolding, hanRuns: HanRunCache) {
     self.folding = folding
+    self.hanRuns = hanRuns
   }
 
   /// Stands in for an analyzer's state while it is worked on.
-  static let placeholder = AnalysisState(folding: .identity)
+  static let placeholder = AnalysisState(folding: .identity, hanRuns: HanRunCache(capacity: 0))
 
   mutating func analyze(_ text: String, breaker: WordBreaker, dictionaryRuns: Analyzer.DictionaryRuns = .all) throws {
     terms.removeAll()
     try normalize(text)
     if case .holding(let kept) = dictionaryRuns { blankDictionaryRuns(except: kept) }
-    let segmentCount = try breaker.segment(normalized, ends: &ends, statuses: &statuses)
+    let segmentCount = try segmentWords(breaker)
     var position: Int32 = 0
     var chain: HyphenChain? = nil
     run.removeAll()
@@ -192,6 +210,174 @@ struct AnalysisState {
     distinct.reserveCapacity(hashes.count)
     for hash in hashes where distinct.last != hash { distinct.append(hash) }
     return distinct
+  }
+
+  // MARK: - Word boundaries
+
+  /// Fills `ends` and `statuses` with the word segments of `normalized`: lines of ASCII by
+  /// `ASCIIWordBreak`, each run of other lines (with their line ends) by ICU in one call.
+  private mutating func segmentWords(_ breaker: WordBreaker) throws -> Int {
+    let length = normalized.count
+    if ends.count < length {
+      ends = [Int32](repeating: 0, count: length)
+      statuses = [Int32](repeating: 0, count: length)
+    }
+    // Taken out of `self` while the cache (in `self`) is worked on.
+    var text: [UInt16] = []
+    var segmentEnds: [Int32] = []
+    var segmentStatuses: [Int32] = []
+    swap(&text, &normalized)
+    swap(&segmentEnds, &ends)
+    swap(&segmentStatuses, &statuses)
+    defer {
+      swap(&text, &normalized)
+      swap(&segmentEnds, &ends)
+      swap(&segmentStatuses, &statuses)
+    }
+    return try text.withUnsafeBufferPointer { units in
+      try segmentEnds.withUnsafeMutableBufferPointer { ends in
+        try segmentStatuses.withUnsafeMutableBufferPointer { statuses in
+          let ends = ends.baseAddress!
+          let statuses = statuses.baseAddress!
+          var count = 0
+          var pendingStart = -1  // the start of lines not yet given to ICU
+          var lineStart = 0
+          while lineStart < length {
+            var lineEnd = lineStart
+            var ascii = true
+            while lineEnd < length && units[lineEnd] != 0x0A {
+              if units[lineEnd] >= 0x80 { ascii = false }
+              lineEnd += 1
+            }
+            if lineEnd < length { lineEnd += 1 }  // the LF
+            if ascii {
+              if pendingStart >= 0 {
+                count = try segmentWithICU(units, pendingStart..<lineStart, breaker, ends: ends, statuses: statuses, from: count)
+                pendingStart = -1
+              }
+              count = ASCIIWordBreak.segment(units, lineStart..<lineEnd, ends: ends, statuses: statuses, from: count)
+            } else if pendingStart < 0 {
+              pendingStart = lineStart
+            }
+            lineStart = lineEnd
+          }
+          if pendingStart >= 0 {
+            count = try segmentWithICU(units, pendingStart..<length, breaker, ends: ends, statuses: statuses, from: count)
+          }
+          return count
+        }
+      }
+    }
+  }
+
+  /// ICU's segments of `units[range]`, the Han runs `hanRuns` knows given to ICU as one
+  /// character each and replaced by their known segments; the other cacheable runs are
+  /// learnt from ICU's answer.
+  private mutating func segmentWithICU(
+    _ units: UnsafeBufferPointer<UInt16>, _ range: Range<Int>, _ breaker: WordBreaker,
+    ends: UnsafeMutablePointer<Int32>, statuses: UnsafeMutablePointer<Int32>, from count: Int
+  ) throws -> Int {
+    groupRuns.removeAll(keepingCapacity: true)
+    var knownCount = 0
+    var i = range.lowerBound
+    while i < range.upperBound {
+      guard HanRunCache.isHan(units[i]) else {
+        i += 1
+        continue
+      }
+      let start = i
+      while i < range.upperBound && HanRunCache.isHan(units[i]) { i += 1 }
+      let length = i - start
+      guard length >= 2, length <= HanRunCache.maxRunLength,
+        start == range.lowerBound || HanRunCache.isHardNeighbour(units[start - 1]),
+        i == range.upperBound || HanRunCache.isHardNeighbour(units[i])
+      else { continue }
+      let known = hanRuns.segments(of: UnsafeBufferPointer(rebasing: units[start..<i])) != nil
+      if known { knownCount += 1 }
+      if known || !hanRuns.isFull { groupRuns.append((start, i, known)) }
+    }
+    if knownCount == 0 {
+      let end = try breaker.segment(units, range, ends: ends, statuses: statuses, from: count)
+      learnRuns(units, range.lowerBound, ends: ends, statuses: statuses, from: count, to: end)
+      return end
+    }
+    // The group with each known run as its first character.
+    masked.removeAll(keepingCapacity: true)
+    var copied = range.lowerBound
+    for run in groupRuns where run.known {
+      masked.append(contentsOf: units[copied...run.start])
+      copied = run.end
+    }
+    masked.append(contentsOf: units[copied..<range.upperBound])
+    if maskedEnds.count < masked.count {
+      maskedEnds = [Int32](repeating: 0, count: masked.count)
+      maskedStatuses = [Int32](repeating: 0, count: masked.count)
+    }
+    let maskedCount = try masked.withUnsafeBufferPointer { text in
+      try maskedEnds.withUnsafeMutableBufferPointer { maskedEnds in
+        try maskedStatuses.withUnsafeMutableBufferPointer { maskedStatuses in
+          try breaker.segment(
+            text, 0..<text.count, ends: maskedEnds.baseAddress!, statuses: maskedStatuses.baseAddress!, from: 0)
+        }
+      }
+    }
+    // Back to `units`' offsets: a known run's character becomes its segments.
+    var out = count
+    var shift = range.lowerBound  // `units` offset minus `masked` offset
+    var nextRun = groupRuns.firstIndex { $0.known }
+    var segmentStart = 0
+    for s in 0..<maskedCount {
+      let end = Int(maskedEnds[s])
+      if let r = nextRun, segmentStart + shift == groupRuns[r].start {
+        let run = groupRuns[r]
+        // ICU keeps the boundaries around a lone Han character between hard neighbours; if
+        // it ever does not, the group is segmented as it is.
+        guard end == segmentStart + 1 else {
+          return try breaker.segment(units, range, ends: ends, statuses: statuses, from: count)
+        }
+        for packed in hanRuns.segments(of: UnsafeBufferPointer(rebasing: units[run.start..<run.end]))! {
+          ends[out] = Int32(run.start + Int(packed & 0x3F))
+          statuses[out] = Int32(packed >> 6)
+          out += 1
+        }
+        shift += run.end - run.start - 1
+        nextRun = groupRuns[(r + 1)...].firstIndex { $0.known }
+      } else {
+        ends[out] = Int32(end + shift)
+        statuses[out] = maskedStatuses[s]
+        out += 1
+      }
+      segmentStart = end
+    }
+    learnRuns(units, range.lowerBound, ends: ends, statuses: statuses, from: count, to: out)
+    return out
+  }
+
+  /// Keeps the segments ICU gave the group's unknown runs (`groupRuns`, in order); the group
+  /// starts at `groupStart` and its segments are `ends[first..<last]`.
+  private mutating func learnRuns(
+    _ units: UnsafeBufferPointer<UInt16>, _ groupStart: Int, ends: UnsafeMutablePointer<Int32>,
+    statuses: UnsafeMutablePointer<Int32>, from first: Int, to last: Int
+  ) {
+    var s = first
+    var segmentStart = groupStart
+    for run in groupRuns where !run.known {
+      if hanRuns.isFull { return }
+      while s < last && segmentStart < run.start {
+        segmentStart = Int(ends[s])
+        s += 1
+      }
+      guard segmentStart == run.start else { continue }
+      var e = s
+      while e < last && Int(ends[e]) < run.end { e += 1 }
+      guard e < last, Int(ends[e]) == run.end else { continue }
+      hanRuns.insert(
+        UnsafeBufferPointer(rebasing: units[run.start..<run.end]), runStart: run.start,
+        ends: UnsafeBufferPointer(start: ends + s, count: e + 1 - s),
+        statuses: UnsafeBufferPointer(start: statuses + s, count: e + 1 - s))
+      segmentStart = Int(ends[e])
+      s = e + 1
+    }
   }
 
   // MARK: - Normalization with an offset map

@@ -16,26 +16,22 @@ final class WordBreaker {
 
   deinit { cicu_word_breaker_close(handle) }
 
-  /// Segments `text`; fills `ends` and `statuses` (resized as needed) and returns the
-  /// number of segments.
-  func segment(_ text: [UInt16], ends: inout [Int32], statuses: inout [Int32]) throws -> Int {
-    if text.isEmpty { return 0 }
-    if ends.count < text.count {
-      ends = [Int32](repeating: 0, count: text.count)
-      statuses = [Int32](repeating: 0, count: text.count)
-    }
+  /// Segments `text[range]` (which starts and ends at boundaries), writing each segment's
+  /// end offset and ICU's rule status from index `count` on; returns the new count.
+  func segment(
+    _ text: UnsafeBufferPointer<UInt16>, _ range: Range<Int>, ends: UnsafeMutablePointer<Int32>,
+    statuses: UnsafeMutablePointer<Int32>, from count: Int
+  ) throws -> Int {
+    if range.isEmpty { return count }
     var status: Int32 = 0
-    let count = text.withUnsafeBufferPointer { textBuffer in
-      ends.withUnsafeMutableBufferPointer { endsBuffer in
-        statuses.withUnsafeMutableBufferPointer { statusBuffer in
-          cicu_word_breaker_segment(
-            handle, textBuffer.baseAddress, Int32(textBuffer.count), endsBuffer.baseAddress,
-            statusBuffer.baseAddress, &status)
-        }
-      }
+    let written = cicu_word_breaker_segment(
+      handle, text.baseAddress! + range.lowerBound, Int32(range.count), ends + count, statuses + count, &status)
+    if written < 0 || status > 0 { throw ICUStatus.error(status, "segmenting text") }
+    let offset = Int32(range.lowerBound)
+    if offset != 0 {
+      for s in count..<(count + Int(written)) { ends[s] += offset }
     }
-    if count < 0 || status > 0 { throw ICUStatus.error(status, "segmenting text") }
-    return Int(count)
+    return count + Int(written)
   }
 }
 
