@@ -114,8 +114,9 @@ struct AnalysisState {
   private var masked: [UInt16] = []
   private var maskedEnds: [Int32] = []
   private var maskedStatuses: [Int32] = []
-  /// The group's cacheable runs: (start, end) in `normalized`, and whether the cache knew it.
-  private var groupRuns: [(start: Int, end: Int, known: Bool)] = []
+  /// The group's cacheable runs: (start, end) in `normalized`, and the run's index in the
+  /// cache if it knew it (else -1).
+  private var groupRuns: [(start: Int, end: Int, known: Int)] = []
   private var run = HanRun()
   private var chainText: [UInt8] = []
   private(set) var terms = TermList()
@@ -292,9 +293,9 @@ struct AnalysisState {
         start == range.lowerBound || HanRunCache.isHardNeighbour(units[start - 1]),
         i == range.upperBound || HanRunCache.isHardNeighbour(units[i])
       else { continue }
-      let known = hanRuns.segments(of: UnsafeBufferPointer(rebasing: units[start..<i])) != nil
-      if known { knownCount += 1 }
-      if known || !hanRuns.isFull { groupRuns.append((start, i, known)) }
+      let known = hanRuns.index(of: UnsafeBufferPointer(rebasing: units[start..<i])) ?? -1
+      if known >= 0 { knownCount += 1 }
+      if known >= 0 || !hanRuns.isFull { groupRuns.append((start, i, known)) }
     }
     if knownCount == 0 {
       let end = try breaker.segment(units, range, ends: ends, statuses: statuses, from: count)
@@ -304,7 +305,7 @@ struct AnalysisState {
     // The group with each known run as its first character.
     masked.removeAll(keepingCapacity: true)
     var copied = range.lowerBound
-    for run in groupRuns where run.known {
+    for run in groupRuns where run.known >= 0 {
       masked.append(contentsOf: units[copied...run.start])
       copied = run.end
     }
@@ -324,7 +325,7 @@ struct AnalysisState {
     // Back to `units`' offsets: a known run's character becomes its segments.
     var out = count
     var shift = range.lowerBound  // `units` offset minus `masked` offset
-    var nextRun = groupRuns.firstIndex { $0.known }
+    var nextRun = groupRuns.firstIndex { $0.known >= 0 }
     var segmentStart = 0
     for s in 0..<maskedCount {
       let end = Int(maskedEnds[s])
@@ -335,13 +336,13 @@ struct AnalysisState {
         guard end == segmentStart + 1 else {
           return try breaker.segment(units, range, ends: ends, statuses: statuses, from: count)
         }
-        for packed in hanRuns.segments(of: UnsafeBufferPointer(rebasing: units[run.start..<run.end]))! {
+        for packed in hanRuns.segments(ofRun: run.known) {
           ends[out] = Int32(run.start + Int(packed & 0x3F))
           statuses[out] = Int32(packed >> 6)
           out += 1
         }
         shift += run.end - run.start - 1
-        nextRun = groupRuns[(r + 1)...].firstIndex { $0.known }
+        nextRun = groupRuns[(r + 1)...].firstIndex { $0.known >= 0 }
       } else {
         ends[out] = Int32(end + shift)
         statuses[out] = maskedStatuses[s]
@@ -361,7 +362,7 @@ struct AnalysisState {
   ) {
     var s = first
     var segmentStart = groupStart
-    for run in groupRuns where !run.known {
+    for run in groupRuns where run.known < 0 {
       if hanRuns.isFull { return }
       while s < last && segmentStart < run.start {
         segmentStart = Int(ends[s])
@@ -386,31 +387,79 @@ struct AnalysisState {
   /// scalar it came from). Characters are normalized one at a time so that every output unit
   /// maps to exactly one input scalar; ASCII and Han take a fast path.
   private mutating func normalize(_ text: String) throws {
-    normalized.removeAll(keepingCapacity: true)
-    sourceOffset.removeAll(keepingCapacity: true)
+    // Written through pointers into room made beforehand (a scalar's UTF-8 bytes bound its
+    // units on the fast paths): appending unit by unit checked both arrays' uniqueness for
+    // every scalar, a tenth of a four-copy build's instructions with the rest of this loop.
+    var units: [UInt16] = []
+    var offsets: [Int32] = []
+    swap(&units, &normalized)
+    swap(&offsets, &sourceOffset)
+    defer {
+      swap(&units, &normalized)
+      swap(&offsets, &sourceOffset)
+    }
+    units.removeAll(keepingCapacity: true)
+    offsets.removeAll(keepingCapacity: true)
+    var room = text.utf8.count + 32
+    var scalars = text.unicodeScalars.makeIterator()
+    var pending: Unicode.Scalar? = nil  // the scalar that did not fit
+    var count = 0
     var index: Int32 = 0
-    for scalar in text.unicodeScalars {
-      let value = scalar.value
-      if value < 0x80 {
-        let folded = (value >= 0x41 && value <= 0x5A) ? value + 0x20 : value
-        normalized.append(UInt16(folded))
-        sourceOffset.append(index)
-      } else if value < 0x10000 && HanRun.isHan(value) && !(0xF900...0xFAFF).contains(value) {
-        normalized.append(folding.fold(UInt16(value)))
-        sourceOffset.append(index)
-      } else if value < 0x10000, try traits(scalar) & AnalysisState.foldsToItself != 0 {
-        normalized.append(UInt16(value))
-        sourceOffset.append(index)
-      } else {
-        let folded = try fold(scalar)
-        for unit in folded {
-          // NFKC maps compatibility ideographs to unified ones, which fold too.
-          normalized.append(HanRun.isHan(UInt32(unit)) ? folding.fold(unit) : unit)
-          sourceOffset.append(index)
+    while true {
+      units.append(contentsOf: repeatElement(0, count: room - units.count))
+      offsets.append(contentsOf: repeatElement(0, count: room - offsets.count))
+      let finished = try units.withUnsafeMutableBufferPointer { units in
+        try offsets.withUnsafeMutableBufferPointer { offsets in
+          while let scalar = pending ?? scalars.next() {
+            pending = nil
+            let value = scalar.value
+            if value < 0x80 {
+              guard count < units.count else {
+                pending = scalar
+                return false
+              }
+              units[count] = UInt16((value >= 0x41 && value <= 0x5A) ? value + 0x20 : value)
+              offsets[count] = index
+              count += 1
+            } else if value < 0x10000 && HanRun.isHan(value) && !(0xF900...0xFAFF).contains(value) {
+              guard count < units.count else {
+                pending = scalar
+                return false
+              }
+              units[count] = folding.fold(UInt16(value))
+              offsets[count] = index
+              count += 1
+            } else if value < 0x10000, try traits(scalar) & AnalysisState.foldsToItself != 0 {
+              guard count < units.count else {
+                pending = scalar
+                return false
+              }
+              units[count] = UInt16(value)
+              offsets[count] = index
+              count += 1
+            } else {
+              let folded = try fold(scalar)
+              guard count + folded.count <= units.count else {
+                pending = scalar
+                return false
+              }
+              for unit in folded {
+                // NFKC maps compatibility ideographs to unified ones, which fold too.
+                units[count] = HanRun.isHan(UInt32(unit)) ? folding.fold(unit) : unit
+                offsets[count] = index
+                count += 1
+              }
+            }
+            index += 1
+          }
+          return true
         }
       }
-      index += 1
+      if finished { break }
+      room = max(room * 2, count + 64)
     }
+    units.removeSubrange(count...)
+    offsets.removeSubrange(count...)
   }
 
   /// Replaces with spaces each maximal run of normalized Han and kana scalars that holds

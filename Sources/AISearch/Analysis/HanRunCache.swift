@@ -1,3 +1,5 @@
+import Glibc
+
 /// ICU's word segments of runs of Han characters already seen, so that ICU's dictionary does
 /// not divide the same run twice.
 ///
@@ -63,18 +65,34 @@ struct HanRunCache {
   private func slot(of run: UnsafeBufferPointer<UInt16>) -> Int {
     let mask = slots.count - 1
     var slot = HanRunCache.hash(run) & mask
-    while slots[slot] >= 0 {
-      let i = Int(slots[slot])
-      if Int(keyStarts[i + 1] - keyStarts[i]) == run.count && key(i).elementsEqual(run) { return slot }
-      slot = (slot + 1) & mask
+    return slots.withUnsafeBufferPointer { slots in
+      keyStarts.withUnsafeBufferPointer { keyStarts in
+        keys.withUnsafeBufferPointer { keys in
+          while slots[slot] >= 0 {
+            let i = Int(slots[slot])
+            let start = Int(keyStarts[i])
+            if Int(keyStarts[i + 1]) - start == run.count
+              && memcmp(keys.baseAddress! + start, run.baseAddress!, run.count * 2) == 0
+            {
+              return slot
+            }
+            slot = (slot + 1) & mask
+          }
+          return slot
+        }
+      }
     }
-    return slot
   }
 
-  /// The known segments of `run` (relative end | status << 6), or nil.
-  func segments(of run: UnsafeBufferPointer<UInt16>) -> ArraySlice<UInt16>? {
+  /// The index of `run` among the runs kept, or nil.
+  func index(of run: UnsafeBufferPointer<UInt16>) -> Int? {
     let i = Int(slots[slot(of: run)])
-    return i < 0 ? nil : segments[Int(segmentStarts[i])..<Int(segmentStarts[i + 1])]
+    return i < 0 ? nil : i
+  }
+
+  /// The segments of run `index` (relative end | status << 6).
+  func segments(ofRun index: Int) -> ArraySlice<UInt16> {
+    segments[Int(segmentStarts[index])..<Int(segmentStarts[index + 1])]
   }
 
   /// Keeps `run`'s segments, given as absolute ends (`ends`, from `runStart`) and statuses.

@@ -180,12 +180,23 @@ final class SegmentWriter {
           while runEnd < keys.count && keys[runEnd].hash == keys[runStart].hash { runEnd += 1 }
           // Different terms with one hash (rare): ordered by their bytes, then position.
           let head = bytesOf(keys[runStart])
-          if keys[(runStart + 1)..<runEnd].contains(where: { !bytesOf($0).elementsEqual(head) }) {
+          let collides = keys[(runStart + 1)..<runEnd].contains(where: { !bytesOf($0).elementsEqual(head) })
+          if collides {
             keys[runStart..<runEnd].sort { a, b in
               let x = bytesOf(a)
               let y = bytesOf(b)
               return x.elementsEqual(y) ? a.order < b.order : x.lexicographicallyPrecedes(y)
             }
+          } else {
+            // One term (nearly always): its occurrences are the run.
+            if prefix != 0 { termBytes.append(prefix) }
+            termBytes.append(contentsOf: head)
+            byteStarts.append(Int32(termBytes.count))
+            hashes.append(keys[runStart].hash)
+            for k in runStart..<runEnd { positions.append(Int32(truncatingIfNeeded: keys[k].order >> 32)) }
+            positionStarts.append(Int32(positions.count))
+            runStart = runEnd
+            continue
           }
           var i = runStart
           while i < runEnd {
