@@ -251,6 +251,27 @@ final class IngestTests: XCTestCase {
     }
   }
 
+  /// The root's subdirectories are walked in parallel; files and skips keep the order of a
+  /// walk in name order.
+  func testCorpusScanOfManySubdirectoriesKeepsTheWalksOrder() throws {
+    let directory = try TemporaryDirectory()
+    var expected: [String] = []
+    for d in 0..<6 {
+      try directory.write("docs/\(d)a.txt", "a\n")
+      expected.append("\(d)a.txt")
+      for f in 0..<3 {
+        try directory.write("docs/\(d)d/\(f).txt", "f\n")
+        try directory.write("docs/\(d)d/deep/\(f).md", "# m\n")
+      }
+      try directory.write("docs/\(d)d/x.png", "no\n")
+      expected += (0..<3).map { "\(d)d/\($0).txt" } + (0..<3).map { "\(d)d/deep/\($0).md" }
+    }
+    let docs = directory.path + "/docs"
+    let scan = try Corpus.scan(roots: [docs], excluding: nil)
+    XCTAssertEqual(scan.files.map { String($0.path.dropFirst(docs.count + 1)) }, expected)
+    XCTAssertEqual(scan.skipped.map { String($0.path.dropFirst(docs.count + 1)) }, (0..<6).map { "\($0)d/x.png" })
+  }
+
   /// A link back up the tree, a file name that is not UTF-8 and a pipe are skipped with their
   /// reasons; a link to a directory beside it is followed.
   func testCorpusScanSkipsLoopsBadNamesAndPipes() throws {

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Finds the files to index under the roots given to `aisearch index`.
 ///
 /// A file's citation path is the root as the user typed it joined with the path below it,
@@ -34,7 +36,7 @@ public enum Corpus {
       scan.roots.append(root)
       if status.isDirectory {
         var ancestors: Set<FileSystem.Status.Identity> = [status.identity]
-        try walk(root, into: &scan, excluding: excludedReal, ancestors: &ancestors)
+        try walk(root, into: &scan, excluding: excludedReal, ancestors: &ancestors, inParallel: true)
       } else {
         consider(root, status, explicitlyNamed: true, into: &scan)
       }
@@ -52,9 +54,13 @@ public enum Corpus {
   /// `ancestors`: the directories being walked, from the root down. Links to directories
   /// are followed, but not into one of them (a link back up would be walked until the
   /// system refused, 40 levels deep, indexing every file 40 times), as `find -L` does.
+  /// `inParallel`: the directory's subdirectories are walked on all cores (each into a scan
+  /// of its own, joined in listing order, so the result is the serial walk's). The walk
+  /// is system calls for the most part; an unchanged large tier's re-index spent 1.1–1.45 s
+  /// of its time in it, against a 48 s build.
   private static func walk(
     _ directory: String, into scan: inout Scan, excluding excluded: String?,
-    ancestors: inout Set<FileSystem.Status.Identity>
+    ancestors: inout Set<FileSystem.Status.Identity>, inParallel: Bool = false
   ) throws {
     if let excluded, FileSystem.realPath(directory) == excluded { return }
     let listing: (entries: [FileSystem.Entry], invalid: [String])
@@ -66,6 +72,39 @@ public enum Corpus {
     }
     func child(_ name: String) -> String { directory == "/" ? "/" + name : directory + "/" + name }
     for name in listing.invalid { scan.skipped.append((child(name), "file name is not valid UTF-8")) }
+    let subdirectories = listing.entries.indices.filter { listing.entries[$0].status?.isDirectory == true }
+    if inParallel && subdirectories.count >= 2 {
+      var walked = [Result<Scan, Error>?](repeating: nil, count: listing.entries.count)
+      walked.withUnsafeMutableBufferPointer { walked in
+        DispatchQueue.concurrentPerform(iterations: subdirectories.count) { k in
+          let i = subdirectories[k]
+          let status = listing.entries[i].status!
+          var own = Scan()
+          var below = ancestors
+          guard below.insert(status.identity).inserted else {
+            own.skipped.append((child(listing.entries[i].name), "a link back to a directory above it"))
+            walked[i] = .success(own)
+            return
+          }
+          walked[i] = Result {
+            try walk(child(listing.entries[i].name), into: &own, excluding: excluded, ancestors: &below)
+            return own
+          }
+        }
+      }
+      for (i, entry) in listing.entries.enumerated() {
+        if let result = walked[i] {
+          let own = try result.get()
+          scan.files += own.files
+          scan.skipped += own.skipped
+        } else if let status = entry.status {
+          consider(child(entry.name), status, explicitlyNamed: false, into: &scan)
+        } else {
+          scan.skipped.append((child(entry.name), "unreadable: \(FileSystem.errorText(entry.error))"))
+        }
+      }
+      return
+    }
     for entry in listing.entries {
       let path = child(entry.name)
       guard let status = entry.status else {
