@@ -10,9 +10,9 @@
 /// Rules over the word-break classes ASCII holds: WB3 (CR × LF), WB3a/b (newlines), WB3d
 /// (spaces kept together), WB5–WB12 (letters, digits, and the middle punctuation that joins
 /// them: `.` and `'` between letters or between digits, `,` and `;` between digits; ICU
-/// takes `:` out of MidLetter and puts `@` among the letters), WB13a/b (the underscore joins anything it touches), WB999 (otherwise a
-/// boundary). A segment is a word (ICU's rule status ≥ 100) when one of WB5–WB13b joined it
-/// or it is a single letter or digit.
+/// takes `:` out of MidLetter and puts `@` among the letters), WB13a/b (the underscore
+/// joins anything it touches), WB999 (otherwise a boundary). A segment is a word (ICU's
+/// rule status ≥ 100) when one of WB5–WB13b joined it or it is a single letter or digit.
 enum ASCIIWordBreak {
   private static let other: UInt8 = 0
   private static let letter: UInt8 = 1
@@ -43,12 +43,6 @@ enum ASCIIWordBreak {
     for c in [0x0A, 0x0B, 0x0C] { table[c] = newline }
     return table
   }()
-
-  /// Whether `units[range]` is all ASCII.
-  static func isASCII(_ units: UnsafeBufferPointer<UInt16>, _ range: Range<Int>) -> Bool {
-    for i in range where units[i] >= 0x80 { return false }
-    return true
-  }
 
   /// Segments `units[range]` (ASCII only, starting and ending at boundaries), writing each
   /// segment's end offset and a rule status (200 for a word, 0 otherwise) from index `count`

@@ -28,9 +28,8 @@ public final class Analyzer {
   private var state: AnalysisState
 
   /// An analyzer folding Han characters with `folding` (an index's stored table).
-  public init(folding: HanFolding = .identity) throws {
-    breaker = try WordBreaker()
-    state = AnalysisState(folding: folding, hanRuns: HanRunCache())
+  public convenience init(folding: HanFolding = .identity) throws {
+    try self.init(folding: folding, hanRunCacheUnits: HanRunCache.defaultCapacity)
   }
 
   /// An analyzer keeping at most `hanRunCacheUnits` units of Han runs' segments (0: none).

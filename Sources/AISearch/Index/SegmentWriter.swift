@@ -187,16 +187,6 @@ final class SegmentWriter {
               let y = bytesOf(b)
               return x.elementsEqual(y) ? a.order < b.order : x.lexicographicallyPrecedes(y)
             }
-          } else {
-            // One term (nearly always): its occurrences are the run.
-            if prefix != 0 { termBytes.append(prefix) }
-            termBytes.append(contentsOf: head)
-            byteStarts.append(Int32(termBytes.count))
-            hashes.append(keys[runStart].hash)
-            for k in runStart..<runEnd { positions.append(Int32(truncatingIfNeeded: keys[k].order >> 32)) }
-            positionStarts.append(Int32(positions.count))
-            runStart = runEnd
-            continue
           }
           var i = runStart
           while i < runEnd {
@@ -205,10 +195,11 @@ final class SegmentWriter {
             termBytes.append(contentsOf: term)
             byteStarts.append(Int32(termBytes.count))
             hashes.append(keys[i].hash)
+            // Without a collision (nearly always) the run is one term's: not compared again.
             repeat {
               positions.append(Int32(truncatingIfNeeded: keys[i].order >> 32))
               i += 1
-            } while i < runEnd && bytesOf(keys[i]).elementsEqual(term)
+            } while i < runEnd && (!collides || bytesOf(keys[i]).elementsEqual(term))
             positionStarts.append(Int32(positions.count))
           }
           runStart = runEnd

@@ -72,54 +72,47 @@ public enum Corpus {
     }
     func child(_ name: String) -> String { directory == "/" ? "/" + name : directory + "/" + name }
     for name in listing.invalid { scan.skipped.append((child(name), "file name is not valid UTF-8")) }
-    let subdirectories = listing.entries.indices.filter { listing.entries[$0].status?.isDirectory == true }
-    if inParallel && subdirectories.count >= 2 {
-      var walked = [Result<Scan, Error>?](repeating: nil, count: listing.entries.count)
-      walked.withUnsafeMutableBufferPointer { walked in
-        DispatchQueue.concurrentPerform(iterations: subdirectories.count) { k in
-          let i = subdirectories[k]
-          let status = listing.entries[i].status!
-          var own = Scan()
-          var below = ancestors
-          guard below.insert(status.identity).inserted else {
-            own.skipped.append((child(listing.entries[i].name), "a link back to a directory above it"))
-            walked[i] = .success(own)
-            return
-          }
-          walked[i] = Result {
-            try walk(child(listing.entries[i].name), into: &own, excluding: excluded, ancestors: &below)
-            return own
-          }
-        }
-      }
-      for (i, entry) in listing.entries.enumerated() {
-        if let result = walked[i] {
-          let own = try result.get()
-          scan.files += own.files
-          scan.skipped += own.skipped
-        } else if let status = entry.status {
-          consider(child(entry.name), status, explicitlyNamed: false, into: &scan)
-        } else {
-          scan.skipped.append((child(entry.name), "unreadable: \(FileSystem.errorText(entry.error))"))
-        }
-      }
-      return
-    }
-    for entry in listing.entries {
+    func visit(_ entry: FileSystem.Entry, into scan: inout Scan, ancestors: inout Set<FileSystem.Status.Identity>) throws {
       let path = child(entry.name)
       guard let status = entry.status else {
         scan.skipped.append((path, "unreadable: \(FileSystem.errorText(entry.error))"))
-        continue
+        return
       }
       if status.isDirectory {
         guard ancestors.insert(status.identity).inserted else {
           scan.skipped.append((path, "a link back to a directory above it"))
-          continue
+          return
         }
         defer { ancestors.remove(status.identity) }
         try walk(path, into: &scan, excluding: excluded, ancestors: &ancestors)
       } else {
         consider(path, status, explicitlyNamed: false, into: &scan)
+      }
+    }
+    let subdirectories = listing.entries.indices.filter { listing.entries[$0].status?.isDirectory == true }
+    guard inParallel && subdirectories.count >= 2 else {
+      for entry in listing.entries { try visit(entry, into: &scan, ancestors: &ancestors) }
+      return
+    }
+    var walked = [Result<Scan, Error>?](repeating: nil, count: listing.entries.count)
+    walked.withUnsafeMutableBufferPointer { walked in
+      DispatchQueue.concurrentPerform(iterations: subdirectories.count) { k in
+        let i = subdirectories[k]
+        var below = ancestors
+        walked[i] = Result {
+          var own = Scan()
+          try visit(listing.entries[i], into: &own, ancestors: &below)
+          return own
+        }
+      }
+    }
+    for (i, entry) in listing.entries.enumerated() {
+      if let result = walked[i] {
+        let own = try result.get()
+        scan.files += own.files
+        scan.skipped += own.skipped
+      } else {
+        try visit(entry, into: &scan, ancestors: &ancestors)
       }
     }
   }
