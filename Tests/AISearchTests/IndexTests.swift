@@ -318,31 +318,91 @@ final class ParallelIndexTests: XCTestCase {
     XCTAssertEqual([0, 1, 2, 3, 4, 5, 8, 9, 1000, 1024, 1025].map(grownCapacity), [0, 1, 2, 4, 4, 8, 8, 16, 1024, 1024, 2048])
   }
 
-  /// The writer's own sort of a passage's term keys orders them as the standard sort does:
-  /// random, sorted, reversed and few-distinct-hash inputs of 0 to 400 keys, and a long
-  /// run of one hash (a passage repeating one word), which defeats no pivot but is the
-  /// writer's commonest duplicate pattern.
-  func testTermKeysSortAsTheStandardSort() {
-    var generator = SystemRandomNumberGenerator()
-    var inputs: [[(hash: UInt64, order: UInt64)]] = []
-    for n in [0, 1, 2, 3, 15, 16, 17, 33, 100, 400] {
-      let random = (0..<n).map { i in (hash: UInt64.random(in: 0...UInt64.max, using: &generator), order: UInt64(i)) }
-      inputs.append(random)
-      inputs.append(random.sorted { $0.hash < $1.hash })
-      inputs.append(random.sorted { $0.hash > $1.hash })
-      var fewHashes: [(hash: UInt64, order: UInt64)] = []
-      for i in 0..<n { fewHashes.append((hash: UInt64.random(in: 0...3, using: &generator), order: UInt64(n - i))) }
-      inputs.append(fewHashes)
+  /// The inverter's postings are those of grouping every token by its term's bytes, per
+  /// passage in position order: documents of analyzed lines (Han runs whose bigrams come
+  /// after the run's words, compounds, hyphen chains), titles shared and changed between
+  /// passages, empty passages.
+  func testInverterGroupsTokensByTerm() throws {
+    let analyzer = try Analyzer()
+    var generator = PruningTests.SplitMix(state: 5)
+    let lines = LineTokenCacheTests.lines
+    for round in 0..<200 {
+      let passageCount = Int(generator.next() % 6) + 1
+      var bodies: [TermList] = []
+      var titles: [TermList?] = []
+      var inverter = SegmentWriter.Inverter(Document(path: "d\(round).txt", passages: []))
+      var currentTitle = TermList()
+      for p in 0..<passageCount {
+        let text = (0..<Int(generator.next() % 4)).map { _ in lines[Int(generator.next() % UInt64(lines.count))] }
+          .joined(separator: "\n")
+        try analyzer.analyzeTerms(text)
+        let body = analyzer.terms
+        var title: TermList? = nil
+        if p == 0 || generator.next() % 3 == 0 {
+          try analyzer.analyzeTerms(lines[Int(generator.next() % UInt64(lines.count))] + "\nd \(round)")
+          title = analyzer.terms
+          currentTitle = analyzer.terms
+        }
+        inverter.addPassage(body: body, title: title)
+        bodies.append(body)
+        titles.append(currentTitle)
+      }
+      let document = inverter.finish()
+      // The reference: a dictionary from each term's bytes to its (passage, position) list.
+      var expected: [[UInt8]: [(passage: UInt32, position: Int32)]] = [:]
+      var expectedSignatures: [UInt16] = []
+      for p in 0..<passageCount {
+        var bodyHashes: Set<UInt64> = []
+        for (list, prefix) in [(bodies[p], [UInt8]()), (titles[p]!, [Field.titlePrefixByte])] {
+          for entry in list.entries {
+            let term = prefix + list.bytes[Int(entry.byteStart)..<Int(entry.byteStart + entry.byteCount)]
+            expected[term, default: []].append((UInt32(p), entry.position))
+            if prefix.isEmpty { bodyHashes.insert(term.reduce(TermTable.fnvBasis, TermTable.fnv)) }
+          }
+        }
+        expectedSignatures.append(CopySignature.of(termHashes: bodyHashes))
+      }
+      XCTAssertEqual(document.termCount, expected.count, "round \(round)")
+      XCTAssertEqual(document.bodyLengths, bodies.map { UInt32($0.entries.count) })
+      XCTAssertEqual(document.titleLengths, titles.map { UInt32($0!.entries.count) })
+      XCTAssertEqual(document.signatures, expectedSignatures)
+      for j in 0..<document.termCount {
+        let term = Array(document.termBytes[Int(document.byteStarts[j])..<Int(document.byteStarts[j + 1])])
+        XCTAssertEqual(document.hashes[j], term.reduce(TermTable.fnvBasis, TermTable.fnv))
+        guard let occurrences = expected[term] else { return XCTFail("round \(round): unexpected term \(term)") }
+        let passages = Array(Set(occurrences.map(\.passage))).sorted()
+        var encoder = PostingsEncoder()
+        for passage in passages {
+          encoder.add(doc: passage, positions: occurrences.filter { $0.passage == passage }.map(\.position).sorted())
+        }
+        // The stream without the first passage's id, which the writer adds.
+        var reference = ByteWriter()
+        reference.varint(UInt64(passages[0]))
+        let stream = Array(document.streams[Int(document.streamStarts[j])..<Int(document.streamStarts[j + 1])])
+        XCTAssertEqual(document.firsts[j], passages[0])
+        XCTAssertEqual(document.lasts[j], passages.last!)
+        XCTAssertEqual(document.counts[j], UInt32(passages.count))
+        XCTAssertEqual(Array(encoder.bytes.dropFirst(reference.count)), stream, "round \(round), term \(String(decoding: term, as: UTF8.self))")
+      }
     }
-    var oneWord: [(hash: UInt64, order: UInt64)] = []
-    for i in 0..<5_000 { oneWord.append((hash: 7, order: UInt64(i % 2 == 0 ? i : 10_000 - i))) }
-    inputs.append(oneWord)
-    for input in inputs {
-      var mine = input
-      sortTermKeys(&mine)
-      let expected = input.sorted { $0.hash != $1.hash ? $0.hash < $1.hash : $0.order < $1.order }
-      XCTAssertTrue(mine.elementsEqual(expected) { $0.hash == $1.hash && $0.order == $1.order }, "\(input.count) keys")
+  }
+
+  /// A term's positions in a passage come out ascending even when its tokens do not (a Han
+  /// run's bigrams are emitted after its words).
+  func testInverterSortsATermsPositions() {
+    var body = TermList()
+    for (term, position) in [("华为", Int32(5)), ("芯片", 6), ("华为", 2), ("华为", 9)] {
+      let start = body.bytes.count
+      body.bytes.append(contentsOf: Array(term.utf8))
+      body.endTerm(from: start, position: position, start: 0, end: 0)
     }
+    var inverter = SegmentWriter.Inverter(Document(path: "a.txt"))
+    inverter.addPassage(body: body, title: TermList())
+    let document = inverter.finish()
+    XCTAssertEqual(document.termCount, 2)
+    XCTAssertEqual(Array(document.termBytes[0..<Int(document.byteStarts[1])]), Array("华为".utf8))
+    // Freq 3, then the deltas of 2, 5, 9.
+    XCTAssertEqual(Array(document.streams[0..<Int(document.streamStarts[1])]), [3, 2, 3, 4])
   }
 
   /// Workers wait when the files claimed and not yet added fill the window, and a file

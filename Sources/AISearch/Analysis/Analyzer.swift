@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Text → tokens, the same way on the index side and the query side.
 ///
 /// Steps:
@@ -26,6 +30,9 @@ public final class Analyzer {
 
   private let breaker: WordBreaker
   private var state: AnalysisState
+  /// Lines analyzed before, shared with the other analyzers of an indexing run (nil: every
+  /// text is analyzed whole).
+  let lineCache: LineTokenCache?
 
   /// An analyzer folding Han characters with `folding` (an index's stored table).
   public convenience init(folding: HanFolding = .identity) throws {
@@ -33,9 +40,15 @@ public final class Analyzer {
   }
 
   /// An analyzer keeping at most `hanRunCacheUnits` units of Han runs' segments (0: none).
-  init(folding: HanFolding = .identity, hanRunCacheUnits: Int) throws {
+  init(folding: HanFolding = .identity, hanRunCacheUnits: Int, lineCache: LineTokenCache? = nil) throws {
     breaker = try WordBreaker()
     state = AnalysisState(folding: folding, hanRuns: HanRunCache(capacity: hanRunCacheUnits))
+    self.lineCache = lineCache
+  }
+
+  /// An analyzer for indexing that copies the tokens of lines `lineCache` holds.
+  convenience init(folding: HanFolding, lineCache: LineTokenCache) throws {
+    try self.init(folding: folding, hanRunCacheUnits: HanRunCache.defaultCapacity, lineCache: lineCache)
   }
 
   /// Which runs of Han and kana text (`isDictionaryScript`) an analysis segments; the others
@@ -76,6 +89,17 @@ public final class Analyzer {
     swap(&local, &state)
     defer { swap(&local, &state) }
     try local.analyze(text, breaker: breaker, dictionaryRuns: dictionaryRuns)
+  }
+
+  /// Analyzes `text` into `terms` for indexing: the terms and positions of `analyzeTerms`,
+  /// copied from `lineCache` for the lines it holds (offsets, which indexing does not use,
+  /// are then 0).
+  func indexTerms(_ text: String) throws {
+    guard let lineCache else { return try analyzeTerms(text) }
+    var local = AnalysisState.placeholder
+    swap(&local, &state)
+    defer { swap(&local, &state) }
+    try local.analyzeLines(text, breaker: breaker, cache: lineCache)
   }
 
   /// The distinct terms of `text` as sorted 64-bit hashes (FNV-1a), for telling near-copies
@@ -119,6 +143,16 @@ struct AnalysisState {
   private var run = HanRun()
   private var chainText: [UInt8] = []
   private(set) var terms = TermList()
+  /// With `recordsLineBreaks`, `analyze` notes at each line end the next free position and
+  /// the tokens so far; `endPosition` is the position after the last token's.
+  private var recordsLineBreaks = false
+  private var lineBreaks: [(position: Int32, entries: Int32)] = []
+  private var endPosition: Int32 = 0
+  /// `analyzeLines`' lines: their bytes and hash, and their cache entry if any;
+  /// the lines not in the cache, joined, and their tokens.
+  private var lines: [(start: Int, end: Int, hash: UInt64, entry: LineTokenCache.Entry?)] = []
+  private var missText: [UInt8] = []
+  private var missTerms = TermList()
 
   init(folding: HanFolding, hanRuns: HanRunCache) {
     self.folding = folding
@@ -143,6 +177,11 @@ struct AnalysisState {
       if statuses[s] < 100 {
         position = run.emit(at: position, into: &terms)
         run.removeAll()
+        if recordsLineBreaks {
+          for unit in segmentStart..<segmentEnd where normalized[unit] == 0x0A {
+            lineBreaks.append((position, Int32(terms.entries.count)))
+          }
+        }
         continue
       }
       if appendToHanRun(segmentStart, segmentEnd) {
@@ -153,7 +192,123 @@ struct AnalysisState {
       run.removeAll()
       position = emitWord(segmentStart, segmentEnd, at: position, chain: &chain)
     }
-    _ = run.emit(at: position, into: &terms)
+    endPosition = run.emit(at: position, into: &terms)
+  }
+
+  /// `analyze(text)`'s terms and positions, line by line: the lines `cache` holds are
+  /// copied from it, the others analyzed together as one text (a line's terms do not depend
+  /// on its neighbours: `LineTokenCache`) and offered to it. Offsets are not kept in the
+  /// cache: a text with a line copied from it has 0 for every token's start and end.
+  mutating func analyzeLines(_ text: String, breaker: WordBreaker, cache: LineTokenCache) throws {
+    var text = text
+    var misses = 0
+    lines.removeAll(keepingCapacity: true)
+    text.withUTF8 { utf8 in
+      let bytes = UnsafeRawBufferPointer(utf8)
+      var start = 0
+      while true {
+        var end = bytes.count
+        if start < bytes.count, let lineEnd = memchr(bytes.baseAddress! + start, 0x0A, bytes.count - start) {
+          end = UnsafeRawPointer(lineEnd) - bytes.baseAddress!
+        }
+        let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        let hash = LineTokenCache.hash(line)
+        let entry = cache.entry(line, hash: hash)
+        if entry == nil { misses += 1 }
+        lines.append((start, end, hash, entry))
+        if end == bytes.count { break }
+        start = end + 1
+      }
+    }
+    if misses == lines.count {
+      // Nothing to copy: the text is analyzed as it is, and its lines offered to the cache.
+      recordsLineBreaks = true
+      lineBreaks.removeAll(keepingCapacity: true)
+      defer { recordsLineBreaks = false }
+      try analyze(text, breaker: breaker)
+      guard lineBreaks.count == lines.count - 1 else { return }
+      text.withUTF8 { utf8 in
+        let bytes = UnsafeRawBufferPointer(utf8)
+        for (k, line) in lines.enumerated() {
+          let first = k == 0 ? 0 : Int(lineBreaks[k - 1].entries)
+          let last = k < lineBreaks.count ? Int(lineBreaks[k].entries) : terms.entries.count
+          let linePosition = k == 0 ? 0 : lineBreaks[k - 1].position
+          let nextPosition = k < lineBreaks.count ? lineBreaks[k].position : endPosition
+          cache.insert(
+            UnsafeRawBufferPointer(rebasing: bytes[line.start..<line.end]), hash: line.hash, list: terms,
+            tokens: first..<last, positions: nextPosition - linePosition, base: linePosition)
+        }
+      }
+      return
+    }
+    if misses > 0 {
+      // The lines not kept, joined by line ends and analyzed as one text.
+      missText.removeAll(keepingCapacity: true)
+      text.withUTF8 { bytes in
+        var joined = 0
+        for line in lines where line.entry == nil {
+          if joined > 0 { missText.append(0x0A) }
+          missText.append(contentsOf: bytes[line.start..<line.end])
+          joined += 1
+        }
+      }
+      let missString = String(decoding: missText, as: UTF8.self)
+      swap(&terms, &missTerms)
+      recordsLineBreaks = true
+      lineBreaks.removeAll(keepingCapacity: true)
+      defer {
+        recordsLineBreaks = false
+        swap(&terms, &missTerms)
+      }
+      try analyze(missString, breaker: breaker)
+    }
+    if misses > 0 && lineBreaks.count != misses - 1 {
+      // Not one line end per joined line (never seen): analyzed whole, as without the cache.
+      return try analyze(text, breaker: breaker)
+    }
+    terms.removeAll()
+    var position: Int32 = 0
+    var miss = 0
+    text.withUTF8 { utf8 in
+      let bytes = UnsafeRawBufferPointer(utf8)
+      for line in lines {
+        if let entry = line.entry {
+          var byte = Int32(terms.bytes.count)
+          terms.bytes.append(contentsOf: entry.termBytes)
+          for i in 0..<entry.tokenCount {
+            let token = entry.token(i)
+            terms.entries.append(
+              TermList.Entry(
+                byteStart: byte, byteCount: Int32(token.byteCount), position: position + token.position, start: 0, end: 0))
+            byte += Int32(token.byteCount)
+          }
+          position += entry.positions
+          continue
+        }
+        let first = miss == 0 ? 0 : Int(lineBreaks[miss - 1].entries)
+        let last = miss < lineBreaks.count ? Int(lineBreaks[miss].entries) : missTerms.entries.count
+        let missPosition = miss == 0 ? 0 : lineBreaks[miss - 1].position
+        let nextPosition = miss < lineBreaks.count ? lineBreaks[miss].position : endPosition
+        missTerms.bytes.withUnsafeBufferPointer { missBytes in
+          for i in first..<last {
+            let entry = missTerms.entries[i]
+            let byteStart = Int32(terms.bytes.count)
+            terms.bytes.append(
+              contentsOf: UnsafeBufferPointer(rebasing: missBytes[Int(entry.byteStart)..<Int(entry.byteStart + entry.byteCount)]))
+            terms.entries.append(
+              TermList.Entry(
+                byteStart: byteStart, byteCount: entry.byteCount, position: entry.position - missPosition + position,
+                start: 0, end: 0))
+          }
+        }
+        cache.insert(
+          UnsafeRawBufferPointer(rebasing: bytes[line.start..<line.end]), hash: line.hash, list: missTerms,
+          tokens: first..<last, positions: nextPosition - missPosition, base: missPosition)
+        position += nextPosition - missPosition
+        miss += 1
+      }
+    }
+    endPosition = position
   }
 
   mutating func fingerprint(_ text: String) throws -> [UInt64] {

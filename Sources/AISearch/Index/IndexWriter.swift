@@ -93,7 +93,8 @@ public final class IndexWriter {
       manifest.folding = try HanFolding.fromICU()
     }
     if analyzers.isEmpty || analyzerFolding != manifest.folding {
-      analyzers = try (0..<workers).map { _ in try Analyzer(folding: manifest.folding) }
+      let lineCache = LineTokenCache(capacity: lineCacheBytes)
+      analyzers = try (0..<workers).map { _ in try Analyzer(folding: manifest.folding, lineCache: lineCache) }
       analyzerFolding = manifest.folding
     }
 
@@ -262,6 +263,9 @@ public final class IndexWriter {
   var analysisWindowBytes = IndexWriter.defaultAnalysisWindowBytes
   /// Source bytes added between two progress reports.
   static let progressBytes: UInt64 = 1 << 20
+
+  /// The most the analyzers' shared `LineTokenCache` may hold: a quarter of the budget.
+  var lineCacheBytes: Int { ramBudget / 4 }
 
   /// The part of the RAM budget kept for the documents being analyzed while the segment
   /// fills: analyzed, a document takes about 8 times its input (15 MB for 2 MB measured on

@@ -33,38 +33,25 @@ final class SegmentWriter {
 
   var passageCount: Int { store.passageCount }
 
-  /// A document with each passage's terms and positions, per field, ready to be added.
-  /// Flat arrays for the whole document, not an array per passage or per term: a large
-  /// tier has hundreds of millions of (passage, term) pairs.
+  /// A document's terms with their postings over its passages, both fields, ready to be
+  /// added: made on an analysis thread (`analyze`), so that the writer's single thread looks
+  /// each term up once per document and copies its postings as they are. Flat arrays for
+  /// the whole document, not an array per passage or per term: a large tier has hundreds of
+  /// millions of (passage, term) pairs.
   struct AnalyzedDocument {
-    /// The distinct terms of one field of one passage: `terms[first..<first + count]`, and
-    /// the field's length in tokens.
-    struct FieldTerms {
-      var first: Int
-      var count: Int
-      var length: Int
-    }
-
     var document: Document
-    /// Term i is `termBytes[byteStarts[i]..<byteStarts[i + 1]]` (title terms with their
-    /// field prefix), hashed `hashes[i]` (FNV-1a of those bytes), at the ascending
-    /// positions `positions[positionStarts[i]..<positionStarts[i + 1]]`.
+    /// Per passage: its body and title lengths in tokens, and its `CopySignature`.
+    var bodyLengths: [UInt32] = []
+    var titleLengths: [UInt32] = []
+    var signatures: [UInt16] = []
+    /// Term j is `termBytes[byteStarts[j]..<byteStarts[j + 1]]` (a title term with its field
+    /// prefix), hashed `hashes[j]` (FNV-1a of those bytes). It occurs in `counts[j]`
+    /// passages, the first `firsts[j]` and the last `lasts[j]` (ids within the document);
+    /// `streams[streamStarts[j]..<streamStarts[j + 1]]` is its postings in
+    /// `PostingsEncoder`'s varint layout without the first passage's id.
     var termBytes: [UInt8] = []
     var byteStarts: [Int32] = [0]
     var hashes: [UInt64] = []
-    var positions: [Int32] = []
-    var positionStarts: [Int32] = [0]
-    var body: [FieldTerms] = []
-    var title: [FieldTerms] = []
-
-    /// The document's distinct terms (both fields) with their postings over its
-    /// passages, made by `invert()` on the analysis thread, so that the writer's single
-    /// thread looks each term up once per document and copies its postings as they are.
-    /// Term j has the bytes and hash of passage-field term `representatives[j]`; it occurs
-    /// in `counts[j]` passages, the first `firsts[j]` and the last `lasts[j]` (ids within
-    /// the document); `streams[streamStarts[j]..<streamStarts[j + 1]]` is its postings in
-    /// `PostingsEncoder`'s varint layout without the first passage's id.
-    var representatives: [Int32] = []
     var firsts: [UInt32] = []
     var lasts: [UInt32] = []
     var counts: [UInt32] = []
@@ -75,162 +62,176 @@ final class SegmentWriter {
       self.document = document
     }
 
-    mutating func invert() {
-      // (local term, passage, passage-field term), then grouped by local term with a
-      // counting sort, which keeps passage order.
-      var table = [Int32](repeating: -1, count: 1 << max(4, Int.bitWidth - (2 * hashes.count).leadingZeroBitCount))
-      let mask = table.count - 1
-      var occurrenceTerm: [Int32] = []
-      var occurrencePassage: [UInt32] = []
-      var occurrenceSource: [Int32] = []
-      occurrenceTerm.reserveCapacity(hashes.count)
-      occurrencePassage.reserveCapacity(hashes.count)
-      occurrenceSource.reserveCapacity(hashes.count)
-      termBytes.withUnsafeBufferPointer { bytes in
-        func term(_ t: Int) -> UnsafeBufferPointer<UInt8> {
-          UnsafeBufferPointer(rebasing: bytes[Int(byteStarts[t])..<Int(byteStarts[t + 1])])
-        }
-        func local(_ t: Int) -> Int32 {
-          var slot = Int(truncatingIfNeeded: hashes[t]) & mask
-          while table[slot] >= 0 {
-            let r = Int(representatives[Int(table[slot])])
-            if hashes[r] == hashes[t] && term(r).elementsEqual(term(t)) { return table[slot] }
-            slot = (slot + 1) & mask
-          }
-          let new = Int32(representatives.count)
-          representatives.append(Int32(t))
-          table[slot] = new
-          return new
-        }
-        // Passages that share their title share its terms' range: looked up once.
-        var titleLocals: (first: Int, count: Int, locals: [Int32]) = (-1, 0, [])
-        for p in body.indices {
-          for t in body[p].first..<(body[p].first + body[p].count) {
-            occurrenceTerm.append(local(t))
-            occurrencePassage.append(UInt32(p))
-            occurrenceSource.append(Int32(t))
-          }
-          let field = title[p]
-          if titleLocals.first != field.first || titleLocals.count != field.count {
-            titleLocals = (field.first, field.count, (field.first..<(field.first + field.count)).map(local))
-          }
-          for (k, t) in (field.first..<(field.first + field.count)).enumerated() {
-            occurrenceTerm.append(titleLocals.locals[k])
-            occurrencePassage.append(UInt32(p))
-            occurrenceSource.append(Int32(t))
-          }
-        }
-      }
-      let termCount = representatives.count
-      var starts = [Int](repeating: 0, count: termCount + 1)
-      for local in occurrenceTerm { starts[Int(local) + 1] += 1 }
-      for j in 0..<termCount { starts[j + 1] += starts[j] }
-      var order = [Int32](repeating: 0, count: occurrenceTerm.count)
-      var next = starts
-      for (i, local) in occurrenceTerm.enumerated() {
-        order[next[Int(local)]] = Int32(i)
-        next[Int(local)] += 1
-      }
-      var writer = ByteWriter()
-      writer.bytes.reserveCapacity(2 * positions.count + 2 * occurrenceTerm.count)
-      firsts.reserveCapacity(termCount)
-      lasts.reserveCapacity(termCount)
-      counts.reserveCapacity(termCount)
-      for j in 0..<termCount {
-        var previous: UInt32 = 0
-        for k in starts[j]..<starts[j + 1] {
-          let i = Int(order[k])
-          let p = occurrencePassage[i]
-          if k == starts[j] { firsts.append(p) } else { writer.varint(UInt64(p - previous)) }
-          previous = p
-          let t = Int(occurrenceSource[i])
-          PostingsEncoder.append(positions[Int(positionStarts[t])..<Int(positionStarts[t + 1])], to: &writer)
-        }
-        lasts.append(previous)
-        counts.append(UInt32(starts[j + 1] - starts[j]))
-        streamStarts.append(Int32(writer.count))
-      }
-      streams = writer.bytes
+    var termCount: Int { hashes.count }
+  }
+
+  /// Makes an `AnalyzedDocument`: each token's term is found (or added) in a table of the
+  /// document's terms and its occurrence (term, passage, position) noted; at the end the
+  /// occurrences are grouped by term with a counting sort, which keeps passage order, and
+  /// each term's postings written. One pass over the tokens: grouping each passage's terms
+  /// first (a sort per passage field) and the document's after took a fifth of a large
+  /// build's samples.
+  struct Inverter {
+    private(set) var document: AnalyzedDocument
+    /// Term ids by hash, open addressing, -1 empty; at most half full.
+    private var table = [Int32](repeating: -1, count: 1 << 10)
+    private var occurrenceTerms: [Int32] = []
+    private var occurrencePassages: [UInt32] = []
+    private var occurrencePositions: [Int32] = []
+    /// The last title's term ids and positions: consecutive passages share their title
+    /// until the section changes.
+    private var titleTerms: [(term: Int32, position: Int32)] = []
+
+    init(_ document: Document) {
+      self.document = AnalyzedDocument(document: document)
     }
 
-    /// Groups the analyzer's last tokens by term (prefixed with `prefix` unless 0) and
-    /// appends them as one field.
-    mutating func appendField(_ list: TermList, prefix: UInt8, scratch keys: inout [(hash: UInt64, order: UInt64)])
-      -> FieldTerms
-    {
-      let first = hashes.count
-      keys.removeAll(keepingCapacity: true)
-      list.bytes.withUnsafeBufferPointer { bytes in
-        for (i, entry) in list.entries.enumerated() {
-          var hash = TermTable.fnvBasis
-          if prefix != 0 { hash = TermTable.fnv(hash, prefix) }
-          for k in Int(entry.byteStart)..<Int(entry.byteStart + entry.byteCount) { hash = TermTable.fnv(hash, bytes[k]) }
-          // A term's occurrences end up adjacent, positions ascending (bigrams and the words
-          // they start share positions, so token order alone is not enough).
-          keys.append((hash, UInt64(UInt32(bitPattern: entry.position)) << 32 | UInt64(i)))
-        }
-        sortTermKeys(&keys)
-        func bytesOf(_ key: (hash: UInt64, order: UInt64)) -> UnsafeBufferPointer<UInt8> {
-          let entry = list.entries[Int(truncatingIfNeeded: key.order & 0xFFFF_FFFF)]
-          return UnsafeBufferPointer(rebasing: bytes[Int(entry.byteStart)..<Int(entry.byteStart + entry.byteCount)])
-        }
-        var runStart = 0
-        while runStart < keys.count {
-          var runEnd = runStart + 1
-          while runEnd < keys.count && keys[runEnd].hash == keys[runStart].hash { runEnd += 1 }
-          // Different terms with one hash (rare): ordered by their bytes, then position.
-          let head = bytesOf(keys[runStart])
-          let collides = keys[(runStart + 1)..<runEnd].contains(where: { !bytesOf($0).elementsEqual(head) })
-          if collides {
-            keys[runStart..<runEnd].sort { a, b in
-              let x = bytesOf(a)
-              let y = bytesOf(b)
-              return x.elementsEqual(y) ? a.order < b.order : x.lexicographicallyPrecedes(y)
+    /// The id of `term` (hashed `hash`, prefixed with `prefix` unless 0), added if new.
+    @inline(__always)
+    private mutating func id(of term: UnsafeBufferPointer<UInt8>, prefix: UInt8, hash: UInt64) -> Int32 {
+      var mask = table.count - 1
+      var slot = Int(truncatingIfNeeded: hash) & mask
+      let length = term.count + (prefix != 0 ? 1 : 0)
+      while true {
+        let id = table[slot]
+        if id < 0 { break }
+        if document.hashes[Int(id)] == hash {
+          let start = Int(document.byteStarts[Int(id)])
+          if Int(document.byteStarts[Int(id) + 1]) - start == length {
+            let same = document.termBytes.withUnsafeBufferPointer { bytes in
+              prefix != 0
+                ? bytes[start] == prefix && (term.isEmpty || memcmp(bytes.baseAddress! + start + 1, term.baseAddress!, term.count) == 0)
+                : term.isEmpty || memcmp(bytes.baseAddress! + start, term.baseAddress!, term.count) == 0
             }
+            if same { return id }
           }
-          var i = runStart
-          while i < runEnd {
-            let term = bytesOf(keys[i])
-            if prefix != 0 { termBytes.append(prefix) }
-            termBytes.append(contentsOf: term)
-            byteStarts.append(Int32(termBytes.count))
-            hashes.append(keys[i].hash)
-            // Without a collision (nearly always) the run is one term's: not compared again.
-            repeat {
-              positions.append(Int32(truncatingIfNeeded: keys[i].order >> 32))
-              i += 1
-            } while i < runEnd && (!collides || bytesOf(keys[i]).elementsEqual(term))
-            positionStarts.append(Int32(positions.count))
-          }
-          runStart = runEnd
+        }
+        slot = (slot + 1) & mask
+      }
+      let id = Int32(document.hashes.count)
+      if prefix != 0 { document.termBytes.append(prefix) }
+      document.termBytes.append(contentsOf: term)
+      document.byteStarts.append(Int32(document.termBytes.count))
+      document.hashes.append(hash)
+      if 2 * document.hashes.count > table.count {
+        table = [Int32](repeating: -1, count: 2 * table.count)
+        mask = table.count - 1
+        for (other, otherHash) in document.hashes.enumerated() {
+          var s = Int(truncatingIfNeeded: otherHash) & mask
+          while table[s] >= 0 { s = (s + 1) & mask }
+          table[s] = Int32(other)
+        }
+      } else {
+        table[slot] = id
+      }
+      return id
+    }
+
+    /// Adds the next passage: its body's tokens (`body`) and its title's, analyzed into
+    /// `title` unless the title is the previous passage's (nil).
+    mutating func addPassage(body: TermList, title: TermList?) {
+      let passage = UInt32(document.bodyLengths.count)
+      var smallest = UInt64.max
+      body.bytes.withUnsafeBufferPointer { bytes in
+        for entry in body.entries {
+          let term = UnsafeBufferPointer(rebasing: bytes[Int(entry.byteStart)..<Int(entry.byteStart + entry.byteCount)])
+          var hash = TermTable.fnvBasis
+          for byte in term { hash = TermTable.fnv(hash, byte) }
+          smallest = min(smallest, CopySignature.mix(hash))
+          occurrenceTerms.append(id(of: term, prefix: 0, hash: hash))
+          occurrencePassages.append(passage)
+          occurrencePositions.append(entry.position)
         }
       }
-      return FieldTerms(first: first, count: hashes.count - first, length: list.entries.count)
+      if let title {
+        titleTerms.removeAll(keepingCapacity: true)
+        title.bytes.withUnsafeBufferPointer { bytes in
+          for entry in title.entries {
+            let term = UnsafeBufferPointer(rebasing: bytes[Int(entry.byteStart)..<Int(entry.byteStart + entry.byteCount)])
+            var hash = TermTable.fnv(TermTable.fnvBasis, Field.titlePrefixByte)
+            for byte in term { hash = TermTable.fnv(hash, byte) }
+            titleTerms.append((id(of: term, prefix: Field.titlePrefixByte, hash: hash), entry.position))
+          }
+        }
+      }
+      for (term, position) in titleTerms {
+        occurrenceTerms.append(term)
+        occurrencePassages.append(passage)
+        occurrencePositions.append(position)
+      }
+      document.bodyLengths.append(UInt32(body.entries.count))
+      document.titleLengths.append(UInt32(titleTerms.count))
+      document.signatures.append(CopySignature.signature(ofSmallest: smallest))
+    }
+
+    /// The document, its terms' postings written.
+    mutating func finish() -> AnalyzedDocument {
+      let termCount = document.termCount
+      var starts = [Int](repeating: 0, count: termCount + 1)
+      for term in occurrenceTerms { starts[Int(term) + 1] += 1 }
+      for j in 0..<termCount { starts[j + 1] += starts[j] }
+      var order = [Int32](repeating: 0, count: occurrenceTerms.count)
+      var next = starts
+      for (i, term) in occurrenceTerms.enumerated() {
+        order[next[Int(term)]] = Int32(i)
+        next[Int(term)] += 1
+      }
+      var writer = ByteWriter()
+      writer.bytes.reserveCapacity(3 * occurrenceTerms.count)
+      document.firsts.reserveCapacity(termCount)
+      document.lasts.reserveCapacity(termCount)
+      document.counts.reserveCapacity(termCount)
+      var positions: [Int32] = []
+      for j in 0..<termCount {
+        var k = starts[j]
+        var previous: UInt32 = 0
+        var passages: UInt32 = 0
+        while k < starts[j + 1] {
+          // One passage's occurrences of the term, in token order; bigrams come after the
+          // words of their Han run, so positions are sorted where they are not ascending.
+          let passage = occurrencePassages[Int(order[k])]
+          positions.removeAll(keepingCapacity: true)
+          var ascending = true
+          while k < starts[j + 1] && occurrencePassages[Int(order[k])] == passage {
+            let position = occurrencePositions[Int(order[k])]
+            if let last = positions.last, position < last { ascending = false }
+            positions.append(position)
+            k += 1
+          }
+          if !ascending { positions.sort() }
+          if passages == 0 { document.firsts.append(passage) } else { writer.varint(UInt64(passage - previous)) }
+          previous = passage
+          passages += 1
+          PostingsEncoder.append(positions, to: &writer)
+        }
+        document.lasts.append(previous)
+        document.counts.append(passages)
+        document.streamStarts.append(Int32(writer.count))
+      }
+      document.streams = writer.bytes
+      return document
     }
   }
 
   /// Analyzes every passage of `document` (body and title field) with `analyzer`.
   static func analyze(_ document: Document, with analyzer: Analyzer) throws -> AnalyzedDocument {
     let fileWords = Field.fileNameWords(document.path)
-    var analyzed = AnalyzedDocument(document: document)
-    var keys: [(hash: UInt64, order: UInt64)] = []
+    var inverter = Inverter(document)
     // Consecutive passages share their title text until the section changes: analyzed once.
-    var previousTitle: (text: String, terms: AnalyzedDocument.FieldTerms)? = nil
+    var previousTitle: String? = nil
+    var title = TermList()
     for passage in document.passages {
-      try analyzer.analyzeTerms(passage.text)
-      analyzed.body.append(analyzed.appendField(analyzer.terms, prefix: 0, scratch: &keys))
       let titleText = [document.title, passage.section, fileWords].compactMap { $0 }.joined(separator: "\n")
-      if let previousTitle, previousTitle.text == titleText {
-        analyzed.title.append(previousTitle.terms)
-      } else {
-        try analyzer.analyzeTerms(titleText)
-        let terms = analyzed.appendField(analyzer.terms, prefix: Field.titlePrefixByte, scratch: &keys)
-        analyzed.title.append(terms)
-        previousTitle = (titleText, terms)
+      let titleChanged = titleText != previousTitle
+      if titleChanged {
+        try analyzer.indexTerms(titleText)
+        title = analyzer.terms
+        previousTitle = titleText
       }
+      try analyzer.indexTerms(passage.text)
+      inverter.addPassage(body: analyzer.terms, title: titleChanged ? title : nil)
     }
-    analyzed.invert()
-    return analyzed
+    return inverter.finish()
   }
 
   /// Adds an analyzed document; returns the id of its first passage.
@@ -249,12 +250,11 @@ final class SegmentWriter {
           document: documentIndex, lineStart: passage.lineStart, lineEnd: passage.lineEnd, section: passage.section,
           text: passage.text))
       otherBytes += 8
-      lengths.append(UInt32(analyzed.body[i].length))
-      tokenCount += UInt64(analyzed.body[i].length)
-      titleLengths.append(UInt32(analyzed.title[i].length))
-      titleTokenCount += UInt64(analyzed.title[i].length)
-      let body = analyzed.body[i]
-      signatures.append(CopySignature.of(termHashes: analyzed.hashes[body.first..<(body.first + body.count)]))
+      lengths.append(analyzed.bodyLengths[i])
+      tokenCount += UInt64(analyzed.bodyLengths[i])
+      titleLengths.append(analyzed.titleLengths[i])
+      titleTokenCount += UInt64(analyzed.titleLengths[i])
+      signatures.append(analyzed.signatures[i])
     }
     addPostings(analyzed, base: first)
     return first
@@ -263,10 +263,9 @@ final class SegmentWriter {
   private func addPostings(_ analyzed: AnalyzedDocument, base: UInt32) {
     analyzed.termBytes.withUnsafeBufferPointer { bytes in
       analyzed.streams.withUnsafeBufferPointer { streams in
-        for j in analyzed.representatives.indices {
-          let t = Int(analyzed.representatives[j])
-          let term = UnsafeBufferPointer(rebasing: bytes[Int(analyzed.byteStarts[t])..<Int(analyzed.byteStarts[t + 1])])
-          let (index, isNew) = terms.insert(term, hash: analyzed.hashes[t])
+        for j in 0..<analyzed.termCount {
+          let term = UnsafeBufferPointer(rebasing: bytes[Int(analyzed.byteStarts[j])..<Int(analyzed.byteStarts[j + 1])])
+          let (index, isNew) = terms.insert(term, hash: analyzed.hashes[j])
           if isNew {
             _ = postings.addTerm()
           }
@@ -331,71 +330,6 @@ final class SegmentWriter {
 /// runs of the same input (medium tier at --ram-mb 24: up to 17 of 21 files).
 func grownCapacity(_ count: Int) -> Int {
   count <= 1 ? count : 1 << (Int.bitWidth - (count - 1).leadingZeroBitCount)
-}
-
-/// Sorts a passage's term keys by hash, then order. The keys are distinct (`order` holds
-/// the token's index), so any sort gives the same result; the standard library's stable
-/// sort allocated a merge buffer for each of a passage's fields and took 3.6% of a large
-/// build's profile samples. Quicksort on the keys in place, median of three, insertion
-/// sort below 16 keys; past a depth of 2·log₂ n (inputs that defeat the pivots) the rest
-/// goes to the standard sort.
-func sortTermKeys(_ keys: inout [(hash: UInt64, order: UInt64)]) {
-  @inline(__always) func before(_ a: (hash: UInt64, order: UInt64), _ b: (hash: UInt64, order: UInt64)) -> Bool {
-    a.hash != b.hash ? a.hash < b.hash : a.order < b.order
-  }
-  keys.withUnsafeMutableBufferPointer { buffer in
-    func insertionSort(_ low: Int, _ high: Int) {
-      guard high - low > 1 else { return }
-      for i in (low + 1)..<high {
-        let key = buffer[i]
-        var j = i
-        while j > low && before(key, buffer[j - 1]) {
-          buffer[j] = buffer[j - 1]
-          j -= 1
-        }
-        buffer[j] = key
-      }
-    }
-    func quicksort(_ low: Int, _ high: Int, depth: Int) {
-      var low = low
-      var high = high
-      var depth = depth
-      while high - low > 16 {
-        if depth == 0 {
-          var rest = UnsafeMutableBufferPointer(rebasing: buffer[low..<high])
-          rest.sort(by: before)
-          return
-        }
-        depth -= 1
-        let middle = low + (high - low) / 2
-        if before(buffer[middle], buffer[low]) { buffer.swapAt(middle, low) }
-        if before(buffer[high - 1], buffer[low]) { buffer.swapAt(high - 1, low) }
-        if before(buffer[high - 1], buffer[middle]) { buffer.swapAt(high - 1, middle) }
-        let pivot = buffer[middle]
-        var i = low
-        var j = high - 1
-        while i <= j {
-          while before(buffer[i], pivot) { i += 1 }
-          while before(pivot, buffer[j]) { j -= 1 }
-          if i <= j {
-            buffer.swapAt(i, j)
-            i += 1
-            j -= 1
-          }
-        }
-        // The smaller side recursively, the larger in the loop: stack depth O(log n).
-        if j - low < high - i {
-          quicksort(low, j + 1, depth: depth)
-          low = i
-        } else {
-          quicksort(i, high, depth: depth)
-          high = j + 1
-        }
-      }
-      insertionSort(low, high)
-    }
-    quicksort(0, buffer.count, depth: 2 * (Int.bitWidth - buffer.count.leadingZeroBitCount))
-  }
 }
 
 /// The serializer both the segment writer and the merger end with: terms arrive in order
