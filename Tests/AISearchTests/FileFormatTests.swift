@@ -75,10 +75,30 @@ final class FileFormatTests: XCTestCase {
       id += UInt32(1 + i % 2)
     }
     let fullBytes = try Postings.encode(full, lengths: [UInt32](repeating: 5, count: Int(id)))
-    XCTAssertEqual(Array(fullBytes.prefix(3)), [2, 0, 5])
-    // 32 bytes of packed deltas; positions all 0: PositionBits 0 and nothing packed.
-    XCTAssertEqual(fullBytes.count, 3 + 32 + 1)
-    XCTAssertEqual(fullBytes.last, 0)
+    XCTAssertEqual(Array(fullBytes.prefix(4)), [2, 0, 0, 5])
+    // 32 bytes of packed deltas; positions all 0: PositionBits 0, no exceptions, nothing packed.
+    XCTAssertEqual(fullBytes.count, 4 + 32 + 2)
+    XCTAssertEqual(Array(fullBytes.suffix(2)), [0, 0])
+    // The same with the eleventh packed delta (the twelfth delta) 9: its low bits packed,
+    // then the exception: index 10, 9 >> 2.
+    var patched = PostingsEncoder()
+    id = 5
+    for i in 0..<128 {
+      patched.add(doc: id, positions: [0])
+      id += i == 10 ? 9 : UInt32(1 + i % 2)
+    }
+    let patchedBytes = try Postings.encode(patched, lengths: [UInt32](repeating: 5, count: Int(id)))
+    XCTAssertEqual(Array(patchedBytes.prefix(4)), [2, 1, 0, 5])
+    XCTAssertEqual(Array(patchedBytes[(4 + 32)..<(4 + 32 + 2)]), [10, 2])
+    XCTAssertEqual(patchedBytes.count, 4 + 32 + 2 + 2)
+    try withMapped(patchedBytes) { bytes in
+      let cursor = PostingsCursor(bytes, range: 0..<bytes.count, docFreq: 128, docLimit: id, path: "test")
+      var docs: [UInt32] = []
+      while try cursor.next() { docs.append(cursor.doc) }
+      var expectedDocs: [UInt32] = [5]
+      for i in 0..<127 { expectedDocs.append(expectedDocs.last! + (i == 10 ? 9 : UInt32(1 + i % 2))) }
+      XCTAssertEqual(docs, expectedDocs)
+    }
 
     // Several blocks: every passage, frequency and (for some) positions read back, in
     // order and by skipping.

@@ -6,11 +6,13 @@
 ///                      MaxFreq varint, MinRatio varint
 ///     DocBlock     --> PackedBlock (the first BlockCount − 1 blocks, and a last one that is
 ///                      full) | TailBlock (a last block of fewer passages)
-///     PackedBlock  --> DocBits u8, FreqBits u8, FirstDelta varint, PackedDocDeltas,
-///                      PackedFreqs
+///     PackedBlock  --> DocBits u8, DocExceptionCount u8, FreqBits u8, FirstDelta varint,
+///                      PackedDocDeltas, <Exception>^DocExceptionCount, PackedFreqs
+///     Exception    --> IndexGap varint, HighBits varint
 ///     TailBlock    --> <DocCode varint, Freq varint?>^n
 ///     Positions    --> <BlockPositions>^BlockCount
-///     BlockPositions --> PositionBits u8, PackedPositionDeltas (a full block)
+///     BlockPositions --> PositionBits u8, ExceptionCount varint, PackedPositionDeltas,
+///                      <Exception>^ExceptionCount (a full block)
 ///                      | <<PositionDelta varint>^Freq>^n (a tail block)
 ///
 /// Passages come in blocks of `blockSize` (the last block holds the rest; BlockCount is
@@ -18,8 +20,13 @@
 /// minus the previous one (the term's first id is absolute). In a full block the first
 /// delta is a varint and the other 127 deltas, then all frequencies minus one, are
 /// bit-packed in DocBits or FreqBits bits each, least significant bit first, each array
-/// padded to a whole byte (frame of reference without exceptions, as Lucene's and
-/// tantivy's 128-doc blocks). A last block of fewer passages is varint-coded as Lucene
+/// padded to a whole byte, as in Lucene's and tantivy's 128-doc blocks. Doc deltas and
+/// positions are packed with exceptions (patched frame of reference, as Lucene's PForUtil):
+/// only the low DocBits (PositionBits) bits of each value are packed, and each value wider
+/// than that is listed after the packed array as an Exception, its index (the gap from the
+/// previous exception's, the first's absolute) and its bits above the width; the writer
+/// takes the width that makes the block smallest (large tier: doc blocks −25%, full-block
+/// positions −6%). A last block of fewer passages is varint-coded as Lucene
 /// codes it: DocCode is the doc delta shifted left by one, its low bit set when Freq is 1
 /// (then Freq is not written); most terms have fewer than 128 passages and pay no block
 /// header. Positions live apart, after all blocks, so walking passages never decodes
@@ -45,9 +52,12 @@
 ///
 /// Example: a term at position 3 of passage 7 and at positions 0, 4, 9 of passage 11: a
 /// tail block 0F | 08 03 (Lucene's "15, 8, 3"), then positions 03 | 00 04 05. A full block
-/// whose deltas are 5, then 1 or 2, with every frequency 1 starts 02 00 05 (DocBits 2,
-/// FreqBits 0, FirstDelta 5), has 32 bytes of packed deltas and none of frequencies, and
-/// when every position is 0 its positions are the single byte 00 (PositionBits 0).
+/// whose deltas are 5, then 1 or 2, with every frequency 1 starts 02 00 00 05 (DocBits 2,
+/// no exceptions, FreqBits 0, FirstDelta 5), has 32 bytes of packed deltas and none of
+/// frequencies, and when every position is 0 its positions are 00 00 (PositionBits 0, no
+/// exceptions). Were its eleventh packed delta 9 instead, it would start 02 01 00 05, pack
+/// 9's low bits 01 in its place, and follow the packed deltas with the exception 0A 02
+/// (index 10, 9 >> 2).
 enum Postings {
   static let blockSize = 128
   /// MinRatio's unit: sixteenths of a token per occurrence.
@@ -100,16 +110,21 @@ enum Postings {
       let blockPositions = positionDeltas[positionStart..<(positionStart + positionCount)]
       positionStart += positionCount
       if n == blockSize {
-        let docBits = bitWidth(deltas[1..<n].max() ?? 0)
+        let docBits = patchedWidth(deltas[1..<n])
+        let docExceptions = deltas[1..<n].reduce(0) { $0 + (bitWidth($1) > docBits ? 1 : 0) }
         let freqBits = bitWidth(freqsLessOne[0..<n].max() ?? 0)
         blocks.u8(UInt8(docBits))
+        blocks.u8(UInt8(docExceptions))
         blocks.u8(UInt8(freqBits))
         blocks.varint(UInt64(deltas[0]))
         pack(deltas[1..<n], bits: docBits, into: &blocks)
+        writeExceptions(deltas[1..<n], bits: docBits, into: &blocks)
         pack(freqsLessOne[0..<n], bits: freqBits, into: &blocks)
-        let positionBits = bitWidth(blockPositions.max() ?? 0)
+        let positionBits = patchedWidth(blockPositions)
         positions.u8(UInt8(positionBits))
+        positions.varint(UInt64(blockPositions.reduce(0) { $0 + (bitWidth($1) > positionBits ? 1 : 0) }))
         pack(blockPositions, bits: positionBits, into: &positions)
+        writeExceptions(blockPositions, bits: positionBits, into: &positions)
       } else {
         for i in 0..<n {
           if freqsLessOne[i] == 0 {
@@ -148,13 +163,56 @@ enum Postings {
     value == 0 ? 0 : 32 - value.leadingZeroBitCount
   }
 
-  /// Appends `values`, `bits` bits each, least significant bit first, padded to a byte.
+  /// The width that packs `values` smallest with the wider ones as exceptions (patched
+  /// frame of reference, Zukowski et al., ICDE 2006): the packed bits, plus for each value
+  /// wider than the width its index gap and its high bits as varints. From a histogram of
+  /// the values' widths, so each width is priced without another pass; on a tie, the
+  /// wider (fewer exceptions to patch when reading).
+  static func patchedWidth<Values: Collection<UInt32>>(_ values: Values) -> Int {
+    var histogram = [Int](repeating: 0, count: 33)
+    for value in values { histogram[bitWidth(value)] += 1 }
+    var widest = 32
+    while widest > 0 && histogram[widest] == 0 { widest -= 1 }
+    var best = widest
+    var bestSize = packedSize(values.count, bits: widest)
+    for bits in stride(from: widest - 1, through: 0, by: -1) {
+      var size = packedSize(values.count, bits: bits)
+      var exceptions = 0
+      for width in (bits + 1)...widest where histogram[width] > 0 {
+        // The index gap takes one byte unless exceptions are 128 apart; the high bits a
+        // byte per 7.
+        size += histogram[width] * (1 + (width - bits + 6) / 7)
+        exceptions += histogram[width]
+      }
+      size += exceptions > 127 ? exceptions / 128 : 0
+      if size < bestSize {
+        best = bits
+        bestSize = size
+      }
+    }
+    return best
+  }
+
+  /// After values packed at `bits`, each wider value: the gap from the previous one's
+  /// index (the first's index itself), then its bits above `bits`.
+  static func writeExceptions<Values: Collection<UInt32>>(_ values: Values, bits: Int, into writer: inout ByteWriter) {
+    var previous = 0
+    for (i, value) in values.enumerated() where bitWidth(value) > bits {
+      writer.varint(UInt64(i - previous))
+      writer.varint(UInt64(value >> UInt32(bits)))
+      previous = i
+    }
+  }
+
+  /// Appends the low `bits` bits of `values`, least significant bit first, padded to a
+  /// byte.
   static func pack<Values: Collection<UInt32>>(_ values: Values, bits: Int, into writer: inout ByteWriter) {
     guard bits > 0 else { return }
+    let mask: UInt64 = (1 << UInt64(bits)) - 1
     var accumulator: UInt64 = 0
     var filled = 0
     for value in values {
-      accumulator |= UInt64(value) << UInt64(filled)
+      accumulator |= (UInt64(value) & mask) << UInt64(filled)
       filled += bits
       while filled >= 8 {
         writer.u8(UInt8(truncatingIfNeeded: accumulator))
@@ -359,19 +417,23 @@ final class PostingsCursor {
     var reader = ByteReader(bytes, range: docOffset..<end, path: path)
     if count == Postings.blockSize {
       let docBits = Int(try reader.u8())
+      let docExceptions = Int(try reader.u8())
       let freqBits = Int(try reader.u8())
-      guard docBits <= 32, freqBits <= 24 else { throw AISearchError.corrupt(path, "bad bit width in a postings block") }
+      guard docBits <= 32, freqBits <= 24, docExceptions < count else {
+        throw AISearchError.corrupt(path, "bad bit width in a postings block")
+      }
       docs[0] = UInt32(try reader.count(max: Int(UInt32.max)))
       let docBytes = Postings.packedSize(count - 1, bits: docBits)
-      let freqBytes = Postings.packedSize(count, bits: freqBits)
-      guard reader.offset + docBytes + freqBytes <= end else {
-        throw AISearchError.corrupt(path, "postings block runs past its term")
-      }
+      guard reader.offset + docBytes <= end else { throw AISearchError.corrupt(path, "postings block runs past its term") }
       PostingsCursor.unpack(bytes, into: docs, from: 1, count - 1, at: reader.offset, bits: docBits)
-      freqsOffset = reader.offset + docBytes
+      reader.offset += docBytes
+      try PostingsCursor.patch(docs + 1, count - 1, exceptions: docExceptions, bits: docBits, &reader)
+      let freqBytes = Postings.packedSize(count, bits: freqBits)
+      guard reader.offset + freqBytes <= end else { throw AISearchError.corrupt(path, "postings block runs past its term") }
+      freqsOffset = reader.offset
       self.freqBits = freqBits
       freqsReady = false
-      reader.offset += docBytes + freqBytes
+      reader.offset += freqBytes
     } else {
       freqsReady = true
       for i in 0..<count {
@@ -461,6 +523,23 @@ final class PostingsCursor {
         for k in 0..<(limit - byte) { word |= UInt64(bytes[byte + k]) << UInt64(8 * k) }
       }
       values[first + i] = UInt32(truncatingIfNeeded: (word >> UInt64(bit & 7)) & mask)
+    }
+  }
+
+  /// Adds the high bits of `exceptions` values (read from `reader`: index gap, high bits)
+  /// to the first `n` of `values`, unpacked at `bits` bits.
+  private static func patch(
+    _ values: UnsafeMutablePointer<UInt32>, _ n: Int, exceptions: Int, bits: Int, _ reader: inout ByteReader
+  ) throws {
+    var index = 0
+    for e in 0..<exceptions {
+      let gap = try reader.count(max: n)
+      let high = try reader.varint()
+      index += gap
+      guard index < n, e == 0 || gap > 0, high > 0, bits + (64 - high.leadingZeroBitCount) <= 32 else {
+        throw AISearchError.corrupt(reader.path, "bad exception in a postings block")
+      }
+      values[index] |= UInt32(truncatingIfNeeded: high << UInt64(bits))
     }
   }
 
@@ -558,18 +637,21 @@ final class PostingsCursor {
         blockPositionStarts.append(total)
         total += Int(freqs[i])
       }
-      guard positionsOffset < end else { throw AISearchError.corrupt(path, "positions run past their term") }
-      let bits = Int(bytes[positionsOffset])
+      var reader = ByteReader(bytes, range: positionsOffset..<end, path: path)
+      let bits = Int(try reader.u8())
+      let exceptions = try reader.count(max: total)
       let size = Postings.packedSize(total, bits: bits)
-      guard bits <= 32, positionsOffset + 1 + size <= end else {
+      guard bits <= 32, reader.offset + size <= end else {
         throw AISearchError.corrupt(path, "positions run past their term")
       }
       if blockPositions.count < total { blockPositions = [UInt32](repeating: 0, count: total) }
-      blockPositions.withUnsafeMutableBufferPointer {
-        PostingsCursor.unpack(bytes, into: $0.baseAddress!, from: 0, total, at: positionsOffset + 1, bits: bits)
+      try blockPositions.withUnsafeMutableBufferPointer {
+        PostingsCursor.unpack(bytes, into: $0.baseAddress!, from: 0, total, at: reader.offset, bits: bits)
+        reader.offset += size
+        try PostingsCursor.patch($0.baseAddress!, total, exceptions: exceptions, bits: bits, &reader)
       }
       blockPositionsLoaded = block
-      lastPositionsEnd = positionsOffset + 1 + size
+      lastPositionsEnd = reader.offset
     }
     var result: [Int32] = []
     result.reserveCapacity(freq)
