@@ -154,6 +154,16 @@ final class IngestTests: XCTestCase {
     }
   }
 
+  /// The trimming's own White_Space list is Unicode's, over every scalar.
+  func testWhiteSpaceListIsUnicodes() {
+    var differing: [UInt32] = []
+    for value in UInt32(0)...0x10FFFF {
+      guard let scalar = Unicode.Scalar(value) else { continue }
+      if Substring.isWhiteSpace(scalar) != scalar.properties.isWhitespace { differing.append(value) }
+    }
+    XCTAssertEqual(differing, [])
+  }
+
   func testLongLinesAreCutAtSentenceEnds() throws {
     let sentence = "这是一个用于测试的中文句子，它大约有三十个字符长短。"  // 26 scalars
     let line = String(repeating: sentence, count: 100)

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Every term's postings of a segment being built, as varint streams (DocDelta, Freq,
 /// PositionDeltas per passage, as `PostingsEncoder` writes them) in one pool of memory,
 /// instead of a growing array per term.
@@ -29,27 +31,53 @@ final class PostingsPool {
     var lastDoc: UInt32
     var docFreq: UInt32
   }
-  private var table: [Term] = []
+  /// Memory of its own, not an array: every write to an array held by a class checked that
+  /// the array was not shared (2% of a large build's samples).
+  private var table = UnsafeMutablePointer<Term>.allocate(capacity: 1024)
+  private var tableCapacity = 1024
+  private var termCount = 0
 
   init() {}
 
   deinit {
     for page in pages { page.deallocate() }
+    table.deallocate()
   }
 
   /// Memory held: the pages and the per-term table.
-  var estimatedBytes: Int { pages.count * PostingsPool.pageSize + grownCapacity(table.count) * MemoryLayout<Term>.stride }
+  var estimatedBytes: Int { pages.count * PostingsPool.pageSize + grownCapacity(termCount) * MemoryLayout<Term>.stride }
 
   func docFreq(_ t: Int) -> Int { Int(table[t].docFreq) }
 
   /// Starts the stream of a new term; returns its id (ids are consecutive from 0).
   func addTerm() -> Int {
     let start = allocate(PostingsPool.firstSlice)
-    table.append(
-      Term(
+    if termCount == tableCapacity {
+      let grown = UnsafeMutablePointer<Term>.allocate(capacity: 2 * tableCapacity)
+      grown.moveInitialize(from: table, count: termCount)
+      table.deallocate()
+      table = grown
+      tableCapacity *= 2
+    }
+    (table + termCount).initialize(
+      to: Term(
         start: start, upto: start, sliceEnd: start + PostingsPool.firstSlice - 4, sliceSize: Int32(PostingsPool.firstSlice),
         lastDoc: 0, docFreq: 0))
-    return table.count - 1
+    termCount += 1
+    return termCount - 1
+  }
+
+  /// Asks for term `t`'s record.
+  @inline(__always)
+  func prefetch(term t: Int) {
+    aisearch_prefetch(table + t)
+  }
+
+  /// Asks for the first bytes of term `t`'s stream (its record should be at hand).
+  @inline(__always)
+  func prefetchStream(term t: Int) {
+    let start = table[t].start
+    aisearch_prefetch(pages[start >> PostingsPool.pageBits] + (start & (PostingsPool.pageSize - 1)))
   }
 
   /// Adds `count` passages to term `t`, the first `firstDoc` (after every passage it holds),

@@ -1,3 +1,4 @@
+import CPrefetch
 import Dispatch
 #if canImport(Glibc)
   import Glibc
@@ -260,20 +261,50 @@ final class SegmentWriter {
     return first
   }
 
+  /// Term ids of the document being added (kept to reuse its storage).
+  private var documentTermIds: [Int] = []
+  /// How many terms ahead the writer asks for the table entries a term will need.
+  private static let prefetchDistance = 8
+
+  /// The segment's term table and postings records are far larger than the caches, and a
+  /// document's terms land anywhere in them: each term's slot is asked for a few terms
+  /// before it is looked up, and, once every term's id is known, each term's postings
+  /// record before its postings are appended (the writer's thread spent most of its time
+  /// waiting on those reads).
   private func addPostings(_ analyzed: AnalyzedDocument, base: UInt32) {
+    let count = analyzed.termCount
+    let ahead = SegmentWriter.prefetchDistance
+    // The table and the ids are worked on in local values: through the class, each access
+    // retained and released their arrays.
+    var table = TermTable.placeholder
+    var ids: [Int] = []
+    swap(&table, &terms)
+    swap(&ids, &documentTermIds)
+    defer {
+      swap(&table, &terms)
+      swap(&ids, &documentTermIds)
+    }
+    ids.removeAll(keepingCapacity: true)
     analyzed.termBytes.withUnsafeBufferPointer { bytes in
-      analyzed.streams.withUnsafeBufferPointer { streams in
-        for j in 0..<analyzed.termCount {
-          let term = UnsafeBufferPointer(rebasing: bytes[Int(analyzed.byteStarts[j])..<Int(analyzed.byteStarts[j + 1])])
-          let (index, isNew) = terms.insert(term, hash: analyzed.hashes[j])
-          if isNew {
-            _ = postings.addTerm()
-          }
-          postings.append(
-            term: index, firstDoc: base + analyzed.firsts[j], lastDoc: base + analyzed.lasts[j], count: analyzed.counts[j],
-            stream: UnsafeBufferPointer(
-              rebasing: streams[Int(analyzed.streamStarts[j])..<Int(analyzed.streamStarts[j + 1])]))
+      for j in 0..<min(ahead, count) { table.prefetch(hash: analyzed.hashes[j]) }
+      for j in 0..<count {
+        if j + ahead < count { table.prefetch(hash: analyzed.hashes[j + ahead]) }
+        let term = UnsafeBufferPointer(rebasing: bytes[Int(analyzed.byteStarts[j])..<Int(analyzed.byteStarts[j + 1])])
+        let (index, isNew) = table.insert(term, hash: analyzed.hashes[j])
+        if isNew {
+          _ = postings.addTerm()
         }
+        ids.append(index)
+      }
+    }
+    analyzed.streams.withUnsafeBufferPointer { streams in
+      for j in 0..<min(ahead, count) { postings.prefetch(term: ids[j]) }
+      for j in 0..<count {
+        if j + ahead < count { postings.prefetch(term: ids[j + ahead]) }
+        postings.append(
+          term: ids[j], firstDoc: base + analyzed.firsts[j], lastDoc: base + analyzed.lasts[j],
+          count: analyzed.counts[j],
+          stream: UnsafeBufferPointer(rebasing: streams[Int(analyzed.streamStarts[j])..<Int(analyzed.streamStarts[j + 1])]))
       }
     }
   }
@@ -301,7 +332,13 @@ final class SegmentWriter {
           var freqs: [UInt32] = []
           var positionDeltas: [UInt32] = []
           results[t].reserveCapacity(runs[t].count)
-          for index in order[runs[t]] {
+          // Terms come in byte order, their streams anywhere in the pool: each term's record
+          // and first bytes are asked for a few terms ahead.
+          let run = runs[t]
+          for (k, index) in order[run].enumerated() {
+            let at = run.lowerBound + k
+            if at + 8 < run.upperBound { postings.prefetch(term: order[at + 8]) }
+            if at + 4 < run.upperBound { postings.prefetchStream(term: order[at + 4]) }
             postings.read(term: index, docs: &docs, freqs: &freqs, positionDeltas: &positionDeltas)
             results[t].append(
               (docs.count,
@@ -439,6 +476,13 @@ struct TermTable {
   /// term's record, and the bytes only when the whole hash matches.
   private var slots = [UInt64](repeating: 0, count: 1 << 12)
 
+  /// Stands in for a segment's table while it is worked on.
+  static let placeholder = TermTable(slotCount: 1)
+
+  init(slotCount: Int = 1 << 12) {
+    slots = [UInt64](repeating: 0, count: slotCount)
+  }
+
   var count: Int { records.count }
 
   /// Memory held by the table, counting the arrays' spare capacity.
@@ -446,6 +490,12 @@ struct TermTable {
 
   func bytes(of id: Int) -> ArraySlice<UInt8> {
     arena[Int(records[id].start)..<Int(records[id].start + records[id].count)]
+  }
+
+  /// Asks for the slot a term hashed `hash` is looked up in first.
+  @inline(__always)
+  func prefetch(hash: UInt64) {
+    slots.withUnsafeBufferPointer { aisearch_prefetch($0.baseAddress! + (Int(truncatingIfNeeded: hash) & ($0.count - 1))) }
   }
 
   /// The id of `term`, added with the next id if it is new.
