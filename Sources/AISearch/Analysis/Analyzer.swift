@@ -230,13 +230,10 @@ struct AnalysisState {
       text.withUTF8 { utf8 in
         let bytes = UnsafeRawBufferPointer(utf8)
         for (k, line) in lines.enumerated() {
-          let first = k == 0 ? 0 : Int(lineBreaks[k - 1].entries)
-          let last = k < lineBreaks.count ? Int(lineBreaks[k].entries) : terms.entries.count
-          let linePosition = k == 0 ? 0 : lineBreaks[k - 1].position
-          let nextPosition = k < lineBreaks.count ? lineBreaks[k].position : endPosition
+          let recorded = recordedLine(k, of: terms)
           cache.insert(
             UnsafeRawBufferPointer(rebasing: bytes[line.start..<line.end]), hash: line.hash, list: terms,
-            tokens: first..<last, positions: nextPosition - linePosition, base: linePosition)
+            tokens: recorded.tokens, positions: recorded.positions, base: recorded.position)
         }
       }
       return
@@ -285,30 +282,37 @@ struct AnalysisState {
           position += entry.positions
           continue
         }
-        let first = miss == 0 ? 0 : Int(lineBreaks[miss - 1].entries)
-        let last = miss < lineBreaks.count ? Int(lineBreaks[miss].entries) : missTerms.entries.count
-        let missPosition = miss == 0 ? 0 : lineBreaks[miss - 1].position
-        let nextPosition = miss < lineBreaks.count ? lineBreaks[miss].position : endPosition
+        let recorded = recordedLine(miss, of: missTerms)
         missTerms.bytes.withUnsafeBufferPointer { missBytes in
-          for i in first..<last {
+          for i in recorded.tokens {
             let entry = missTerms.entries[i]
             let byteStart = Int32(terms.bytes.count)
             terms.bytes.append(
               contentsOf: UnsafeBufferPointer(rebasing: missBytes[Int(entry.byteStart)..<Int(entry.byteStart + entry.byteCount)]))
             terms.entries.append(
               TermList.Entry(
-                byteStart: byteStart, byteCount: entry.byteCount, position: entry.position - missPosition + position,
+                byteStart: byteStart, byteCount: entry.byteCount, position: entry.position - recorded.position + position,
                 start: 0, end: 0))
           }
         }
         cache.insert(
           UnsafeRawBufferPointer(rebasing: bytes[line.start..<line.end]), hash: line.hash, list: missTerms,
-          tokens: first..<last, positions: nextPosition - missPosition, base: missPosition)
-        position += nextPosition - missPosition
+          tokens: recorded.tokens, positions: recorded.positions, base: recorded.position)
+        position += recorded.positions
         miss += 1
       }
     }
     endPosition = position
+  }
+
+  /// Line `k` of the last text analyzed with `recordsLineBreaks`, whose tokens are `list`:
+  /// its tokens, its first position and how many positions it takes.
+  private func recordedLine(_ k: Int, of list: TermList) -> (tokens: Range<Int>, position: Int32, positions: Int32) {
+    let first = k == 0 ? 0 : Int(lineBreaks[k - 1].entries)
+    let last = k < lineBreaks.count ? Int(lineBreaks[k].entries) : list.entries.count
+    let position = k == 0 ? 0 : lineBreaks[k - 1].position
+    let next = k < lineBreaks.count ? lineBreaks[k].position : endPosition
+    return (first..<last, position, next - position)
   }
 
   mutating func fingerprint(_ text: String) throws -> [UInt64] {

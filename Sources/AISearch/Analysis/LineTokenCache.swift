@@ -39,9 +39,11 @@ final class LineTokenCache: @unchecked Sendable {
   /// Lines longer than this many bytes are not kept: long lines seldom repeat.
   static let maxLineBytes = 4096
 
-  /// Bytes of arena the cache may fill.
+  /// Bytes of arena the cache may fill (0 when the arena could not be mapped: nothing is
+  /// kept then).
   let capacity: Int
   private let arena: UnsafeMutableRawPointer
+  private let mappedBytes: Int
   private let slots: UnsafeMutablePointer<Atomic<UInt64>>
   private let slotMask: Int
   /// Lines analyzed once, by hash (a false positive only keeps a line early).
@@ -55,13 +57,21 @@ final class LineTokenCache: @unchecked Sendable {
   /// A cache of at most `capacity` bytes (rounded up to a page).
   init(capacity: Int) {
     let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-    self.capacity = max(page, (capacity + page - 1) / page * page)
-    let mapped = mmap(nil, self.capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-    guard let mapped, mapped != MAP_FAILED else { fatalError("LineTokenCache: mmap of \(self.capacity) bytes failed") }
-    arena = mapped
-    // An entry takes about 230 bytes on the medium tier; a table at most half full.
+    let size = max(page, (capacity + page - 1) / page * page)
+    let mapped = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+    if let mapped, mapped != MAP_FAILED {
+      arena = mapped
+      mappedBytes = size
+      self.capacity = size
+    } else {
+      // Without its arena the cache keeps nothing, and every line is analyzed.
+      arena = .allocate(byteCount: 8, alignment: 8)
+      mappedBytes = 0
+      self.capacity = 0
+    }
+    // An entry takes about 240 bytes on the large tier; a table at most half full.
     var count = 1024
-    while count * 64 < self.capacity { count *= 2 }
+    while count * 64 < size { count *= 2 }
     slots = .allocate(capacity: count)
     for i in 0..<count { (slots + i).initialize(to: Atomic(0)) }
     slotMask = count - 1
@@ -70,7 +80,7 @@ final class LineTokenCache: @unchecked Sendable {
   }
 
   deinit {
-    munmap(arena, capacity)
+    if mappedBytes > 0 { munmap(arena, mappedBytes) } else { arena.deallocate() }
     slots.deinitialize(count: slotMask + 1)
     slots.deallocate()
     seen.deinitialize(count: LineTokenCache.seenWords)
