@@ -164,6 +164,101 @@ final class IngestTests: XCTestCase {
     XCTAssertEqual(differing, [])
   }
 
+  /// The splitter works on bytes; its passages are those of the same rules applied through
+  /// Substrings and Characters (`referenceSplit`, the splitter as it was before), on random
+  /// lines of spaces, marks, quotes, stops, headings and overlong runs, and on the seeds.
+  func testSplittingOnBytesGivesTheSamePassages() throws {
+    let pieces = [
+      " ", "\t", "\r", "\u{3000}", "\u{A0}", "\u{2003}", "\u{301}", "\u{200D}", "\u{FF9E}", "a", "Z", "华", "。", "！",
+      ".", ". ", "?", ";", "”", "’", "\"", ")", "）", "」", "』", "\u{1F44D}", "é", "# ", "## ", "#", "中文句子",
+      String(repeating: "长", count: 300), String(repeating: "word ", count: 60),
+    ]
+    var generator = PruningTests.SplitMix(state: 3)
+    func pick() -> String { pieces[Int(generator.next() % UInt64(pieces.count))] }
+    var documents: [[String]] = []
+    for _ in 0..<400 {
+      documents.append((0..<Int(generator.next() % 40)).map { _ in
+        generator.next() % 5 == 0 ? "" : (0..<Int(generator.next() % 8 + 1)).map { _ in pick() }.joined()
+      })
+    }
+    for name in try FileManager.default.contentsOfDirectory(atPath: seedsDirectory).sorted() {
+      let text = try String(contentsOfFile: seedsDirectory + "/" + name, encoding: .utf8)
+      documents.append(text.components(separatedBy: "\n"))
+    }
+    let splitter = PassageSplitter()
+    for (d, lines) in documents.enumerated() {
+      let substrings = lines.map { Substring($0) }
+      let starts: Set<Int> = d % 3 == 0 ? [1, 4, 9] : []
+      let mine = splitter.split(substrings, firstLine: 3, paragraphStarts: starts)
+      let expected = Self.referenceSplit(splitter, substrings, firstLine: 3, paragraphStarts: starts)
+      XCTAssertEqual(mine.map(\.text), expected.map(\.text), "document \(d)")
+      XCTAssertEqual(mine.map { [$0.lineStart, $0.lineEnd] }, expected.map { [$0.lineStart, $0.lineEnd] }, "document \(d)")
+      XCTAssertEqual(mine.map(\.section), expected.map(\.section), "document \(d)")
+    }
+  }
+
+  private static func referenceSplit(
+    _ splitter: PassageSplitter, _ lines: [Substring], firstLine: Int, paragraphStarts: Set<Int>
+  ) -> [Passage] {
+    func endsSentence(_ line: Substring) -> Bool {
+      var scalars = line.unicodeScalars[...]
+      while let last = scalars.last, ["\u{201D}", "\u{2019}", "\"", "'", ")", "\u{FF09}", "\u{300D}", "\u{300F}"].contains(last) {
+        scalars = scalars.dropLast()
+      }
+      guard let last = scalars.last else { return false }
+      return PassageSplitter.isSentenceEnd(last, next: nil)
+    }
+    var passages: [Passage] = []
+    var text = ""
+    var length = 0
+    var lineStart = 0
+    var lineEnd = 0
+    var previousEndsSentence = false
+    var pendingBreak = false
+    var heading: String? = nil
+    var passageSection: String? = nil
+    func flush() {
+      guard length > 0 else { return }
+      passages.append(Passage(text: text, lineStart: lineStart, lineEnd: lineEnd, section: passageSection))
+      text = ""
+      length = 0
+    }
+    for (offset, rawLine) in lines.enumerated() {
+      let lineNumber = firstLine + offset
+      let line = rawLine.trimmingWhitespace
+      if line.isEmpty {
+        pendingBreak = true
+        continue
+      }
+      let lineHeading = line.first == "#" ? Metadata.heading(line) : nil
+      let lineLength = line.unicodeScalars.count
+      let pieces = lineLength <= splitter.maxLength ? [line] : splitter.cut(line)
+      for (pieceIndex, piece) in pieces.enumerated() {
+        let pieceLength = piece.unicodeScalars.count
+        let boundary =
+          pieceIndex == 0
+          && (pendingBreak || lineHeading != nil || previousEndsSentence || paragraphStarts.contains(offset))
+        if length > 0 && (length + pieceLength > splitter.maxLength || (boundary && length >= splitter.minLength)) {
+          flush()
+        }
+        if length == 0 {
+          lineStart = lineNumber
+          passageSection = lineHeading ?? heading
+        } else if pieceIndex == 0 {
+          text += "\n"
+        }
+        text += piece
+        length += pieceLength
+        lineEnd = lineNumber
+        pendingBreak = false
+      }
+      previousEndsSentence = endsSentence(line)
+      if let lineHeading { heading = lineHeading }
+    }
+    flush()
+    return passages
+  }
+
   func testLongLinesAreCutAtSentenceEnds() throws {
     let sentence = "这是一个用于测试的中文句子，它大约有三十个字符长短。"  // 26 scalars
     let line = String(repeating: sentence, count: 100)

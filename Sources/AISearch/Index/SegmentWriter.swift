@@ -76,9 +76,9 @@ final class SegmentWriter {
     private(set) var document: AnalyzedDocument
     /// Term ids by hash, open addressing, -1 empty; at most half full.
     private var table = [Int32](repeating: -1, count: 1 << 10)
-    private var occurrenceTerms: [Int32] = []
-    private var occurrencePassages: [UInt32] = []
-    private var occurrencePositions: [Int32] = []
+    /// Every token's (term, passage, position), in order: one array, so that noting one
+    /// checks one array's uniqueness.
+    private var occurrences: [(term: Int32, passage: UInt32, position: Int32)] = []
     /// The last title's term ids and positions: consecutive passages share their title
     /// until the section changes.
     private var titleTerms: [(term: Int32, position: Int32)] = []
@@ -139,9 +139,7 @@ final class SegmentWriter {
           var hash = TermTable.fnvBasis
           for byte in term { hash = TermTable.fnv(hash, byte) }
           smallest = min(smallest, CopySignature.mix(hash))
-          occurrenceTerms.append(id(of: term, prefix: 0, hash: hash))
-          occurrencePassages.append(passage)
-          occurrencePositions.append(entry.position)
+          occurrences.append((id(of: term, prefix: 0, hash: hash), passage, entry.position))
         }
       }
       if let title {
@@ -155,11 +153,7 @@ final class SegmentWriter {
           }
         }
       }
-      for (term, position) in titleTerms {
-        occurrenceTerms.append(term)
-        occurrencePassages.append(passage)
-        occurrencePositions.append(position)
-      }
+      for (term, position) in titleTerms { occurrences.append((term, passage, position)) }
       document.bodyLengths.append(UInt32(body.entries.count))
       document.titleLengths.append(UInt32(titleTerms.count))
       document.signatures.append(CopySignature.signature(ofSmallest: smallest))
@@ -168,48 +162,88 @@ final class SegmentWriter {
     /// The document, its terms' postings written.
     mutating func finish() -> AnalyzedDocument {
       let termCount = document.termCount
+      let n = occurrences.count
       var starts = [Int](repeating: 0, count: termCount + 1)
-      for term in occurrenceTerms { starts[Int(term) + 1] += 1 }
+      for occurrence in occurrences { starts[Int(occurrence.term) + 1] += 1 }
       for j in 0..<termCount { starts[j + 1] += starts[j] }
-      var order = [Int32](repeating: 0, count: occurrenceTerms.count)
+      // Each occurrence as passage << 32 | position, grouped by term, passage order kept.
+      var grouped = [UInt64](repeating: 0, count: n)
       var next = starts
-      for (i, term) in occurrenceTerms.enumerated() {
-        order[next[Int(term)]] = Int32(i)
-        next[Int(term)] += 1
+      grouped.withUnsafeMutableBufferPointer { grouped in
+        for occurrence in occurrences {
+          let t = Int(occurrence.term)
+          grouped[next[t]] = UInt64(occurrence.passage) << 32 | UInt64(UInt32(bitPattern: occurrence.position))
+          next[t] += 1
+        }
       }
-      var writer = ByteWriter()
-      writer.bytes.reserveCapacity(3 * occurrenceTerms.count)
       document.firsts.reserveCapacity(termCount)
       document.lasts.reserveCapacity(termCount)
       document.counts.reserveCapacity(termCount)
-      var positions: [Int32] = []
-      for j in 0..<termCount {
-        var k = starts[j]
-        var previous: UInt32 = 0
-        var passages: UInt32 = 0
-        while k < starts[j + 1] {
-          // One passage's occurrences of the term, in token order; bigrams come after the
-          // words of their Han run, so positions are sorted where they are not ascending.
-          let passage = occurrencePassages[Int(order[k])]
-          positions.removeAll(keepingCapacity: true)
-          var ascending = true
-          while k < starts[j + 1] && occurrencePassages[Int(order[k])] == passage {
-            let position = occurrencePositions[Int(order[k])]
-            if let last = positions.last, position < last { ascending = false }
-            positions.append(position)
-            k += 1
-          }
-          if !ascending { positions.sort() }
-          if passages == 0 { document.firsts.append(passage) } else { writer.varint(UInt64(passage - previous)) }
-          previous = passage
-          passages += 1
-          PostingsEncoder.append(positions, to: &writer)
+      document.streamStarts.reserveCapacity(termCount + 1)
+      // Written through a pointer; room is made before each passage for the longest it can
+      // take (a passage delta and a frequency, then a position delta per occurrence, 5
+      // bytes each at most), most streams being a byte or two per occurrence.
+      var capacity = 2 * n + 64
+      var out = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+      defer { out.deallocate() }
+      var count = 0
+      @inline(__always) func varint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+          out[count] = UInt8(truncatingIfNeeded: v) | 0x80
+          v >>= 7
+          count += 1
         }
-        document.lasts.append(previous)
-        document.counts.append(passages)
-        document.streamStarts.append(Int32(writer.count))
+        out[count] = UInt8(v)
+        count += 1
       }
-      document.streams = writer.bytes
+      grouped.withUnsafeMutableBufferPointer { grouped in
+        for j in 0..<termCount {
+          var k = starts[j]
+          let end = starts[j + 1]
+          var previous: UInt32 = 0
+          var passages: UInt32 = 0
+          while k < end {
+            // One passage's occurrences of the term, in token order; bigrams come after the
+            // words of their Han run, so positions are sorted where they are not ascending.
+            let passage = UInt32(truncatingIfNeeded: grouped[k] >> 32)
+            var groupEnd = k + 1
+            var ascending = true
+            while groupEnd < end && UInt32(truncatingIfNeeded: grouped[groupEnd] >> 32) == passage {
+              if grouped[groupEnd] < grouped[groupEnd - 1] { ascending = false }
+              groupEnd += 1
+            }
+            if !ascending {
+              var group = UnsafeMutableBufferPointer(rebasing: grouped[k..<groupEnd])
+              group.sort()
+            }
+            let most = count + 10 + 5 * (groupEnd - k)
+            if most > capacity {
+              capacity = max(2 * capacity, most)
+              let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+              grown.update(from: out, count: count)
+              out.deallocate()
+              out = grown
+            }
+            if passages == 0 { document.firsts.append(passage) } else { varint(UInt64(passage - previous)) }
+            previous = passage
+            passages += 1
+            // PostingsEncoder's layout: the frequency, then the position deltas.
+            varint(UInt64(groupEnd - k))
+            var position: UInt32 = 0
+            for m in k..<groupEnd {
+              let next = UInt32(truncatingIfNeeded: grouped[m])
+              varint(UInt64(next - position))
+              position = next
+            }
+            k = groupEnd
+          }
+          document.lasts.append(previous)
+          document.counts.append(passages)
+          document.streamStarts.append(Int32(count))
+        }
+      }
+      document.streams = Array(UnsafeBufferPointer(start: out, count: count))
       return document
     }
   }

@@ -17,9 +17,12 @@ public struct PassageSplitter: Sendable {
   /// Splits `lines`; `firstLine` is the 1-based number of `lines[0]` in the source.
   /// `paragraphStarts` holds indexes into `lines` where a paragraph begins even without a
   /// blank line before it (HTML block elements).
+  ///
+  /// Lines are trimmed, measured and gathered on their UTF-8 bytes: through Substring and
+  /// String operations, cutting passages was a tenth of a large build's samples.
   public func split(_ lines: [Substring], firstLine: Int = 1, paragraphStarts: Set<Int> = []) -> [Passage] {
     var passages: [Passage] = []
-    var text = ""
+    var text: [UInt8] = []
     var length = 0
     var lineStart = 0
     var lineEnd = 0
@@ -30,58 +33,120 @@ public struct PassageSplitter: Sendable {
 
     func flush() {
       guard length > 0 else { return }
-      passages.append(Passage(text: text, lineStart: lineStart, lineEnd: lineEnd, section: passageSection))
-      text = ""
+      passages.append(
+        Passage(text: String(decoding: text, as: UTF8.self), lineStart: lineStart, lineEnd: lineEnd, section: passageSection))
+      text.removeAll(keepingCapacity: true)
       length = 0
     }
 
     for (offset, rawLine) in lines.enumerated() {
       let lineNumber = firstLine + offset
-      let line = rawLine.trimmingWhitespace
+      let line = PassageSplitter.trimmed(rawLine)
       if line.isEmpty {
         pendingBreak = true
         continue
       }
-      let lineHeading = line.utf8.first == UInt8(ascii: "#") ? Metadata.heading(line) : nil
-      let isHeading = lineHeading != nil
-      let lineLength = PassageSplitter.scalarCount(line)
-      // Most lines are one piece: no array is made for them.
-      let pieces = lineLength <= maxLength ? nil : cut(line)
-      for pieceIndex in 0..<(pieces?.count ?? 1) {
-        let piece = pieces?[pieceIndex] ?? line
-        let pieceLength = pieces == nil ? lineLength : PassageSplitter.scalarCount(piece)
-        let boundary =
-          pieceIndex == 0 && (pendingBreak || isHeading || previousEndsSentence || paragraphStarts.contains(offset))
-        if length > 0 && (length + pieceLength > maxLength || (boundary && length >= minLength)) {
-          flush()
+      var contiguous = line
+      contiguous.withUTF8 { bytes in
+        let lineHeading = bytes[0] == UInt8(ascii: "#") ? Metadata.heading(line) : nil
+        let lineLength = PassageSplitter.scalarCount(bytes)
+        // Most lines are one piece: no array is made for them.
+        let pieces = lineLength <= maxLength ? nil : cut(line)
+        for pieceIndex in 0..<(pieces?.count ?? 1) {
+          let pieceLength = pieces == nil ? lineLength : PassageSplitter.scalarCount(pieces![pieceIndex])
+          let boundary =
+            pieceIndex == 0 && (pendingBreak || lineHeading != nil || previousEndsSentence || paragraphStarts.contains(offset))
+          if length > 0 && (length + pieceLength > maxLength || (boundary && length >= minLength)) {
+            flush()
+          }
+          if length == 0 {
+            lineStart = lineNumber
+            passageSection = lineHeading ?? heading
+          } else if pieceIndex == 0 {
+            text.append(0x0A)  // a long line's pieces stay one line of text
+          }
+          if let pieces {
+            text.append(contentsOf: pieces[pieceIndex].utf8)
+          } else {
+            text.append(contentsOf: bytes)
+          }
+          length += pieceLength
+          lineEnd = lineNumber
+          pendingBreak = false
         }
-        if length == 0 {
-          lineStart = lineNumber
-          passageSection = lineHeading ?? heading
-        } else if pieceIndex == 0 {
-          text += "\n"  // a long line's pieces stay one line of text
-        }
-        text += piece
-        length += pieceLength
-        lineEnd = lineNumber
-        pendingBreak = false
+        previousEndsSentence = PassageSplitter.endsSentence(bytes)
+        if let lineHeading { heading = lineHeading }
       }
-      previousEndsSentence = PassageSplitter.endsSentence(line)
-      if let lineHeading { heading = lineHeading }
     }
     flush()
     return passages
+  }
+
+  /// `line.trimmingWhitespace`, taken on its bytes when its ends are ASCII, Han or CJK
+  /// punctuation (where a Character is one scalar), else through Characters.
+  static func trimmed(_ line: Substring) -> Substring {
+    var line = line
+    let range = line.withUTF8 { bytes -> Range<Int>? in
+      func isASCIISpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+      var low = 0
+      var high = bytes.count
+      while low < high && isASCIISpace(bytes[low]) {
+        guard low + 1 == high || bytes[low + 1] < 0x80 else { return nil }
+        low += 1
+      }
+      while high > low && isASCIISpace(bytes[high - 1]) {
+        guard high - 1 == low || bytes[high - 2] < 0x80 else { return nil }
+        high -= 1
+      }
+      guard low < high else { return low..<high }
+      // An end that is not ASCII must be a scalar no Character can start with white space
+      // or extend.
+      if bytes[low] >= 0x80 || bytes[high - 1] >= 0x80 {
+        guard let first = decodeFirst(bytes, low), let last = decodeLast(bytes, high),
+          !Substring.isWhiteSpace(first), !Substring.isWhiteSpace(last), Substring.endsNoCluster(last)
+        else { return nil }
+      }
+      return low..<high
+    }
+    guard let range else { return line.trimmingWhitespace }
+    let utf8 = line.utf8
+    return Substring(utf8[utf8.index(utf8.startIndex, offsetBy: range.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: range.upperBound)])
+  }
+
+  /// The scalar whose UTF-8 encoding starts at `bytes[i]` (valid UTF-8).
+  private static func decodeFirst(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Unicode.Scalar? {
+    let lead = UInt32(bytes[i])
+    var value: UInt32
+    var count: Int
+    switch lead {
+    case 0..<0x80: return Unicode.Scalar(lead)
+    case 0xC0..<0xE0: value = lead & 0x1F; count = 1
+    case 0xE0..<0xF0: value = lead & 0x0F; count = 2
+    default: value = lead & 0x07; count = 3
+    }
+    guard i + count < bytes.count else { return nil }
+    for k in 1...count { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
+    return Unicode.Scalar(value)
+  }
+
+  /// The scalar whose UTF-8 encoding ends just before `bytes[end]` (valid UTF-8).
+  private static func decodeLast(_ bytes: UnsafeBufferPointer<UInt8>, _ end: Int) -> Unicode.Scalar? {
+    var start = end - 1
+    while start > 0 && bytes[start] & 0xC0 == 0x80 { start -= 1 }
+    return decodeFirst(bytes, start)
   }
 
   /// Unicode scalars in `text`, counted on its UTF-8 bytes (every byte but continuation
   /// bytes starts one).
   static func scalarCount(_ text: Substring) -> Int {
     var text = text
-    return text.withUTF8 { bytes in
-      var count = 0
-      for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
-      return count
-    }
+    return text.withUTF8 { scalarCount($0) }
+  }
+
+  static func scalarCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    var count = 0
+    for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
+    return count
   }
 
   /// Cuts one line into pieces of at most `maxLength` scalars, preferring sentence ends.
@@ -121,14 +186,15 @@ public struct PassageSplitter: Sendable {
     }
   }
 
-  static func endsSentence(_ line: Substring) -> Bool {
-    var scalars = line.unicodeScalars[...]
-    // Closing quotes and brackets after the stop still end the sentence: 。” or .)
-    while let last = scalars.last, isClosing(last) {
-      scalars = scalars.dropLast()
+  /// Whether a line's UTF-8 bytes end a sentence: its last scalar, after closing quotes and
+  /// brackets (。” or .)), is a sentence end.
+  static func endsSentence(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    var end = bytes.count
+    while end > 0, let last = decodeLast(bytes, end) {
+      guard isClosing(last) else { return isSentenceEnd(last, next: nil) }
+      end -= last.utf8.count
     }
-    guard let last = scalars.last else { return false }
-    return isSentenceEnd(last, next: nil)
+    return false
   }
 
   /// ” ’ " ' ) ） 」 』
@@ -188,7 +254,7 @@ extension Substring {
   /// prefix begins): ASCII, Han, and the CJK and full-width punctuation that ends most
   /// Chinese lines. Marks and joiners that extend a Character (U+302A–302F, U+FF9E–FF9F)
   /// lie outside these ranges.
-  private static func endsNoCluster(_ scalar: Unicode.Scalar) -> Bool {
+  static func endsNoCluster(_ scalar: Unicode.Scalar) -> Bool {
     switch scalar.value {
     case 0..<0x80, 0x3001...0x3029, 0x3030...0x303F, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF,
       0xFF01...0xFF65, 0x20000...0x3134F:
