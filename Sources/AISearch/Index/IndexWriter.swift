@@ -98,8 +98,28 @@ public final class IndexWriter {
       analyzerFolding = manifest.folding
     }
 
-    var known: [String: Int] = [:]
-    for (i, file) in manifest.files.enumerated() { known[file.path] = i }
+    // The manifest lists its files sorted by path; the scan finds them depth first, which is
+    // the same order but where a name sorts after a directory it prefixes (`01.html.txt`
+    // after `01/`). Each scanned file is compared with the entry after the last one found,
+    // and looked up by binary search only when that is not it (a dictionary by path hashed
+    // 254,651 paths, a tenth of an unchanged re-index of the large tier).
+    // Paths are compared as bytes, as the file system names files.
+    var nextEntry = 0
+    func entry(of path: String) -> Int? {
+      if nextEntry < manifest.files.count, manifest.files[nextEntry].path.utf8.elementsEqual(path.utf8) {
+        nextEntry += 1
+        return nextEntry - 1
+      }
+      var low = 0
+      var high = manifest.files.count
+      while low < high {
+        let middle = (low + high) / 2
+        if manifest.files[middle].path.utf8.lexicographicallyPrecedes(path.utf8) { low = middle + 1 } else { high = middle }
+      }
+      guard low < manifest.files.count, manifest.files[low].path.utf8.elementsEqual(path.utf8) else { return nil }
+      nextEntry = low + 1
+      return low
+    }
     var keep = [Bool](repeating: true, count: manifest.files.count)
     // Which files of the manifest the scan found again: one flag per file, not a set of
     // every scanned path (large tier: 254,651 paths, 20 MB as a Set<String>).
@@ -127,7 +147,7 @@ public final class IndexWriter {
     // Scanned files to read, by index into scan.files, each with its manifest entry (or -1).
     var selected: [(file: Int32, existing: Int32)] = []
     for (index, file) in scan.files.enumerated() {
-      let existing = known[file.path]
+      let existing = entry(of: file.path)
       if let existing { found[existing] = true }
       if let existing, manifest.files[existing].size == file.size,
         manifest.files[existing].modifiedNanoseconds == file.modifiedNanoseconds
@@ -139,7 +159,6 @@ public final class IndexWriter {
     }
     // A constant from here on: the workers read it.
     let toRead = selected
-    known = [:]
     let files = scan.files
     // The manifest entry of the i-th file to read, if it had one.
     func existingEntry(_ i: Int) -> Int? { toRead[i].existing < 0 ? nil : Int(toRead[i].existing) }
