@@ -166,6 +166,26 @@ final class IndexTests: XCTestCase {
     XCTAssertEqual(try search(index, "delta").count, 1)
   }
 
+  /// The scan walks directories depth first; the manifest sorts paths by their bytes, which
+  /// puts `d.txt`, `d-x.txt` and `d0.txt` around `d/…` differently: every file is still
+  /// found again, whichever order (the order-breaking entries by binary search).
+  func testUnchangedFilesAreFoundAgainWhereTheWalkAndTheManifestOrderDiffer() throws {
+    let corpus = try TemporaryDirectory()
+    let names = ["c/d/a.txt", "c/d/z.txt", "c/d.txt", "c/d-x.txt", "c/d0.txt", "c/d/e/f.txt", "c/c.txt", "c/e.txt", "c/dé.txt"]
+    for (i, name) in names.enumerated() { try corpus.write(name, "word\(i) shared\n") }
+    let index = corpus.path + "/index"
+    let writer = try IndexWriter(directory: index)
+    var summary = try writer.update(roots: [corpus.path + "/c"])
+    XCTAssertEqual([summary.added, summary.changed, summary.deleted, summary.unchanged], [names.count, 0, 0, 0])
+    summary = try writer.update(roots: [corpus.path + "/c"])
+    XCTAssertEqual([summary.added, summary.changed, summary.deleted, summary.unchanged], [0, 0, 0, names.count])
+    try corpus.write("c/d.txt", "word2 changed\n")
+    try corpus.remove("c/d/e/f.txt")
+    summary = try writer.update(roots: [corpus.path + "/c"])
+    XCTAssertEqual([summary.added, summary.changed, summary.deleted, summary.unchanged], [0, 1, 1, names.count - 2])
+    XCTAssertEqual(try search(index, "shared").count, names.count - 2)
+  }
+
   /// A query of filters alone lists the passages that pass in index order, across
   /// segments, up to k (a first segment holding more passing passages than the re-ranking
   /// depth crashed it).
