@@ -387,8 +387,8 @@ final class ParallelIndexTests: XCTestCase {
       XCTAssertEqual(document.titleLengths, titles.map { UInt32($0!.entries.count) })
       XCTAssertEqual(document.signatures, expectedSignatures)
       for j in 0..<document.termCount {
-        let term = Array(document.termBytes[Int(document.byteStarts[j])..<Int(document.byteStarts[j + 1])])
-        XCTAssertEqual(document.hashes[j], term.reduce(TermTable.fnvBasis, TermTable.fnv))
+        let term = Array(document.terms.bytes(of: j))
+        XCTAssertEqual(document.terms.hash(of: j), term.reduce(TermTable.fnvBasis, TermTable.fnv))
         guard let occurrences = expected[term] else { return XCTFail("round \(round): unexpected term \(term)") }
         let passages = Array(Set(occurrences.map(\.passage))).sorted()
         var encoder = PostingsEncoder()
@@ -420,7 +420,7 @@ final class ParallelIndexTests: XCTestCase {
     inverter.addPassage(body: body, title: TermList())
     let document = inverter.finish()
     XCTAssertEqual(document.termCount, 2)
-    XCTAssertEqual(Array(document.termBytes[0..<Int(document.byteStarts[1])]), Array("华为".utf8))
+    XCTAssertEqual(Array(document.terms.bytes(of: 0)), Array("华为".utf8))
     // Freq 3, then the deltas of 2, 5, 9.
     XCTAssertEqual(Array(document.streams[0..<Int(document.streamStarts[1])]), [3, 2, 3, 4])
   }

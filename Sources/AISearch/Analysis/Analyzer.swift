@@ -222,10 +222,7 @@ struct AnalysisState {
     }
     if misses == lines.count {
       // Nothing to copy: the text is analyzed as it is, and its lines offered to the cache.
-      recordsLineBreaks = true
-      lineBreaks.removeAll(keepingCapacity: true)
-      defer { recordsLineBreaks = false }
-      try analyze(text, breaker: breaker)
+      try analyzeRecordingLineBreaks(text, breaker: breaker)
       guard lineBreaks.count == lines.count - 1 else { return }
       text.withUTF8 { utf8 in
         let bytes = UnsafeRawBufferPointer(utf8)
@@ -249,15 +246,9 @@ struct AnalysisState {
           joined += 1
         }
       }
-      let missString = String(decoding: missText, as: UTF8.self)
       swap(&terms, &missTerms)
-      recordsLineBreaks = true
-      lineBreaks.removeAll(keepingCapacity: true)
-      defer {
-        recordsLineBreaks = false
-        swap(&terms, &missTerms)
-      }
-      try analyze(missString, breaker: breaker)
+      defer { swap(&terms, &missTerms) }
+      try analyzeRecordingLineBreaks(String(decoding: missText, as: UTF8.self), breaker: breaker)
     }
     if misses > 0 && lineBreaks.count != misses - 1 {
       // Not one line end per joined line (never seen): analyzed whole, as without the cache.
@@ -303,6 +294,14 @@ struct AnalysisState {
       }
     }
     endPosition = position
+  }
+
+  /// `analyze(text)`, noting in `lineBreaks` where each line ends.
+  private mutating func analyzeRecordingLineBreaks(_ text: String, breaker: WordBreaker) throws {
+    recordsLineBreaks = true
+    lineBreaks.removeAll(keepingCapacity: true)
+    defer { recordsLineBreaks = false }
+    try analyze(text, breaker: breaker)
   }
 
   /// Line `k` of the last text analyzed with `recordsLineBreaks`, whose tokens are `list`:

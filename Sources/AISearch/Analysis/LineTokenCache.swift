@@ -134,15 +134,20 @@ final class LineTokenCache: @unchecked Sendable {
 
   /// The entry of `line` (hashed `hash`), or nil.
   func entry(_ line: UnsafeRawBufferPointer, hash: UInt64) -> Entry? {
+    probe(line, hash: hash).entry
+  }
+
+  /// The slot holding `line`'s entry and the entry, or the empty slot where it would go.
+  private func probe(_ line: UnsafeRawBufferPointer, hash: UInt64) -> (slot: Int, entry: Entry?) {
     let tag = hash >> LineTokenCache.offsetBits
     var slot = Int(truncatingIfNeeded: hash) & slotMask
     while true {
       let value = slots[slot].load(ordering: .acquiring)
-      if value == 0 { return nil }
+      if value == 0 { return (slot, nil) }
       if value >> LineTokenCache.offsetBits == tag {
         let entry = Entry(base: UnsafeRawPointer(arena + Int((value & LineTokenCache.offsetMask) - 1) * 8))
         if entry.lineLength == line.count && (line.isEmpty || memcmp(entry.base + 16, line.baseAddress!, line.count) == 0) {
-          return entry
+          return (slot, entry)
         }
       }
       slot = (slot + 1) & slotMask
@@ -170,19 +175,9 @@ final class LineTokenCache: @unchecked Sendable {
     let size = (16 + line.count + termBytes + 4 * tokens.count + 7) & ~7
     state.withLock { state in
       guard state.used + size <= capacity, 2 * (state.entries + 1) <= slotMask + 1 else { return }
-      let tag = hash >> LineTokenCache.offsetBits
-      var slot = Int(truncatingIfNeeded: hash) & slotMask
-      while true {
-        let value = slots[slot].load(ordering: .acquiring)
-        if value == 0 { break }
-        if value >> LineTokenCache.offsetBits == tag {
-          let kept = Entry(base: UnsafeRawPointer(arena + Int((value & LineTokenCache.offsetMask) - 1) * 8))
-          if kept.lineLength == line.count && (line.isEmpty || memcmp(kept.base + 16, line.baseAddress!, line.count) == 0) {
-            return
-          }
-        }
-        slot = (slot + 1) & slotMask
-      }
+      // Only inserts write slots, and they hold the lock: the empty slot stays empty.
+      let (slot, kept) = probe(line, hash: hash)
+      if kept != nil { return }
       let at = arena + state.used
       at.storeBytes(of: UInt32(line.count), as: UInt32.self)
       at.storeBytes(of: UInt32(tokens.count), toByteOffset: 4, as: UInt32.self)
@@ -201,7 +196,7 @@ final class LineTokenCache: @unchecked Sendable {
           token += 4
         }
       }
-      let value = tag << LineTokenCache.offsetBits | UInt64(state.used / 8 + 1)
+      let value = hash & ~LineTokenCache.offsetMask | UInt64(state.used / 8 + 1)
       state.used += size
       state.entries += 1
       slots[slot].store(value, ordering: .releasing)

@@ -92,12 +92,6 @@ public final class IndexWriter {
       // A new index takes the folding of this machine's ICU; an existing one keeps its own.
       manifest.folding = try HanFolding.fromICU()
     }
-    if analyzers.isEmpty || analyzerFolding != manifest.folding {
-      let lineCache = LineTokenCache(capacity: lineCacheBytes)
-      analyzers = try (0..<workers).map { _ in try Analyzer(folding: manifest.folding, lineCache: lineCache) }
-      analyzerFolding = manifest.folding
-    }
-
     // The manifest lists its files sorted by path; the scan finds them depth first, which is
     // the same order but where a name sorts after a directory it prefixes (`01.html.txt`
     // after `01/`). Each scanned file is compared with the entry after the last one found,
@@ -176,6 +170,13 @@ public final class IndexWriter {
     var bytesReported: UInt64 = 0
     // The previous content hash of each file to read, for the workers.
     let knownHashes = toRead.indices.map { existingEntry($0).map { manifest.files[$0].contentHash } }
+    // Made only when there is something to analyze: an unchanged re-index needs no ICU
+    // iterators and no line cache (whose tables take 12 MB to set up).
+    if !toRead.isEmpty && (analyzers.isEmpty || analyzerFolding != manifest.folding) {
+      let lineCache = LineTokenCache(capacity: lineCacheBytes)
+      analyzers = try (0..<workers).map { _ in try Analyzer(folding: manifest.folding, lineCache: lineCache) }
+      analyzerFolding = manifest.folding
+    }
     let analyzers = self.analyzers
     let pipeline = AnalysisPipeline(
       sizes: toRead.map { files[Int($0.file)].size }, workers: workers, windowBytes: analysisWindowBytes

@@ -110,8 +110,7 @@ enum Postings {
       let blockPositions = positionDeltas[positionStart..<(positionStart + positionCount)]
       positionStart += positionCount
       if n == blockSize {
-        let docBits = patchedWidth(deltas[1..<n])
-        let docExceptions = deltas[1..<n].reduce(0) { $0 + (bitWidth($1) > docBits ? 1 : 0) }
+        let (docBits, docExceptions) = patchedWidth(deltas[1..<n])
         let freqBits = bitWidth(freqsLessOne[0..<n].max() ?? 0)
         blocks.u8(UInt8(docBits))
         blocks.u8(UInt8(docExceptions))
@@ -120,9 +119,9 @@ enum Postings {
         pack(deltas[1..<n], bits: docBits, into: &blocks)
         writeExceptions(deltas[1..<n], bits: docBits, into: &blocks)
         pack(freqsLessOne[0..<n], bits: freqBits, into: &blocks)
-        let positionBits = patchedWidth(blockPositions)
+        let (positionBits, positionExceptions) = patchedWidth(blockPositions)
         positions.u8(UInt8(positionBits))
-        positions.varint(UInt64(blockPositions.reduce(0) { $0 + (bitWidth($1) > positionBits ? 1 : 0) }))
+        positions.varint(UInt64(positionExceptions))
         pack(blockPositions, bits: positionBits, into: &positions)
         writeExceptions(blockPositions, bits: positionBits, into: &positions)
       } else {
@@ -167,13 +166,14 @@ enum Postings {
   /// frame of reference, Zukowski et al., ICDE 2006): the packed bits, plus for each value
   /// wider than the width its index gap and its high bits as varints. From a histogram of
   /// the values' widths, so each width is priced without another pass; on a tie, the
-  /// wider (fewer exceptions to patch when reading).
-  static func patchedWidth<Values: Collection<UInt32>>(_ values: Values) -> Int {
+  /// wider (fewer exceptions to patch when reading). Returns the width and how many values
+  /// are wider.
+  static func patchedWidth<Values: Collection<UInt32>>(_ values: Values) -> (bits: Int, exceptions: Int) {
     var histogram = [Int](repeating: 0, count: 33)
     for value in values { histogram[bitWidth(value)] += 1 }
     var widest = 32
     while widest > 0 && histogram[widest] == 0 { widest -= 1 }
-    var best = widest
+    var best = (bits: widest, exceptions: 0)
     var bestSize = packedSize(values.count, bits: widest)
     for bits in stride(from: widest - 1, through: 0, by: -1) {
       var size = packedSize(values.count, bits: bits)
@@ -186,7 +186,7 @@ enum Postings {
       }
       size += exceptions > 127 ? exceptions / 128 : 0
       if size < bestSize {
-        best = bits
+        best = (bits, exceptions)
         bestSize = size
       }
     }

@@ -45,14 +45,11 @@ final class SegmentWriter {
     var bodyLengths: [UInt32] = []
     var titleLengths: [UInt32] = []
     var signatures: [UInt16] = []
-    /// Term j is `termBytes[byteStarts[j]..<byteStarts[j + 1]]` (a title term with its field
-    /// prefix), hashed `hashes[j]` (FNV-1a of those bytes). It occurs in `counts[j]`
-    /// passages, the first `firsts[j]` and the last `lasts[j]` (ids within the document);
-    /// `streams[streamStarts[j]..<streamStarts[j + 1]]` is its postings in
-    /// `PostingsEncoder`'s varint layout without the first passage's id.
-    var termBytes: [UInt8] = []
-    var byteStarts: [Int32] = [0]
-    var hashes: [UInt64] = []
+    /// The document's terms (a title term with its field prefix), ids in order of first
+    /// occurrence. Term j occurs in `counts[j]` passages, the first `firsts[j]` and the last
+    /// `lasts[j]` (ids within the document); `streams[streamStarts[j]..<streamStarts[j + 1]]`
+    /// is its postings in `PostingsEncoder`'s varint layout without the first passage's id.
+    var terms = TermTable(slotCount: 1 << 10)
     var firsts: [UInt32] = []
     var lasts: [UInt32] = []
     var counts: [UInt32] = []
@@ -63,7 +60,7 @@ final class SegmentWriter {
       self.document = document
     }
 
-    var termCount: Int { hashes.count }
+    var termCount: Int { terms.count }
   }
 
   /// Makes an `AnalyzedDocument`: each token's term is found (or added) in a table of the
@@ -74,58 +71,17 @@ final class SegmentWriter {
   /// build's samples.
   struct Inverter {
     private(set) var document: AnalyzedDocument
-    /// Term ids by hash, open addressing, -1 empty; at most half full.
-    private var table = [Int32](repeating: -1, count: 1 << 10)
     /// Every token's (term, passage, position), in order: one array, so that noting one
     /// checks one array's uniqueness.
     private var occurrences: [(term: Int32, passage: UInt32, position: Int32)] = []
     /// The last title's term ids and positions: consecutive passages share their title
     /// until the section changes.
     private var titleTerms: [(term: Int32, position: Int32)] = []
+    /// A title term with its field prefix.
+    private var prefixed: [UInt8] = []
 
     init(_ document: Document) {
       self.document = AnalyzedDocument(document: document)
-    }
-
-    /// The id of `term` (hashed `hash`, prefixed with `prefix` unless 0), added if new.
-    @inline(__always)
-    private mutating func id(of term: UnsafeBufferPointer<UInt8>, prefix: UInt8, hash: UInt64) -> Int32 {
-      var mask = table.count - 1
-      var slot = Int(truncatingIfNeeded: hash) & mask
-      let length = term.count + (prefix != 0 ? 1 : 0)
-      while true {
-        let id = table[slot]
-        if id < 0 { break }
-        if document.hashes[Int(id)] == hash {
-          let start = Int(document.byteStarts[Int(id)])
-          if Int(document.byteStarts[Int(id) + 1]) - start == length {
-            let same = document.termBytes.withUnsafeBufferPointer { bytes in
-              prefix != 0
-                ? bytes[start] == prefix && (term.isEmpty || memcmp(bytes.baseAddress! + start + 1, term.baseAddress!, term.count) == 0)
-                : term.isEmpty || memcmp(bytes.baseAddress! + start, term.baseAddress!, term.count) == 0
-            }
-            if same { return id }
-          }
-        }
-        slot = (slot + 1) & mask
-      }
-      let id = Int32(document.hashes.count)
-      if prefix != 0 { document.termBytes.append(prefix) }
-      document.termBytes.append(contentsOf: term)
-      document.byteStarts.append(Int32(document.termBytes.count))
-      document.hashes.append(hash)
-      if 2 * document.hashes.count > table.count {
-        table = [Int32](repeating: -1, count: 2 * table.count)
-        mask = table.count - 1
-        for (other, otherHash) in document.hashes.enumerated() {
-          var s = Int(truncatingIfNeeded: otherHash) & mask
-          while table[s] >= 0 { s = (s + 1) & mask }
-          table[s] = Int32(other)
-        }
-      } else {
-        table[slot] = id
-      }
-      return id
     }
 
     /// Adds the next passage: its body's tokens (`body`) and its title's, analyzed into
@@ -136,20 +92,20 @@ final class SegmentWriter {
       body.bytes.withUnsafeBufferPointer { bytes in
         for entry in body.entries {
           let term = UnsafeBufferPointer(rebasing: bytes[Int(entry.byteStart)..<Int(entry.byteStart + entry.byteCount)])
-          var hash = TermTable.fnvBasis
-          for byte in term { hash = TermTable.fnv(hash, byte) }
+          let hash = TermTable.hash(term)
           smallest = min(smallest, CopySignature.mix(hash))
-          occurrences.append((id(of: term, prefix: 0, hash: hash), passage, entry.position))
+          occurrences.append((Int32(document.terms.insert(term, hash: hash).id), passage, entry.position))
         }
       }
       if let title {
         titleTerms.removeAll(keepingCapacity: true)
         title.bytes.withUnsafeBufferPointer { bytes in
           for entry in title.entries {
-            let term = UnsafeBufferPointer(rebasing: bytes[Int(entry.byteStart)..<Int(entry.byteStart + entry.byteCount)])
-            var hash = TermTable.fnv(TermTable.fnvBasis, Field.titlePrefixByte)
-            for byte in term { hash = TermTable.fnv(hash, byte) }
-            titleTerms.append((id(of: term, prefix: Field.titlePrefixByte, hash: hash), entry.position))
+            prefixed.removeAll(keepingCapacity: true)
+            prefixed.append(Field.titlePrefixByte)
+            prefixed.append(contentsOf: bytes[Int(entry.byteStart)..<Int(entry.byteStart + entry.byteCount)])
+            let id = prefixed.withUnsafeBufferPointer { document.terms.insert($0, hash: TermTable.hash($0)).id }
+            titleTerms.append((Int32(id), entry.position))
           }
         }
       }
@@ -319,17 +275,17 @@ final class SegmentWriter {
       swap(&ids, &documentTermIds)
     }
     ids.removeAll(keepingCapacity: true)
-    analyzed.termBytes.withUnsafeBufferPointer { bytes in
-      for j in 0..<min(ahead, count) { table.prefetch(hash: analyzed.hashes[j]) }
-      for j in 0..<count {
-        if j + ahead < count { table.prefetch(hash: analyzed.hashes[j + ahead]) }
-        let term = UnsafeBufferPointer(rebasing: bytes[Int(analyzed.byteStarts[j])..<Int(analyzed.byteStarts[j + 1])])
-        let (index, isNew) = table.insert(term, hash: analyzed.hashes[j])
-        if isNew {
-          _ = postings.addTerm()
-        }
-        ids.append(index)
+    let documentTerms = analyzed.terms
+    for j in 0..<min(ahead, count) { table.prefetch(hash: documentTerms.hash(of: j)) }
+    for j in 0..<count {
+      if j + ahead < count { table.prefetch(hash: documentTerms.hash(of: j + ahead)) }
+      let (index, isNew) = documentTerms.bytes(of: j).withUnsafeBufferPointer {
+        table.insert($0, hash: documentTerms.hash(of: j))
       }
+      if isNew {
+        _ = postings.addTerm()
+      }
+      ids.append(index)
     }
     analyzed.streams.withUnsafeBufferPointer { streams in
       for j in 0..<min(ahead, count) { postings.prefetch(term: ids[j]) }
@@ -371,8 +327,9 @@ final class SegmentWriter {
           let run = runs[t]
           for (k, index) in order[run].enumerated() {
             let at = run.lowerBound + k
-            if at + 8 < run.upperBound { postings.prefetch(term: order[at + 8]) }
-            if at + 4 < run.upperBound { postings.prefetchStream(term: order[at + 4]) }
+            let ahead = SegmentWriter.prefetchDistance
+            if at + ahead < run.upperBound { postings.prefetch(term: order[at + ahead]) }
+            if at + ahead / 2 < run.upperBound { postings.prefetchStream(term: order[at + ahead / 2]) }
             postings.read(term: index, docs: &docs, freqs: &freqs, positionDeltas: &positionDeltas)
             results[t].append(
               (docs.count,
@@ -524,6 +481,15 @@ struct TermTable {
 
   func bytes(of id: Int) -> ArraySlice<UInt8> {
     arena[Int(records[id].start)..<Int(records[id].start + records[id].count)]
+  }
+
+  func hash(of id: Int) -> UInt64 { records[id].hash }
+
+  /// The FNV-1a hash of a term's bytes, as the table is looked up by.
+  static func hash(_ term: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    var hash = fnvBasis
+    for byte in term { hash = fnv(hash, byte) }
+    return hash
   }
 
   /// Asks for the slot a term hashed `hash` is looked up in first.

@@ -41,7 +41,7 @@ public struct PassageSplitter: Sendable {
 
     for (offset, rawLine) in lines.enumerated() {
       let lineNumber = firstLine + offset
-      let line = PassageSplitter.trimmed(rawLine)
+      let line = rawLine.trimmingWhitespace
       if line.isEmpty {
         pendingBreak = true
         continue
@@ -82,39 +82,8 @@ public struct PassageSplitter: Sendable {
     return passages
   }
 
-  /// `line.trimmingWhitespace`, taken on its bytes when its ends are ASCII, Han or CJK
-  /// punctuation (where a Character is one scalar), else through Characters.
-  static func trimmed(_ line: Substring) -> Substring {
-    var line = line
-    let range = line.withUTF8 { bytes -> Range<Int>? in
-      func isASCIISpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
-      var low = 0
-      var high = bytes.count
-      while low < high && isASCIISpace(bytes[low]) {
-        guard low + 1 == high || bytes[low + 1] < 0x80 else { return nil }
-        low += 1
-      }
-      while high > low && isASCIISpace(bytes[high - 1]) {
-        guard high - 1 == low || bytes[high - 2] < 0x80 else { return nil }
-        high -= 1
-      }
-      guard low < high else { return low..<high }
-      // An end that is not ASCII must be a scalar no Character can start with white space
-      // or extend.
-      if bytes[low] >= 0x80 || bytes[high - 1] >= 0x80 {
-        guard let first = decodeFirst(bytes, low), let last = decodeLast(bytes, high),
-          !Substring.isWhiteSpace(first), !Substring.isWhiteSpace(last), Substring.endsNoCluster(last)
-        else { return nil }
-      }
-      return low..<high
-    }
-    guard let range else { return line.trimmingWhitespace }
-    let utf8 = line.utf8
-    return Substring(utf8[utf8.index(utf8.startIndex, offsetBy: range.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: range.upperBound)])
-  }
-
   /// The scalar whose UTF-8 encoding starts at `bytes[i]` (valid UTF-8).
-  private static func decodeFirst(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Unicode.Scalar? {
+  static func decodeFirst(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Unicode.Scalar? {
     let lead = UInt32(bytes[i])
     var value: UInt32
     var count: Int
@@ -130,7 +99,7 @@ public struct PassageSplitter: Sendable {
   }
 
   /// The scalar whose UTF-8 encoding ends just before `bytes[end]` (valid UTF-8).
-  private static func decodeLast(_ bytes: UnsafeBufferPointer<UInt8>, _ end: Int) -> Unicode.Scalar? {
+  static func decodeLast(_ bytes: UnsafeBufferPointer<UInt8>, _ end: Int) -> Unicode.Scalar? {
     var start = end - 1
     while start > 0 && bytes[start] & 0xC0 == 0x80 { start -= 1 }
     return decodeFirst(bytes, start)
@@ -207,35 +176,43 @@ public struct PassageSplitter: Sendable {
 }
 
 extension Substring {
+  /// The text without white space Characters at either end. Taken on the UTF-8 bytes where
+  /// an end is ASCII, Han or CJK punctuation (there a Character is its one scalar, and an
+  /// ASCII white space byte next to another ASCII byte is a Character of its own, or half of
+  /// "\r\n"); through Characters where an end scalar is white space next to something else,
+  /// or may extend a Character (grapheme breaking on every line was 3% of indexing time, and
+  /// String operations on every line most of a tenth).
   var trimmingWhitespace: Substring {
-    var s = self
-    // ASCII bytes decide without Character segmentation: an ASCII whitespace byte next to
-    // another ASCII byte is a Character of its own (or half of "\r\n", whitespace too).
-    // Anything else (a combining mark after a space, non-ASCII spaces) takes the
-    // Character route.
-    func isASCIISpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
-    var utf8 = s.utf8
-    while let first = utf8.first, isASCIISpace(first) {
-      let next = utf8.dropFirst().first
-      guard next.map({ $0 < 0x80 }) ?? true else { break }
-      utf8 = utf8.dropFirst()
+    var text = self
+    let range = text.withUTF8 { bytes -> Range<Int>? in
+      func isASCIISpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+      var low = 0
+      var high = bytes.count
+      while low < high && isASCIISpace(bytes[low]) {
+        guard low + 1 == high || bytes[low + 1] < 0x80 else { return nil }
+        low += 1
+      }
+      while high > low && isASCIISpace(bytes[high - 1]) {
+        guard high - 1 == low || bytes[high - 2] < 0x80 else { return nil }
+        high -= 1
+      }
+      guard low < high else { return low..<high }
+      if bytes[low] >= 0x80 || bytes[high - 1] >= 0x80 {
+        guard let first = PassageSplitter.decodeFirst(bytes, low), let last = PassageSplitter.decodeLast(bytes, high),
+          !Substring.isWhiteSpace(first), !Substring.isWhiteSpace(last), Substring.endsNoCluster(last)
+        else { return nil }
+      }
+      return low..<high
     }
-    while let last = utf8.last, isASCIISpace(last) {
-      let before = utf8.dropLast().last
-      guard before.map({ $0 < 0x80 }) ?? true else { break }
-      utf8 = utf8.dropLast()
+    guard let range else {
+      var trimmed = self
+      while let first = trimmed.first, first.isWhitespace { trimmed.removeFirst() }
+      while let last = trimmed.last, last.isWhitespace { trimmed.removeLast() }
+      return trimmed
     }
-    s = Substring(utf8)
-    // A Character is white space when its first scalar is, so the Character route (grapheme
-    // breaking at each end: 3% of indexing time when every line took it) is needed only
-    // where an end scalar is white space, or, at the end, may extend a white space before it.
-    if let first = s.unicodeScalars.first, Substring.isWhiteSpace(first) {
-      while let first = s.first, first.isWhitespace { s.removeFirst() }
-    }
-    if let last = s.unicodeScalars.last, Substring.isWhiteSpace(last) || !Substring.endsNoCluster(last) {
-      while let last = s.last, last.isWhitespace { s.removeLast() }
-    }
-    return s
+    let utf8 = self.utf8
+    return Substring(
+      utf8[utf8.index(utf8.startIndex, offsetBy: range.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: range.upperBound)])
   }
 
   /// Unicode's White_Space property (`Unicode.Scalar.Properties.isWhitespace`), from its
