@@ -220,17 +220,18 @@ final class FileFormatTests: XCTestCase {
     let passages = [PassageStore.StoredPassage(document: 0, lineStart: 3, lineEnd: 3, section: nil, text: "hi")]
     let bytes = try PassageStore.serialize(documents: documents, passages: passages)
     func u32(_ at: Int) -> UInt32 { bytes[at..<(at + 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
-    // The example in PassageStore.swift: counts, no dictionary (too few passages to train
-    // one), document offsets 0 and 10, first passages 0 and 1, one block (first passage 0,
-    // offset 0, n compressed bytes, 8 raw bytes), the document record.
-    XCTAssertEqual([u32(12), u32(16), u32(20), u32(24)], [1, 1, 1, 0])
-    XCTAssertEqual([u32(28), u32(36)], [0, 10])
-    XCTAssertEqual([u32(44), u32(48)], [0, 1])
-    XCTAssertEqual(u32(52), 0)
-    let compressed = Int(u32(64))
-    XCTAssertEqual(u32(68), 8)
-    XCTAssertEqual(Array(bytes[72..<82]), [4] + Array("a.md".utf8) + [2] + Array("T".utf8) + [0, 0, 0])
-    XCTAssertEqual(bytes.count, 82 + compressed + 8)
+    // The example in PassageStore.swift: after the header, the one zstd frame of n bytes,
+    // no dictionary, the document record, document offsets 0 and 10, first passages 0 and
+    // 1, one block (first passage 0, offset 0, n compressed bytes, 8 raw bytes), then the
+    // counts before the footer.
+    let end = bytes.count - 8
+    XCTAssertEqual([u32(end - 16), u32(end - 12), u32(end - 8), u32(end - 4)], [1, 1, 1, 0])
+    let compressed = Int(u32(end - 24))
+    XCTAssertEqual([u32(end - 36), u32(end - 32), u32(end - 28), u32(end - 20)], [0, 0, 0, 8])
+    XCTAssertEqual([u32(end - 44), u32(end - 40)], [0, 1])
+    XCTAssertEqual([u32(end - 60), u32(end - 52)], [0, 10])
+    XCTAssertEqual(Array(bytes[(end - 70)..<(end - 60)]), [4] + Array("a.md".utf8) + [2] + Array("T".utf8) + [0, 0, 0])
+    XCTAssertEqual(bytes.count, 12 + compressed + 10 + 60 + 8)
     let directory = try TemporaryDirectory()
     let path = directory.path + "/p.passages"
     try FileSystem.writeFile(path, bytes)
@@ -252,7 +253,7 @@ final class FileFormatTests: XCTestCase {
     let path = directory.path + "/many.passages"
     let bytes = try PassageStore.serialize(documents: documents, passages: passages)
     // Enough records to train a zstd dictionary, which every block is compressed against.
-    let dictionaryLength = bytes[24..<28].reversed().reduce(0) { $0 << 8 | Int($1) }
+    let dictionaryLength = bytes[(bytes.count - 12)..<(bytes.count - 8)].reversed().reduce(0) { $0 << 8 | Int($1) }
     XCTAssertGreaterThan(dictionaryLength, 1_000)
     try FileSystem.writeFile(path, bytes)
     let reader = try PassageStore.Reader(MappedFile(path), expectedPassages: passages.count)
@@ -262,6 +263,40 @@ final class FileFormatTests: XCTestCase {
       XCTAssertEqual(try reader.document(i), documents[i])
       XCTAssertEqual(try reader.passageRange(ofDocument: i), passages.indices.filter { passages[$0].document == i }.first!..<(passages.lastIndex { $0.document == i }! + 1))
     }
+  }
+
+  /// A store written to its file block by block holds the bytes of one built in memory;
+  /// a store given another's dictionary compresses against it and reads back.
+  func testPassageStoreWrittenAsItGoesAndWithAGivenDictionary() throws {
+    let documents = (0..<5).map { PassageStore.StoredDocument(path: "d\($0).md", title: "标题\($0)") }
+    let passages = (0..<3000).map { i in
+      PassageStore.StoredPassage(
+        document: i * 5 / 3000, lineStart: i, lineEnd: i, section: nil,
+        text: "第\(i)段：" + (0..<(1 + i % 40)).map { "华为昇腾芯片\(($0 * 7 + i) % 89) model-\(i % 13)" }.joined(separator: " "))
+    }
+    let directory = try TemporaryDirectory()
+    let inMemory = try PassageStore.serialize(documents: documents, passages: passages)
+    let streamed = try PassageStore.Writer(path: directory.path + "/streamed.passages")
+    try streamed.add(documents: documents, passages: passages)
+    XCTAssertEqual(try streamed.finish(), [])
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory.path + "/streamed.passages")), Data(inMemory))
+    let trained = try XCTUnwrap(streamed.trained)
+    XCTAssertGreaterThan(trained.dictionary.count, 1_000)
+
+    let later = Array(passages[1800...]).map { passage -> PassageStore.StoredPassage in
+      var moved = passage
+      moved.document -= 3
+      return moved
+    }
+    let given = try PassageStore.Writer(path: directory.path + "/given.passages", dictionary: trained)
+    try given.add(documents: Array(documents[3...]), passages: later)
+    _ = try given.finish()
+    XCTAssertNil(given.trained)
+    let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory.path + "/given.passages")))
+    XCTAssertEqual(bytes[(bytes.count - 12)..<(bytes.count - 8)].reversed().reduce(0) { $0 << 8 | Int($1) }, trained.dictionary.count)
+    let reader = try PassageStore.Reader(MappedFile(directory.path + "/given.passages"), expectedPassages: later.count)
+    for i in later.indices.shuffled() { XCTAssertEqual(try reader.passage(i), later[i]) }
+    XCTAssertEqual(try reader.document(1), documents[4])
   }
 
   func testManifestRoundTrip() throws {

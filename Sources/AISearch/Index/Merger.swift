@@ -50,7 +50,7 @@ enum Merger {
     // New passage ids, file by file in path order; stored records copied as they are.
     var docMaps: [Int: [Int32]] = [:]
     for s in chosen { docMaps[s] = [Int32](repeating: -1, count: readers[s]!.passageCount) }
-    let store = PassageStore.Writer()
+    let store = try PassageStore.Writer(path: directory + "/" + name + ".passages")
     var documentCount = 0
     var bodyLengths: [UInt32] = []
     var titleLengths: [UInt32] = []
@@ -109,7 +109,8 @@ enum Merger {
       try files.add(term: term, encoder)
     }
     let mergedPassages = store.passageCount
-    try files.finish(passages: try store.finish())
+    _ = try store.finish()
+    try files.finish()
 
     // The manifest: untouched segments keep their order, the merged one comes last.
     var newIndex: [Int: Int] = [:]

@@ -8,10 +8,11 @@ import Synchronization
 
 /// Stored documents and passages: what a hit prints (text and citation).
 ///
-///     Passages file  --> Header "PASS", DocumentCount u32, PassageCount u32, BlockCount u32,
-///                        DictionaryLength u32, <DocumentOffset u64>^(DocumentCount+1),
+///     Passages file  --> Header "PASS", CompressedBlocks, Dictionary, DocumentRecords,
+///                        <DocumentOffset u64>^(DocumentCount+1),
 ///                        <FirstPassage u32>^(DocumentCount+1), <Block>^BlockCount,
-///                        Dictionary, DocumentRecords, CompressedBlocks, Footer
+///                        DocumentCount u32, PassageCount u32, BlockCount u32,
+///                        DictionaryLength u32, Footer
 ///     Block          --> FirstPassage u32, Offset u64, CompressedLength u32, RawLength u32
 ///     DocumentRecord --> Path string, Title ostring, URL ostring, Date ostring,
 ///                        TagCount varint, <Tag string>^TagCount
@@ -19,22 +20,25 @@ import Synchronization
 ///     PassageRecord  --> Document varint, LineStart varint, LineEnd varint, Section ostring,
 ///                        Text string
 ///
+/// The blocks come first and the tables after them, so that the writer appends each block
+/// to the file as it is compressed (a segment's compressed text is not held in memory); a
+/// reader finds the counts just before the footer and each table from the one after it.
 /// DocumentOffsets are relative to the start of DocumentRecords, block Offsets to the start
 /// of CompressedBlocks. A document's passages are consecutive: FirstPassage[d] is the id of
 /// document d's first passage and FirstPassage[DocumentCount] = PassageCount, so filters on
 /// paths, dates and tags map documents to passage ranges without decompressing. Passages
 /// are packed in order into blocks of about `blockSize` raw bytes, each compressed on its
 /// own with zstd against the segment's Dictionary (trained by zstd's ZDICT on a sample of
-/// the segment's records; DictionaryLength 0 when the segment is too small to train one),
-/// so fetching a hit decompresses one small block.
+/// the records of the run's first segment; DictionaryLength 0 when that is too small to
+/// train one), so fetching a hit decompresses one small block.
 /// A string is a varint byte length and UTF-8; an ostring (optional string) is 0 when
 /// absent, else 1 + byte length, then UTF-8.
 ///
 /// Example: one document "a.md" titled "T", untagged, with one passage "hi" on line 3,
-/// outside any section: DocumentCount 1, PassageCount 1, BlockCount 1, DictionaryLength 0,
-/// DocumentOffsets 0, 10, FirstPassage 0, 1, Block (0, 0, n, 8), DocumentRecords 04 "a.md"
-/// 02 "T" 00 00 00, and a zstd frame of n bytes holding
-/// 07 | 00 03 03 00 02 "hi".
+/// outside any section: a zstd frame of n bytes holding 07 | 00 03 03 00 02 "hi", no
+/// dictionary, DocumentRecords 04 "a.md" 02 "T" 00 00 00, DocumentOffsets 0, 10,
+/// FirstPassage 0, 1, Block (0, 0, n, 8), then DocumentCount 1, PassageCount 1, BlockCount
+/// 1, DictionaryLength 0.
 enum PassageStore {
   /// Raw bytes per compressed block, the zstd level and the dictionary size. Measured on the
   /// medium benchmark tier's 26.3 MB of passage text (docs/analysis.md): 32 KiB blocks at
@@ -89,16 +93,8 @@ enum PassageStore {
 
   /// Passages must come grouped by document, in document order.
   static func serialize(documents: [StoredDocument], passages: [StoredPassage]) throws -> [UInt8] {
-    let writer = Writer()
-    var added = 0
-    for (d, document) in documents.enumerated() {
-      writer.add(document)
-      while added < passages.count && passages[added].document == d {
-        try writer.add(passages[added])
-        added += 1
-      }
-    }
-    precondition(added == passages.count, "passages must come grouped by document, in document order")
+    let writer = try Writer()
+    try writer.add(documents: documents, passages: passages)
     return Array(try writer.finish().joined())
   }
 
@@ -108,8 +104,11 @@ enum PassageStore {
   /// a fifth of indexing time, no longer waits for the segment's flush).
   ///
   /// The dictionary is trained on a sample of the first records (`dictionarySampleBytes`,
-  /// `dictionarySampleStride`); blocks wait uncompressed until then. The file depends only
-  /// on what was added.
+  /// `dictionarySampleStride`); blocks wait uncompressed until then. Or it is one trained
+  /// before (`Trained`), by the first segment of the same run: the later segments neither
+  /// hold 32 MB of blocks and 32 MB of samples while they wait for it (the first 120 MB of
+  /// each segment's growth on the large tier) nor train again. The file depends only on
+  /// what was added and the dictionary given.
   final class Writer {
     private var documentRecords = ByteWriter()
     private var documentOffsets: [UInt64] = [0]
@@ -127,9 +126,16 @@ enum PassageStore {
     private var failure: AISearchError? = nil
     // Filled on the compression queue, read once it has drained.
     private var blocks: [(first: UInt32, offset: UInt64, compressed: UInt32, raw: UInt32)] = []
-    /// Compressed blocks in chunks of about `chunkSize`: one growing array would at times
-    /// hold its old and its new storage at once (a segment's passages compress to ~100 MB).
-    private var compressed: [[UInt8]] = []
+    /// Where the file is written (nil: in memory), and the file once its first bytes are
+    /// (a writer that never stores a block leaves no file behind).
+    private let path: String?
+    private var file: FileAppender?
+    /// Without a file: the file's bytes so far, in chunks of about `chunkSize` (one growing
+    /// array would at times hold its old and its new storage at once).
+    private var chunks: [[UInt8]] = []
+    /// Bytes of the file so far and their CRC-32, for the footer.
+    private var written = 0
+    private var crc = CRC32.initial
     private var compressedCount = 0
     private static let chunkSize = 4 << 20
     private let queue = DispatchQueue(label: "aisearch.passage-compression")
@@ -142,16 +148,36 @@ enum PassageStore {
     private var firstRatio = 1.0
     private var submittedBytes = 0
 
-    init() {}
+    /// A dictionary as a store trained it, with the ratio its first blocks compressed at
+    /// (the estimate's ratio, for a store that starts with it).
+    struct Trained {
+      var dictionary: [UInt8]
+      var ratio: Double
+    }
 
-    /// Memory held: records waiting for the dictionary or the compressor, compressed
-    /// blocks and the document records. The blocks handed to the queue count at the ratio
-    /// the first blocks compressed at, not as far as the queue has got: the writer flushes
-    /// on this estimate, and what the compression thread had done by then made the cut, so
-    /// the index, differ from run to run.
+    /// Writes the file at `path` as blocks are compressed (nil: builds it in memory, to be
+    /// returned by `finish`). A segment's compressed passages are written as they come
+    /// instead of held until its flush (large tier: about 57 MB per segment).
+    init(path: String? = nil, dictionary trained: Trained? = nil) throws {
+      self.path = path
+      if let trained, !trained.dictionary.isEmpty {
+        compressor = try Compressor(dictionary: trained.dictionary)
+        firstRatio = trained.ratio
+      }
+    }
+
+    /// The dictionary this store trained, once it has (nil for one given to it, or none).
+    private(set) var trained: Trained? = nil
+
+    /// Memory held: records waiting for the dictionary, compressed blocks not written to
+    /// a file, and the document records. Without a file, the blocks handed to the queue
+    /// count at the ratio the first blocks compressed at, not as far as the queue has got:
+    /// the writer flushes on this estimate, and what the compression thread had done by
+    /// then made the cut, so the index, differ from run to run. The queue itself holds at
+    /// most `slots` blocks.
     var estimatedBytes: Int {
-      waitingBytes + samples.count + raw.count + firstCompressedBytes + Int(Double(submittedBytes) * firstRatio)
-        + documentRecords.count + 24 * firstPassages.count
+      let compressedHeld = path != nil ? 0 : firstCompressedBytes + Int(Double(submittedBytes) * firstRatio)
+      return waitingBytes + samples.count + raw.count + compressedHeld + documentRecords.count + 24 * firstPassages.count
     }
 
     func add(_ document: StoredDocument) {
@@ -244,19 +270,39 @@ enum PassageStore {
       for (block, frame) in zip(waiting, frames) { try store(block, frame.get()) }
       firstCompressedBytes = compressedCount
       if waitingBytes > 0 { firstRatio = Double(compressedCount) / Double(waitingBytes) }
+      if !compressor.dictionaryBytes.isEmpty { trained = Trained(dictionary: compressor.dictionaryBytes, ratio: firstRatio) }
       waiting = []
       waitingBytes = 0
     }
 
     /// Appends a compressed block (on the compression queue, or before it is used).
-    private func store(_ block: (first: Int, bytes: [UInt8]), _ frame: [UInt8]) {
+    private func store(_ block: (first: Int, bytes: [UInt8]), _ frame: [UInt8]) throws {
       blocks.append((UInt32(block.first), UInt64(compressedCount), UInt32(frame.count), UInt32(block.bytes.count)))
-      if compressed.isEmpty || compressed[compressed.count - 1].count + frame.count > Writer.chunkSize {
-        compressed.append([])
-        compressed[compressed.count - 1].reserveCapacity(max(Writer.chunkSize, frame.count))
-      }
-      compressed[compressed.count - 1].append(contentsOf: frame)
+      try emit(frame)
       compressedCount += frame.count
+    }
+
+    /// Appends bytes to the file (or to the chunks of one in memory).
+    private func emit(_ bytes: [UInt8]) throws {
+      if written == 0 {
+        file = try path.map { try FileAppender($0) }
+        try append(FileFormat.header(.passages).bytes)
+      }
+      try append(bytes)
+    }
+
+    private func append(_ bytes: [UInt8]) throws {
+      crc = CRC32.update(crc, bytes)
+      written += bytes.count
+      if let file {
+        try file.append(bytes)
+        return
+      }
+      if chunks.isEmpty || chunks[chunks.count - 1].count + bytes.count > Writer.chunkSize {
+        chunks.append([])
+        chunks[chunks.count - 1].reserveCapacity(max(Writer.chunkSize, bytes.count))
+      }
+      chunks[chunks.count - 1].append(contentsOf: bytes)
     }
 
     private func submit(_ block: (first: Int, bytes: [UInt8])) {
@@ -265,28 +311,28 @@ enum PassageStore {
       queue.async { [self] in
         defer { slots.signal() }
         guard failure == nil else { return }
-        switch compressor!.compress(block.bytes) {
-        case .success(let frame):
-          store(block, frame)
-        case .failure(let error):
+        do {
+          try store(block, compressor!.compress(block.bytes).get())
+        } catch let error as AISearchError {
           failure = error
+        } catch {
+          failure = AISearchError(.io, "\(error)")
         }
       }
     }
 
-    /// The file as consecutive pieces (tables, dictionary and document records, the
-    /// compressed blocks, the footer).
+    /// Writes the tables after the compressed blocks, and the footer; returns the file's
+    /// bytes in pieces when it was built in memory (nothing when it was written, then
+    /// fsynced).
     func finish() throws -> [[UInt8]] {
       if compressor == nil { try startCompressing() }
       try endBlock()
       queue.sync {}
       if let failure { throw failure }
       let documentCount = firstPassages.count
-      var writer = FileFormat.header(.passages)
-      writer.u32(UInt32(documentCount))
-      writer.u32(UInt32(passageCount))
-      writer.u32(UInt32(blocks.count))
-      writer.u32(UInt32(compressor!.dictionaryBytes.count))
+      try emit(compressor!.dictionaryBytes)
+      try emit(documentRecords.bytes)
+      var writer = ByteWriter()
       for offset in documentOffsets { writer.u64(offset) }
       for first in firstPassages { writer.u32(first) }
       writer.u32(UInt32(passageCount))
@@ -296,14 +342,20 @@ enum PassageStore {
         writer.u32(block.compressed)
         writer.u32(block.raw)
       }
-      writer.bytes.append(contentsOf: compressor!.dictionaryBytes)
-      writer.bytes.append(contentsOf: documentRecords.bytes)
-      var crc = CRC32.update(CRC32.initial, writer.bytes)
-      for chunk in compressed { crc = CRC32.update(crc, chunk) }
+      writer.u32(UInt32(documentCount))
+      writer.u32(UInt32(passageCount))
+      writer.u32(UInt32(blocks.count))
+      writer.u32(UInt32(compressor!.dictionaryBytes.count))
+      try emit(writer.bytes)
       var footer = ByteWriter()
       footer.u32(CRC32.finish(crc))
       footer.bytes.append(contentsOf: FileFormat.footerMagic)
-      return [writer.bytes] + compressed + [footer.bytes]
+      if let file {
+        try file.append(footer.bytes)
+        try file.finish()
+        return []
+      }
+      return chunks + [footer.bytes]
     }
   }
 
@@ -423,7 +475,6 @@ enum PassageStore {
     private let compressedStart: Int
     private let dictionaryStart: Int
     private let dictionaryLength: Int
-    private let end: Int
     private var cachedBlock = -1
     private var cachedBytes: [UInt8] = []
     /// The digested dictionary, made on the first fetch. It refers to the mapped bytes
@@ -437,7 +488,8 @@ enum PassageStore {
     init(_ file: MappedFile, expectedPassages: Int) throws {
       self.file = file
       let body = try FileFormat.openBody(file.bytes, kind: .passages, path: file.path)
-      var reader = ByteReader(file.bytes, range: body, path: file.path)
+      guard body.count >= 16 else { throw AISearchError.corrupt(file.path, "truncated: no counts") }
+      var reader = ByteReader(file.bytes, range: (body.upperBound - 16)..<body.upperBound, path: file.path)
       documentCount = Int(try reader.u32())
       passageCount = Int(try reader.u32())
       blockCount = Int(try reader.u32())
@@ -445,20 +497,21 @@ enum PassageStore {
       guard passageCount == expectedPassages else {
         throw AISearchError.corrupt(file.path, "\(passageCount) passages stored, manifest says \(expectedPassages)")
       }
-      documentOffsetsStart = reader.offset
-      firstPassagesStart = documentOffsetsStart + 8 * (documentCount + 1)
-      blocksStart = firstPassagesStart + 4 * (documentCount + 1)
-      dictionaryStart = blocksStart + 20 * blockCount
-      documentsStart = dictionaryStart + dictionaryLength
-      end = body.upperBound
-      guard documentsStart <= end, blockCount <= passageCount else {
-        throw AISearchError.corrupt(file.path, "tables run past the end")
+      // The tables end where the counts start; each is found from the one after it.
+      let tablesLength = 12 * (documentCount + 1) + 20 * blockCount
+      guard blockCount <= passageCount, tablesLength + 16 <= body.count else {
+        throw AISearchError.corrupt(file.path, "tables run past the start")
       }
+      blocksStart = body.upperBound - 16 - 20 * blockCount
+      firstPassagesStart = blocksStart - 4 * (documentCount + 1)
+      documentOffsetsStart = firstPassagesStart - 8 * (documentCount + 1)
       let documentsLength = file.bytes.loadUnaligned(fromByteOffset: firstPassagesStart - 8, as: UInt64.self).littleEndian
-      guard documentsLength <= UInt64(end - documentsStart) else {
-        throw AISearchError.corrupt(file.path, "document records run past the end")
+      guard documentsLength + UInt64(dictionaryLength) <= UInt64(documentOffsetsStart - body.lowerBound) else {
+        throw AISearchError.corrupt(file.path, "document records run past the start")
       }
-      compressedStart = documentsStart + Int(documentsLength)
+      documentsStart = documentOffsetsStart - Int(documentsLength)
+      dictionaryStart = documentsStart - dictionaryLength
+      compressedStart = body.lowerBound
     }
 
     func document(_ index: Int) throws -> StoredDocument {
@@ -467,7 +520,7 @@ enum PassageStore {
       }
       let start = file.bytes.loadUnaligned(fromByteOffset: documentOffsetsStart + 8 * index, as: UInt64.self).littleEndian
       let stop = file.bytes.loadUnaligned(fromByteOffset: documentOffsetsStart + 8 * index + 8, as: UInt64.self).littleEndian
-      guard start <= stop, documentsStart + Int(stop) <= compressedStart else {
+      guard start <= stop, documentsStart + Int(stop) <= documentOffsetsStart else {
         throw AISearchError.corrupt(file.path, "document \(index) out of bounds")
       }
       var reader = ByteReader(file.bytes, range: (documentsStart + Int(start))..<(documentsStart + Int(stop)), path: file.path)
@@ -518,7 +571,7 @@ enum PassageStore {
     private func decompressed(_ index: Int, cache: Bool) throws -> [UInt8] {
       if cache && index == cachedBlock { return cachedBytes }
       let info = block(index)
-      guard info.offset >= 0, info.compressed >= 0, compressedStart + info.offset + info.compressed <= end,
+      guard info.offset >= 0, info.compressed >= 0, compressedStart + info.offset + info.compressed <= dictionaryStart,
         info.raw <= 64 * PassageStore.blockSize + (1 << 20)
       else {
         throw AISearchError.corrupt(file.path, "block \(index) out of bounds")
@@ -577,6 +630,21 @@ enum PassageStore {
           document: document, lineStart: lineStart, lineEnd: lineEnd, section: section, text: try record.string())
       }
     }
+  }
+}
+
+extension PassageStore.Writer {
+  /// Adds `documents` and their `passages`, which come grouped by document, in order.
+  func add(documents: [PassageStore.StoredDocument], passages: [PassageStore.StoredPassage]) throws {
+    var added = 0
+    for (d, document) in documents.enumerated() {
+      add(document)
+      while added < passages.count && passages[added].document == d {
+        try add(passages[added])
+        added += 1
+      }
+    }
+    precondition(added == passages.count, "passages must come grouped by document, in document order")
   }
 }
 

@@ -12,7 +12,7 @@ import Dispatch
 /// fields share one dictionary and one postings file.
 ///
 /// Calls come in this order: `add(_:)` for each analyzed document (passage ids are given in
-/// arrival order, from 0), then `write(directory:name:)` once. Analysis (`analyze`) is
+/// arrival order, from 0), then `write()` once. Analysis (`analyze`) is
 /// separate and needs no writer, so that it can run on several threads.
 final class SegmentWriter {
   private var terms = TermTable()
@@ -20,14 +20,27 @@ final class SegmentWriter {
   private(set) var lengths: [UInt32] = []
   private(set) var titleLengths: [UInt32] = []
   private(set) var signatures: [UInt16] = []
-  private let store = PassageStore.Writer()
+  private let store: PassageStore.Writer
   private var documentCount = 0
   private(set) var tokenCount: UInt64 = 0
   private(set) var titleTokenCount: UInt64 = 0
   /// The per-passage tables, for the writer's RAM budget.
   private var otherBytes = 0
 
-  init() {}
+  let directory: String
+  let name: String
+
+  /// A segment to be written as `name`.* in `directory`; its stored passages are written
+  /// there as they are compressed. `passageDictionary`: their zstd dictionary, when an
+  /// earlier segment of the run has trained one.
+  init(directory: String, name: String, passageDictionary: PassageStore.Writer.Trained? = nil) throws {
+    self.directory = directory
+    self.name = name
+    store = try PassageStore.Writer(path: directory + "/" + name + ".passages", dictionary: passageDictionary)
+  }
+
+  /// The stored passages' dictionary, once this segment has trained it.
+  var passageDictionary: PassageStore.Writer.Trained? { store.trained }
 
   /// Roughly the memory the buffered segment holds: terms, postings, stored passages.
   var estimatedBytes: Int { otherBytes + terms.estimatedBytes + postings.estimatedBytes + store.estimatedBytes }
@@ -300,7 +313,7 @@ final class SegmentWriter {
   }
 
   /// Writes Name.terms, Name.postings, Name.lengths and Name.passages (each fsynced).
-  func write(directory: String, name: String) throws {
+  func write() throws {
     let order = terms.idsInByteOrder()
     var files = try SegmentFiles(
       directory: directory, name: name, bodyLengths: lengths, titleLengths: titleLengths, signatures: signatures)
@@ -344,7 +357,8 @@ final class SegmentWriter {
       }
       start = runs.last!.upperBound
     }
-    try files.finish(passages: try store.finish())
+    _ = try store.finish()
+    try files.finish()
   }
 
   /// Threads that encode a segment's postings, and the terms each takes at a time.
@@ -362,7 +376,8 @@ func grownCapacity(_ count: Int) -> Int {
 
 /// The serializer both the segment writer and the merger end with: terms arrive in order
 /// with their encoded postings, which are written out as they come (a segment's postings
-/// are never held whole), then the other three files are written (each fsynced).
+/// are never held whole), then the terms and lengths files are written (each fsynced). The
+/// passages file is the `PassageStore.Writer`'s, written beside it.
 struct SegmentFiles {
   private let postingsFile: FileAppender
   private var pending = FileFormat.header(.postings)
@@ -422,7 +437,7 @@ struct SegmentFiles {
   }
 
   /// Ends Name.postings and writes Name.terms, Name.lengths and Name.passages.
-  mutating func finish(passages: [[UInt8]]) throws {
+  mutating func finish() throws {
     try flushPostings()
     var footer = ByteWriter()
     footer.u32(CRC32.finish(crc))
@@ -431,7 +446,6 @@ struct SegmentFiles {
     try postingsFile.finish()
     try FileSystem.writeFile(base + ".terms", dictionary.finish())
     try FileSystem.writeFile(base + ".lengths", PassageLengths.serialize(body: bodyLengths, title: titleLengths, signatures: signatures))
-    try FileSystem.writeFile(base + ".passages", chunks: passages)
   }
 }
 
