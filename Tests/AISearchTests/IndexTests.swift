@@ -333,6 +333,16 @@ final class ParallelIndexTests: XCTestCase {
     }
   }
 
+  /// A file name's words for the title field: the last extension dropped (not a leading
+  /// dot), dots, underscores and hyphens as spaces.
+  func testFileNameWords() {
+    let cases = [
+      ("man1/du.1.txt", "du 1"), ("docs/deep-seek_r1.md", "deep seek r1"), ("目录/华为.昇腾.txt", "华为 昇腾"),
+      ("home/.bashrc", " bashrc"), ("a/b/c", "c"), ("x/a.", "a"), ("a/b/", "b"), ("a", "a"), ("", ""), ("/", ""),
+    ]
+    XCTAssertEqual(cases.map { Field.fileNameWords($0.0) }, cases.map(\.1))
+  }
+
   /// The capacities the flush estimates assume: an array that doubles as it grows.
   func testGrownCapacity() {
     XCTAssertEqual([0, 1, 2, 3, 4, 5, 8, 9, 1000, 1024, 1025].map(grownCapacity), [0, 1, 2, 4, 4, 8, 8, 16, 1024, 1024, 2048])

@@ -154,6 +154,25 @@ final class IngestTests: XCTestCase {
     }
   }
 
+  /// Every scalar the trimming trusts as a Character boundary forms no Character with a
+  /// space on either side, by Swift's own grapheme breaking.
+  func testScalarsTrustedByTheTrimmingJoinNoSpace() {
+    var joining: [UInt32] = []
+    var trusted = 0
+    for value in UInt32(0)...0x10FFFF {
+      guard let scalar = Unicode.Scalar(value), Substring.joinsNoSpace(scalar) else { continue }
+      trusted += 1
+      var before = " "
+      before.unicodeScalars.append(scalar)
+      var after = ""
+      after.unicodeScalars.append(scalar)
+      after += " "
+      if before.count != 2 || after.count != 2 { joining.append(value) }
+    }
+    XCTAssertEqual(joining.map { String($0, radix: 16) }, [])
+    XCTAssertGreaterThan(trusted, 100_000)
+  }
+
   /// The trimming's own White_Space list is Unicode's, over every scalar.
   func testWhiteSpaceListIsUnicodes() {
     var differing: [UInt32] = []
