@@ -109,6 +109,17 @@ struct ByteWriter {
 
   mutating func varint(_ value: Int) { varint(UInt64(value)) }
 
+  /// The bytes `varint(value)` writes.
+  static func varintSize(_ value: Int) -> Int {
+    var v = UInt64(value)
+    var size = 1
+    while v >= 0x80 {
+      v >>= 7
+      size += 1
+    }
+    return size
+  }
+
   mutating func string(_ value: String) {
     varint(value.utf8.count)
     bytes.append(contentsOf: value.utf8)
