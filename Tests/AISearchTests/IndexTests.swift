@@ -333,6 +333,20 @@ final class ParallelIndexTests: XCTestCase {
     }
   }
 
+  /// Names compare by their UTF-8 bytes: a prefix first, "é" (C3 A9) after "z", a composed
+  /// "é" apart from "e" + U+0301, as the generic comparison of the UTF-8 views orders them.
+  func testNamesCompareByBytes() {
+    let names = ["", "a", "a/b", "a.txt", "a0", "ab", "z", "é", "e\u{301}", "华为", "華為", "d/x", "d-x", "d0"]
+    for a in names {
+      for b in names {
+        let expected = a.utf8.elementsEqual(b.utf8) ? 0 : (a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1)
+        XCTAssertEqual(FileSystem.compareNames(a, b).signum(), expected, "\(a) \(b)")
+      }
+    }
+    XCTAssertNotEqual(FileSystem.compareNames("é", "e\u{301}"), 0)
+    XCTAssertLessThan(FileSystem.compareNames("z", "é"), 0)
+  }
+
   /// A file name's words for the title field: the last extension dropped (not a leading
   /// dot), dots, underscores and hyphens as spaces.
   func testFileNameWords() {

@@ -41,6 +41,23 @@ enum FileSystem {
   static func errorText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
   /// Names in a directory, sorted by their bytes, without "." and "..".
+  /// Orders two names or paths by their UTF-8 bytes, as the file system tells them apart
+  /// (String's `<` and `==` compare canonically equivalent texts as equal): negative, zero
+  /// or positive. By memcmp where both are stored contiguously (the generic comparison of
+  /// two UTF8Views was a tenth of an unchanged large re-index).
+  static func compareNames(_ a: String, _ b: String) -> Int {
+    let fast = a.utf8.withContiguousStorageIfAvailable { x in
+      b.utf8.withContiguousStorageIfAvailable { y -> Int in
+        let common = min(x.count, y.count)
+        let order = common == 0 ? 0 : Int(memcmp(x.baseAddress!, y.baseAddress!, common))
+        return order != 0 ? order : x.count - y.count
+      }
+    }
+    if let fast, let order = fast { return order }
+    if a.utf8.elementsEqual(b.utf8) { return 0 }
+    return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1
+  }
+
   static func list(_ directory: String) throws -> [String] {
     try listing(directory).names
   }
@@ -89,7 +106,7 @@ enum FileSystem {
         entries.append(Entry(name: name, status: status, error: error))
       }
     }
-    return (entries.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }, invalid.sorted())
+    return (entries.sorted { compareNames($0.name, $1.name) < 0 }, invalid.sorted())
   }
 
   static func readFile(_ path: String) throws -> [UInt8] {

@@ -100,7 +100,7 @@ public final class IndexWriter {
     // Paths are compared as bytes, as the file system names files.
     var nextEntry = 0
     func entry(of path: String) -> Int? {
-      if nextEntry < manifest.files.count, manifest.files[nextEntry].path.utf8.elementsEqual(path.utf8) {
+      if nextEntry < manifest.files.count, FileSystem.compareNames(manifest.files[nextEntry].path, path) == 0 {
         nextEntry += 1
         return nextEntry - 1
       }
@@ -108,9 +108,9 @@ public final class IndexWriter {
       var high = manifest.files.count
       while low < high {
         let middle = (low + high) / 2
-        if manifest.files[middle].path.utf8.lexicographicallyPrecedes(path.utf8) { low = middle + 1 } else { high = middle }
+        if FileSystem.compareNames(manifest.files[middle].path, path) < 0 { low = middle + 1 } else { high = middle }
       }
-      guard low < manifest.files.count, manifest.files[low].path.utf8.elementsEqual(path.utf8) else { return nil }
+      guard low < manifest.files.count, FileSystem.compareNames(manifest.files[low].path, path) == 0 else { return nil }
       nextEntry = low + 1
       return low
     }
@@ -275,7 +275,7 @@ public final class IndexWriter {
     manifest.segments.append(contentsOf: flushed)
     manifest.files.append(contentsOf: newFiles)
     manifest = dropEmptySegments(manifest)
-    manifest.files.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+    manifest.files.sort { FileSystem.compareNames($0.path, $1.path) < 0 }
     // A merge runs beside what the writer already holds (file lists, the analyzers), so it
     // gets half the budget.
     let toMerge = Merger.plan(
