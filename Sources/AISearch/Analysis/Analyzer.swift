@@ -203,6 +203,10 @@ struct AnalysisState {
     var text = text
     var misses = 0
     lines.removeAll(keepingCapacity: true)
+    // The lines are looked up in three passes over the text's lines: each line's slot is
+    // asked for, then each slot's entry, then the entries compared. Looked up one line at a
+    // time, the slot load and the entry load each waited on memory (the cache's tables are
+    // far larger than the processor's caches): 4.6% of a large build's samples.
     text.withUTF8 { utf8 in
       let bytes = UnsafeRawBufferPointer(utf8)
       var start = 0
@@ -211,13 +215,17 @@ struct AnalysisState {
         if start < bytes.count, let lineEnd = memchr(bytes.baseAddress! + start, 0x0A, bytes.count - start) {
           end = UnsafeRawPointer(lineEnd) - bytes.baseAddress!
         }
-        let line = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-        let hash = LineTokenCache.hash(line)
-        let entry = cache.entry(line, hash: hash)
-        if entry == nil { misses += 1 }
-        lines.append((start, end, hash, entry))
+        let hash = LineTokenCache.hash(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+        cache.prefetchSlot(hash: hash)
+        lines.append((start, end, hash, nil))
         if end == bytes.count { break }
         start = end + 1
+      }
+      for line in lines { cache.prefetchEntry(hash: line.hash) }
+      for k in lines.indices {
+        let line = lines[k]
+        lines[k].entry = cache.entry(UnsafeRawBufferPointer(rebasing: bytes[line.start..<line.end]), hash: line.hash)
+        if lines[k].entry == nil { misses += 1 }
       }
     }
     if misses == lines.count {

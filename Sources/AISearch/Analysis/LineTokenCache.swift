@@ -1,3 +1,4 @@
+import CPrefetch
 import Synchronization
 
 #if canImport(Glibc)
@@ -133,6 +134,20 @@ final class LineTokenCache: @unchecked Sendable {
   }
 
   /// The entry of `line` (hashed `hash`), or nil.
+  /// Asks for the slot a line hashed `hash` is looked up in first.
+  @inline(__always)
+  func prefetchSlot(hash: UInt64) {
+    aisearch_prefetch(slots + (Int(truncatingIfNeeded: hash) & slotMask))
+  }
+
+  /// Asks for the entry in that slot, if any (the slot itself should have been asked for).
+  @inline(__always)
+  func prefetchEntry(hash: UInt64) {
+    let value = slots[Int(truncatingIfNeeded: hash) & slotMask].load(ordering: .acquiring)
+    guard value != 0, value >> LineTokenCache.offsetBits == hash >> LineTokenCache.offsetBits else { return }
+    aisearch_prefetch(arena + Int((value & LineTokenCache.offsetMask) - 1) * 8)
+  }
+
   func entry(_ line: UnsafeRawBufferPointer, hash: UInt64) -> Entry? {
     probe(line, hash: hash).entry
   }
