@@ -133,7 +133,6 @@ final class LineTokenCache: @unchecked Sendable {
     }
   }
 
-  /// The entry of `line` (hashed `hash`), or nil.
   /// Asks for the slot a line hashed `hash` is looked up in first.
   @inline(__always)
   func prefetchSlot(hash: UInt64) {
@@ -145,9 +144,16 @@ final class LineTokenCache: @unchecked Sendable {
   func prefetchEntry(hash: UInt64) {
     let value = slots[Int(truncatingIfNeeded: hash) & slotMask].load(ordering: .acquiring)
     guard value != 0, value >> LineTokenCache.offsetBits == hash >> LineTokenCache.offsetBits else { return }
-    aisearch_prefetch(arena + Int((value & LineTokenCache.offsetMask) - 1) * 8)
+    aisearch_prefetch(entryBase(value))
   }
 
+  /// Where the entry a slot's `value` points to starts in the arena.
+  @inline(__always)
+  private func entryBase(_ value: UInt64) -> UnsafeMutableRawPointer {
+    arena + Int((value & LineTokenCache.offsetMask) - 1) * 8
+  }
+
+  /// The entry of `line` (hashed `hash`), or nil.
   func entry(_ line: UnsafeRawBufferPointer, hash: UInt64) -> Entry? {
     probe(line, hash: hash).entry
   }
@@ -160,7 +166,7 @@ final class LineTokenCache: @unchecked Sendable {
       let value = slots[slot].load(ordering: .acquiring)
       if value == 0 { return (slot, nil) }
       if value >> LineTokenCache.offsetBits == tag {
-        let entry = Entry(base: UnsafeRawPointer(arena + Int((value & LineTokenCache.offsetMask) - 1) * 8))
+        let entry = Entry(base: UnsafeRawPointer(entryBase(value)))
         if entry.lineLength == line.count && (line.isEmpty || memcmp(entry.base + 16, line.baseAddress!, line.count) == 0) {
           return (slot, entry)
         }

@@ -120,6 +120,14 @@ struct ByteWriter {
     return size
   }
 
+  /// The bytes `string(value)` writes.
+  static func stringSize(_ value: String) -> Int { varintSize(value.utf8.count) + value.utf8.count }
+
+  /// The bytes `optionalString(value)` writes.
+  static func optionalStringSize(_ value: String?) -> Int {
+    value.map { varintSize($0.utf8.count + 1) + $0.utf8.count } ?? 1
+  }
+
   mutating func string(_ value: String) {
     varint(value.utf8.count)
     bytes.append(contentsOf: value.utf8)

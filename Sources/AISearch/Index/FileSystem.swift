@@ -40,7 +40,6 @@ enum FileSystem {
 
   static func errorText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
-  /// Names in a directory, sorted by their bytes, without "." and "..".
   /// Orders two names or paths by their UTF-8 bytes, as the file system tells them apart
   /// (String's `<` and `==` compare canonically equivalent texts as equal): negative, zero
   /// or positive. By memcmp where both are stored contiguously (the generic comparison of
@@ -58,6 +57,7 @@ enum FileSystem {
     return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1
   }
 
+  /// Names in a directory, sorted by their bytes, without "." and "..".
   static func list(_ directory: String) throws -> [String] {
     try listing(directory).names
   }
@@ -136,8 +136,7 @@ enum FileSystem {
       count = done
     }
     guard failure == 0 else {
-      errno = failure
-      throw AISearchError(.input, "cannot read \(path): \(errorText())", path: path)
+      throw AISearchError(.input, "cannot read \(path): \(errorText(failure))", path: path)
     }
     return bytes
   }

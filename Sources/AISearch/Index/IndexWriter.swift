@@ -129,8 +129,6 @@ public final class IndexWriter {
     // during them). Where the cuts fall does not depend on the overlap.
     let background = BackgroundWrite()
     var passageDictionary: PassageStore.Writer.Trained? = nil
-    // Whether a segment write may still be running.
-    var writing = false
     defer { background.wait() }
     /// Starts writing the buffered segment (s<generation>, then s<generation>_1, _2, …) and
     /// begins the next.
@@ -232,11 +230,9 @@ public final class IndexWriter {
             passageCount: UInt32(analyzed.document.passages.count)))
         if segment.estimatedBytes >= segmentBudget {
           try flush()
-          writing = true
-        } else if writing && segment.estimatedBytes >= writeOverlapBytes {
+        } else if background.isPending && segment.estimatedBytes >= writeOverlapBytes {
           // The next segment may grow this far while the full one is written, no further.
           try background.finish()
-          writing = false
         }
         if let existing {
           keep[existing] = false
@@ -512,9 +508,12 @@ private final class BackgroundWrite: @unchecked Sendable {
   private let group = DispatchGroup()
   // Written by the write's thread, read after `group.wait()`.
   private var failure: Error?
+  /// Whether a write was started and not yet finished (it may have ended meanwhile).
+  private(set) var isPending = false
 
   /// Runs `write` once the write before it has finished.
   func start(_ write: @escaping () throws -> Void) {
+    isPending = true
     queue.async(group: group) {
       do { try write() } catch { self.failure = error }
     }
@@ -523,6 +522,7 @@ private final class BackgroundWrite: @unchecked Sendable {
   /// Waits for the write in progress, if any; throws its error.
   func finish() throws {
     group.wait()
+    isPending = false
     if let failure {
       self.failure = nil
       throw failure

@@ -133,8 +133,8 @@ enum PassageStore {
     /// Without a file: the file's bytes so far, in chunks of about `chunkSize` (one growing
     /// array would at times hold its old and its new storage at once).
     private var chunks: [[UInt8]] = []
-    /// Bytes of the file so far and their CRC-32, for the footer.
-    private var written = 0
+    /// Whether the header is out (the file opened), and the CRC-32 of the bytes so far.
+    private var started = false
     private var crc = CRC32.initial
     private var compressedCount = 0
     private static let chunkSize = 4 << 20
@@ -200,11 +200,10 @@ enum PassageStore {
       precondition(passage.document == firstPassages.count - 1, "passages must follow their document")
       // Written straight into the block, its length first (a record of its own per passage
       // was an allocation and a copy for each of the large tier's 2.5 M passages).
-      let sectionBytes = passage.section.map { ByteWriter.varintSize($0.utf8.count + 1) + $0.utf8.count } ?? 1
       let length =
         ByteWriter.varintSize(passage.document) + ByteWriter.varintSize(passage.lineStart)
-        + ByteWriter.varintSize(passage.lineEnd) + sectionBytes + ByteWriter.varintSize(passage.text.utf8.count)
-        + passage.text.utf8.count
+        + ByteWriter.varintSize(passage.lineEnd) + ByteWriter.optionalStringSize(passage.section)
+        + ByteWriter.stringSize(passage.text)
       raw.varint(length)
       let recordStart = raw.count
       raw.varint(passage.document)
@@ -297,16 +296,16 @@ enum PassageStore {
 
     /// Appends bytes to the file (or to the chunks of one in memory).
     private func emit(_ bytes: [UInt8]) throws {
-      if written == 0 {
+      if !started {
         file = try path.map { try FileAppender($0) }
         try append(FileFormat.header(.passages).bytes)
+        started = true
       }
       try append(bytes)
     }
 
     private func append(_ bytes: [UInt8]) throws {
       crc = CRC32.update(crc, bytes)
-      written += bytes.count
       if let file {
         try file.append(bytes)
         return
