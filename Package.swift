@@ -1,6 +1,16 @@
 // swift-tools-version:5.10
 import PackageDescription
 
+// The C libraries (Debian's libicu-dev, libxml2-dev, libzstd-dev, libyaml-dev; .ci/run installs
+// them) are shared in debug builds, which the tests use, and linked from their archives in
+// release builds: resolving ICU's and libxml2's symbols took 1–2 ms of every search from a
+// new process. Neither the module maps nor pkg-config may name them: SwiftPM puts those
+// `-l` flags first, and the linker would take the shared libraries (docs/analysis.md).
+let sharedInDebug = BuildSettingCondition.when(configuration: .debug)
+let staticArchives = ["xml2", "icui18n", "icuuc", "icudata", "zstd", "yaml", "lzma", "z"]
+let staticLinkFlags =
+  ["-Xlinker", "--start-group"] + staticArchives.flatMap { ["-Xlinker", "-l:lib\($0).a"] } + ["-Xlinker", "--end-group"]
+
 let package = Package(
   name: "aisearch",
   products: [
@@ -11,25 +21,27 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
   ],
   targets: [
-    // Supplies ICU's pkg-config and link flags; never imported by Swift (see CICU).
-    .systemLibrary(
-      name: "CICUSystem", pkgConfig: "icu-uc", providers: [.apt(["libicu-dev"])]),
+    // ICU's headers (Debian's libicu-dev); never imported by Swift (see CICU).
+    .systemLibrary(name: "CICUSystem"),
     // The only code that includes ICU headers: Foundation on Linux carries its own copy of
     // them, so a Swift module cannot import both (shared/design.md, "ICU from Swift").
     .target(
       name: "CICU", dependencies: ["CICUSystem"],
-      linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icui18n"), .linkedLibrary("icudata")]),
-    // libxml2's HTML parser, behind a <stdint.h>-only header like CICU.
-    .systemLibrary(
-      name: "CLibXMLSystem", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+      linkerSettings: [
+        .linkedLibrary("icuuc", sharedInDebug), .linkedLibrary("icui18n", sharedInDebug),
+        .linkedLibrary("icudata", sharedInDebug),
+      ]),
+    // libxml2's HTML parser (libxml2-dev), behind a <stdint.h>-only header like CICU.
+    .systemLibrary(name: "CLibXMLSystem"),
     .target(
       name: "CHTML", dependencies: ["CLibXMLSystem"],
-      linkerSettings: [.linkedLibrary("xml2")]),
+      cSettings: [.unsafeFlags(["-I/usr/include/libxml2"])],
+      linkerSettings: [.linkedLibrary("xml2", sharedInDebug)]),
     // zstd for the stored passages; its C API needs no shim.
-    .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+    .systemLibrary(name: "CZstd"),
     // libyaml for Markdown front matter: Yams, which wraps it, needs all of Foundation, whose
     // loading was 0.8 ms of a 10 ms search from a new process on the seeds.
-    .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+    .systemLibrary(name: "CYAML"),
     // __builtin_prefetch, behind a header of its own.
     .systemLibrary(name: "CPrefetch"),
     .target(
@@ -37,7 +49,11 @@ let package = Package(
       dependencies: ["CICU", "CHTML", "CZstd", "CYAML", "CPrefetch"],
       // Run-time exclusivity checks on class properties were 4–8% of search and indexing
       // time; debug builds (and so the tests) keep them.
-      swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+      swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))],
+      linkerSettings: [
+        .linkedLibrary("zstd", sharedInDebug), .linkedLibrary("yaml", sharedInDebug),
+        .unsafeFlags(staticLinkFlags, .when(configuration: .release)),
+      ]),
     .executableTarget(
       name: "aisearch",
       dependencies: [
