@@ -71,7 +71,8 @@ struct Output {
   func explain(_ e: Hit.Explanation) -> String {
     let p = e.parameters
     var out = "   " + paint(
-      "score = bm25 \(Output.decimal(e.bm25, 3)) × coverage \(Output.decimal(e.coverage, 3)) × proximity \(Output.decimal(e.proximity, 3))"
+      "score = bm25 \(Output.decimal(e.bm25, 3)) × coverage \(Output.decimal(e.coverage, 3))"
+        + " × list page \(Output.decimal(e.listPage, 3)) × proximity \(Output.decimal(e.proximity, 3))"
         + " (phrase \(Output.decimal(e.phrase, 2)), closeness \(Output.decimal(e.closeness, 2)))", "2") + "\n"
     out += "   " + paint(
       "BM25F k1 \(Output.decimal(p.k1, 2)), body b \(Output.decimal(p.b, 2)), title weight \(Output.decimal(p.titleWeight, 2)) b \(Output.decimal(p.titleB, 2))", "2") + "\n"

@@ -165,7 +165,10 @@ final class QueryLanguageCLITests: XCTestCase {
     XCTAssertEqual(terms.map { $0["tf"] as? Int }, [1, 2])
     XCTAssertEqual(explain["phrase"] as? Double, 1)
     // The parts multiply to the score (each printed to four decimals).
-    let product = (explain["bm25"] as! Double) * (explain["coverage"] as! Double) * (explain["proximity"] as! Double)
+    XCTAssertEqual(explain["list_page"] as? Double, 1)
+    let product =
+      (explain["bm25"] as! Double) * (explain["coverage"] as! Double) * (explain["list_page"] as! Double)
+      * (explain["proximity"] as! Double)
     XCTAssertEqual(product, hit["score"] as! Double, accuracy: 0.001)
     let termSum = terms.reduce(0.0) { $0 + ($1["score"] as! Double) }
     XCTAssertEqual(termSum, explain["bm25"] as! Double, accuracy: 0.001)

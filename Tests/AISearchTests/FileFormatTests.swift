@@ -321,23 +321,24 @@ final class FileFormatTests: XCTestCase {
   func testEnvelopeRejectsWrongKindVersionAndTruncation() throws {
     let directory = try TemporaryDirectory()
     let path = directory.path + "/x.lengths"
-    try FileSystem.writeFile(path, PassageLengths.serialize(body: [57, 3], title: [4, 4], signatures: [0x1234, 0xBEEF]))
+    try FileSystem.writeFile(path, PassageLengths.serialize(body: [57, 3], title: [4, 4], signatures: [0x1234, 0xBEEF], listShares: [30, 179]))
     let lengths = try PassageLengths.Reader(MappedFile(path), expectedCount: 2)
     XCTAssertEqual([lengths[0], lengths[1], lengths.title(0)], [57, 3, 4])
     XCTAssertEqual([lengths.signature(0), lengths.signature(1)], [0x1234, 0xBEEF])
+    XCTAssertEqual([lengths.listShare(0), lengths.listShare(1)], [30, 179])
     XCTAssertEqual(
-      Array(PassageLengths.serialize(body: [57, 3], title: [4, 4], signatures: [0x1234, 0xBEEF])[12..<24]),
-      [0x39, 0, 3, 0, 4, 0, 4, 0, 0x34, 0x12, 0xEF, 0xBE])  // the example in PassageLengths.swift
+      Array(PassageLengths.serialize(body: [57, 3], title: [4, 4], signatures: [0x1234, 0xBEEF], listShares: [30, 179])[12..<26]),
+      [0x39, 0, 3, 0, 4, 0, 4, 0, 0x34, 0x12, 0xEF, 0xBE, 0x1E, 0xB3])  // the example in PassageLengths.swift
     XCTAssertThrowsError(try TermDictionary.Reader(MappedFile(path))) { error in
       XCTAssertEqual((error as? AISearchError)?.code, .corrupt)
     }
-    var bytes = PassageLengths.serialize(body: [57, 3], title: [4, 4], signatures: [0x1234, 0xBEEF])
+    var bytes = PassageLengths.serialize(body: [57, 3], title: [4, 4], signatures: [0x1234, 0xBEEF], listShares: [30, 179])
     bytes[8] = 99  // version
     try FileSystem.writeFile(path, bytes)
     XCTAssertThrowsError(try PassageLengths.Reader(MappedFile(path), expectedCount: 2)) { error in
       XCTAssertTrue((error as? AISearchError)?.message.contains("format version 99") ?? false)
     }
-    try FileSystem.writeFile(path, Array(PassageLengths.serialize(body: [57, 3], title: [4, 4], signatures: [0x1234, 0xBEEF]).dropLast(3)))
+    try FileSystem.writeFile(path, Array(PassageLengths.serialize(body: [57, 3], title: [4, 4], signatures: [0x1234, 0xBEEF], listShares: [30, 179]).dropLast(3)))
     XCTAssertThrowsError(try PassageLengths.Reader(MappedFile(path), expectedCount: 2)) { error in
       XCTAssertEqual((error as? AISearchError)?.message, "index file \(path) is corrupt (truncated: footer missing); rebuild it with `aisearch index --rebuild PATH...`")
     }

@@ -55,6 +55,7 @@ enum Merger {
     var bodyLengths: [UInt32] = []
     var titleLengths: [UInt32] = []
     var signatures: [UInt16] = []
+    var listShares: [UInt8] = []
     var result = manifest
     var movedFiles: [(index: Int, first: UInt32)] = []
     for (f, file) in manifest.files.enumerated() where file.passageCount > 0 && chosenSet.contains(file.segment) {
@@ -74,6 +75,7 @@ enum Merger {
         bodyLengths.append(reader.lengths[id])
         titleLengths.append(reader.lengths.title(id))
         signatures.append(reader.lengths.signature(id))
+        listShares.append(reader.lengths.listShare(id))
       }
       movedFiles.append((f, first))
     }
@@ -82,7 +84,8 @@ enum Merger {
     let dictionaries = try chosen.map { try readers[$0]!.terms.allTerms() }
     var positionsInTerm: [Int] = chosen.map { _ in 0 }
     var files = try SegmentFiles(
-      directory: directory, name: name, bodyLengths: bodyLengths, titleLengths: titleLengths, signatures: signatures)
+      directory: directory, name: name, bodyLengths: bodyLengths, titleLengths: titleLengths, signatures: signatures,
+      listShares: listShares)
     while true {
       var smallest: [UInt8]? = nil
       for k in chosen.indices where positionsInTerm[k] < dictionaries[k].count {

@@ -1,25 +1,28 @@
 import CPrefetch
 
 /// Passage lengths in tokens, per field, for BM25F's length normalization (tantivy's
-/// fieldnorms), and each passage's copy signature.
+/// fieldnorms), each passage's copy signature, and its document's list share.
 ///
 ///     Lengths file --> Header "LENS", <BodyLength u16>^PassageCount,
-///                      <TitleLength u16>^PassageCount, <Signature u16>^PassageCount, Footer
+///                      <TitleLength u16>^PassageCount, <Signature u16>^PassageCount,
+///                      <ListShare u8>^PassageCount, Footer
 ///
 /// Lengths are exact (a passage of at most 1000 characters has far fewer than 65,536
 /// tokens; longer counts are clamped). The signature is a one-permutation MinHash of the
 /// passage's body terms (`CopySignature`): two passages whose term sets overlap by
 /// Jaccard J share it with probability about J, so the query engine can tell likely copies
-/// apart from distinct passages without reading their text. Example: passages of 57 and 3
-/// body tokens with 4 title tokens each and signatures 0x1234 and 0xBEEF are the bytes
-/// 39 00 03 00 04 00 04 00 34 12 EF BE.
+/// apart from distinct passages without reading their text. The list share is the
+/// `ListShare` of the passage's document (0…255), for `ListPagePrior`. Example: passages of
+/// 57 and 3 body tokens with 4 title tokens each, signatures 0x1234 and 0xBEEF, of documents
+/// with list shares 30 and 179 are the bytes 39 00 03 00 04 00 04 00 34 12 EF BE 1E B3.
 enum PassageLengths {
-  static func serialize(body: [UInt32], title: [UInt32], signatures: [UInt16]) -> [UInt8] {
-    precondition(body.count == title.count && body.count == signatures.count)
+  static func serialize(body: [UInt32], title: [UInt32], signatures: [UInt16], listShares: [UInt8]) -> [UInt8] {
+    precondition(body.count == title.count && body.count == signatures.count && body.count == listShares.count)
     var writer = FileFormat.header(.lengths)
     for length in body { writer.u16(UInt16(clamping: length)) }
     for length in title { writer.u16(UInt16(clamping: length)) }
     for signature in signatures { writer.u16(signature) }
+    writer.bytes.append(contentsOf: listShares)
     FileFormat.finish(&writer)
     return writer.bytes
   }
@@ -32,8 +35,8 @@ enum PassageLengths {
     init(_ file: MappedFile, expectedCount: Int) throws {
       self.file = file
       let body = try FileFormat.openBody(file.bytes, kind: .lengths, path: file.path)
-      guard body.count == 6 * expectedCount else {
-        throw AISearchError.corrupt(file.path, "\(body.count / 6) lengths for \(expectedCount) passages")
+      guard body.count == 7 * expectedCount else {
+        throw AISearchError.corrupt(file.path, "\(body.count / 7) lengths for \(expectedCount) passages")
       }
       start = body.lowerBound
       count = expectedCount
@@ -58,6 +61,11 @@ enum PassageLengths {
     /// Passage `doc`'s `CopySignature`.
     func signature(_ doc: Int) -> UInt16 {
       file.bytes.loadUnaligned(fromByteOffset: start + 2 * (2 * count + doc), as: UInt16.self).littleEndian
+    }
+
+    /// The `ListShare` of passage `doc`'s document.
+    func listShare(_ doc: Int) -> UInt8 {
+      file.bytes[start + 6 * count + doc]
     }
   }
 }

@@ -20,6 +20,7 @@ final class SegmentWriter {
   private(set) var lengths: [UInt32] = []
   private(set) var titleLengths: [UInt32] = []
   private(set) var signatures: [UInt16] = []
+  private(set) var listShares: [UInt8] = []
   private let store: PassageStore.Writer
   private var documentCount = 0
   private(set) var tokenCount: UInt64 = 0
@@ -58,6 +59,8 @@ final class SegmentWriter {
     var bodyLengths: [UInt32] = []
     var titleLengths: [UInt32] = []
     var signatures: [UInt16] = []
+    /// The document's `ListShare`, which each of its passages carries.
+    var listShare: UInt8 = 0
     /// The document's terms (a title term with its field prefix), ids in order of first
     /// occurrence. Term j occurs in `counts[j]` passages, the first `firsts[j]` and the last
     /// `lasts[j]` (ids within the document); `streams[streamStarts[j]..<streamStarts[j + 1]]`
@@ -235,7 +238,9 @@ final class SegmentWriter {
       try analyzer.indexTerms(passage.text)
       inverter.addPassage(body: analyzer.terms, title: titleChanged ? title : nil)
     }
-    return inverter.finish()
+    var analyzed = inverter.finish()
+    analyzed.listShare = ListShare.of(document.passages)
+    return analyzed
   }
 
   /// Adds an analyzed document; returns the id of its first passage.
@@ -253,12 +258,13 @@ final class SegmentWriter {
         PassageStore.StoredPassage(
           document: documentIndex, lineStart: passage.lineStart, lineEnd: passage.lineEnd, section: passage.section,
           text: passage.text))
-      otherBytes += 8
+      otherBytes += 9
       lengths.append(analyzed.bodyLengths[i])
       tokenCount += UInt64(analyzed.bodyLengths[i])
       titleLengths.append(analyzed.titleLengths[i])
       titleTokenCount += UInt64(analyzed.titleLengths[i])
       signatures.append(analyzed.signatures[i])
+      listShares.append(analyzed.listShare)
     }
     addPostings(analyzed, base: first)
     return first
@@ -316,7 +322,8 @@ final class SegmentWriter {
   func write() throws {
     let order = terms.idsInByteOrder()
     var files = try SegmentFiles(
-      directory: directory, name: name, bodyLengths: lengths, titleLengths: titleLengths, signatures: signatures)
+      directory: directory, name: name, bodyLengths: lengths, titleLengths: titleLengths, signatures: signatures,
+      listShares: listShares)
     // Terms are encoded in runs on every core and appended in order: the analysis workers
     // wait while a segment is written, and encoding was all of a write's time but the
     // sort (large tier: 2.5 s of one core per 190 MB segment).
@@ -387,16 +394,21 @@ struct SegmentFiles {
   private let bodyLengths: [UInt32]
   private let titleLengths: [UInt32]
   private let signatures: [UInt16]
+  private let listShares: [UInt8]
   private let base: String
 
   /// Starts Name.postings in `directory`; the passages' field lengths give the postings'
-  /// block bounds and, with their copy signatures, the lengths file.
-  init(directory: String, name: String, bodyLengths: [UInt32], titleLengths: [UInt32], signatures: [UInt16]) throws {
+  /// block bounds and, with their copy signatures and list shares, the lengths file.
+  init(
+    directory: String, name: String, bodyLengths: [UInt32], titleLengths: [UInt32], signatures: [UInt16],
+    listShares: [UInt8]
+  ) throws {
     base = directory + "/" + name
     postingsFile = try FileAppender(base + ".postings")
     self.bodyLengths = bodyLengths
     self.titleLengths = titleLengths
     self.signatures = signatures
+    self.listShares = listShares
   }
 
   /// Appends a term (after every term before it in byte order) and its postings.
@@ -445,7 +457,9 @@ struct SegmentFiles {
     try postingsFile.append(footer.bytes)
     try postingsFile.finish()
     try FileSystem.writeFile(base + ".terms", dictionary.finish())
-    try FileSystem.writeFile(base + ".lengths", PassageLengths.serialize(body: bodyLengths, title: titleLengths, signatures: signatures))
+    try FileSystem.writeFile(
+      base + ".lengths",
+      PassageLengths.serialize(body: bodyLengths, title: titleLengths, signatures: signatures, listShares: listShares))
   }
 }
 

@@ -18,11 +18,11 @@
 /// `{"path", "line_start", "line_end"}`); they are not repeated as hits. `snippet` is the
 /// part of the passage with the densest matches, at most `Snippet.width` characters with
 /// "…" where cut (the whole passage when it is short), with highlights of its own.
-/// With `--explain`, `explain` gives the score's parts: score = bm25 × coverage ×
-/// proximity, each term's BM25F contribution with its frequencies and field lengths,
+/// With `--explain`, `explain` gives the score's parts: score = bm25 × coverage × list
+/// page × proximity, each term's BM25F contribution with its frequencies and field lengths,
 /// and the BM25F parameters:
 ///
-///     "explain":{"bm25":7.1,"coverage":1,"phrase":1,"closeness":1,"proximity":1.5,
+///     "explain":{"bm25":7.1,"coverage":1,"list_page":1,"phrase":1,"closeness":1,"proximity":1.5,
 ///       "k1":1.2,"b":0.75,"title_weight":2,"title_b":0.5,
 ///       "terms":[{"term":"昇腾","idf":4.2,"tf":1,"length":57,"title_tf":0,
 ///                 "title_length":4,"score":3.1}]}
@@ -64,6 +64,8 @@ public struct Hit: Equatable, Sendable {
 
     public var bm25: Double
     public var coverage: Double
+    /// `ListPagePrior`'s factor for the passage's document (1 unless it is mostly lists).
+    public var listPage: Double
     public var phrase: Double
     public var closeness: Double
     /// 1 + phraseWeight · phrase + closenessWeight · closeness.
@@ -98,6 +100,7 @@ public struct Hit: Equatable, Sendable {
     if let explanation {
       let e = explanation
       out += ",\"explain\":{\"bm25\":\(JSON.number(e.bm25)),\"coverage\":\(JSON.number(e.coverage))"
+      out += ",\"list_page\":\(JSON.number(e.listPage))"
       out += ",\"phrase\":\(JSON.number(e.phrase)),\"closeness\":\(JSON.number(e.closeness))"
       out += ",\"proximity\":\(JSON.number(e.proximity)),\"k1\":\(JSON.number(e.parameters.k1))"
       out += ",\"b\":\(JSON.number(e.parameters.b)),\"title_weight\":\(JSON.number(e.parameters.titleWeight))"

@@ -1,7 +1,8 @@
 import Synchronization
 
 /// Document-at-a-time scoring of one segment: the query's posting lists are walked side by
-/// side, each passage holding a query term is scored once (BM25F × idf-weighted coverage),
+/// side, each passage holding a query term is scored once (BM25F × idf-weighted
+/// coverage × `ListPagePrior`, which is at most 1 and so left out of every bound below),
 /// checked against the query's required clauses, phrases, exclusions and filters, and
 /// offered to the top k. Memory is the top k, not the segment: no per-passage arrays.
 ///
@@ -33,6 +34,8 @@ struct PassageScorer {
   private static let coverageTableTerms = 12
   /// Each term's count in the query, as a factor.
   private let counts: [Double]
+  /// `ListPagePrior`'s factor per stored list share.
+  let listPageFactors: [Double]
   /// Each term's bound (count · idf), the terms by increasing bound, and the bound of each
   /// prefix of that order.
   private let termBounds: [Double]
@@ -42,8 +45,9 @@ struct PassageScorer {
   /// Passages scored (for tests and --timings: what pruning saved).
   private(set) var scoredPassages = 0
 
-  init(plan: QueryPlan, idf: [Double], bm25: BM25, index: IndexReader) throws {
+  init(plan: QueryPlan, idf: [Double], bm25: BM25, listPagePrior: ListPagePrior, index: IndexReader) throws {
     self.plan = plan
+    listPageFactors = listPagePrior.table
     self.idf = idf
     self.bm25 = bm25
     averageBody = Double(index.tokenCount) / Double(index.passageCount)
@@ -281,7 +285,8 @@ struct PassageScorer {
       for t in 0..<termCount { sum += contributions[t] }
       if try requiredClausesHold(doc, mask, &lists), try !isExcluded(doc, &exclusions) {
         let coverage = self.coverage(mask)
-        var candidate = Candidate(segment: s, doc: doc, coverage: coverage, score: sum * coverage)
+        var candidate = Candidate(
+          segment: s, doc: doc, coverage: coverage, score: sum * coverage * listPageFactors[Int(lengths.listShare(d))])
         if admits(candidate, top, kBest) {
           // Read only now: most scored passages are not kept, and admission ignores it.
           candidate.signature = lengths.signature(d)

@@ -12,8 +12,9 @@
 /// 910C); coverage keeps BM25's order among passages that match the same terms and ranks
 /// passages that match more of the query's information first.
 ///
-/// The best candidates are then re-ranked with phrase and proximity evidence from the
-/// terms' positions (`Proximity`).
+/// Passages of contents pages and link lists are scored lower (`ListPagePrior`). The best
+/// candidates are then re-ranked with phrase and proximity evidence from the terms'
+/// positions (`Proximity`).
 ///
 /// A `Searcher` owns an analyzer (an ICU iterator), so use one per thread.
 public final class Searcher {
@@ -28,6 +29,7 @@ public final class Searcher {
   public private(set) var rankingDuration = Duration.zero
   public private(set) var fetchedPassages = 0
   var proximity = Proximity()
+  var listPagePrior = ListPagePrior()
   private let analyzer: Analyzer
   private let queryThreads = QueryThreads()
 
@@ -135,7 +137,7 @@ public final class Searcher {
       idf.append(bm25.idf(passages: index.storedPassageCount, containing: df))
       if df == 0, let first = term.text.unicodeScalars.first, !HanRun.isHan(first.value) { missingWord = true }
     }
-    var scorer = try PassageScorer(plan: plan, idf: idf, bm25: bm25, index: index)
+    var scorer = try PassageScorer(plan: plan, idf: idf, bm25: bm25, listPagePrior: listPagePrior, index: index)
     scorer.dynamicPruning = dynamicPruning
     if plan.stretches.isEmpty { scorer.liftLimit = proximity.maximumFactor }
     // The k-th best score among distinct signatures: counting copies would raise it to
@@ -374,8 +376,8 @@ public final class Searcher {
     }
     let factor = proximity.factor(phrase: entry.phrase, closeness: entry.closeness)
     return Hit.Explanation(
-      bm25: total, coverage: entry.coverage, phrase: entry.phrase, closeness: entry.closeness, proximity: factor,
-      parameters: bm25, terms: terms)
+      bm25: total, coverage: entry.coverage, listPage: scorer.listPageFactors[Int(segment.lengths.listShare(Int(entry.doc)))],
+      phrase: entry.phrase, closeness: entry.closeness, proximity: factor, parameters: bm25, terms: terms)
   }
 
   /// Passages whose term sets (`Analyzer.fingerprint`) overlap this much (Jaccard) are
