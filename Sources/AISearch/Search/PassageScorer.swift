@@ -285,9 +285,16 @@ struct PassageScorer {
       for t in 0..<termCount { sum += contributions[t] }
       if try requiredClausesHold(doc, mask, &lists), try !isExcluded(doc, &exclusions) {
         let coverage = self.coverage(mask)
-        var candidate = Candidate(
-          segment: s, doc: doc, coverage: coverage, score: sum * coverage * listPageFactors[Int(lengths.listShare(d))])
-        if admits(candidate, top, kBest) {
+        var candidate = Candidate(segment: s, doc: doc, coverage: coverage, score: sum * coverage)
+        // The list-page factor only lowers a score, so it is read (a cache miss into the
+        // lengths file) only for a passage that would be kept without it: read for every
+        // scored passage, it made ranking 12–16% slower.
+        var kept = admits(candidate, top, kBest)
+        if kept {
+          candidate.score *= listPageFactors[Int(lengths.listShare(d))]
+          kept = admits(candidate, top, kBest)
+        }
+        if kept {
           // Read only now: most scored passages are not kept, and admission ignores it.
           candidate.signature = lengths.signature(d)
           if kBest.admits(candidate) { kBest.insert(candidate) }
