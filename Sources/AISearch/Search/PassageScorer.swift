@@ -236,11 +236,13 @@ struct PassageScorer {
         try PassageScorer.pass(doc, &lists)
         continue
       }
-      let bounding = nonEssential > 0 && dynamicPruning && minimum > 0
+      let bounding = dynamicPruning && minimum > 0
       if bounding {
         // First from the frequencies alone, at the shortest possible length: the passage's
         // field lengths are a random read into a large table, most passages walked past
-        // here fail this test, and it needs none.
+        // here fail this test, and it needs none. Also when every term is essential: a
+        // block that holds one of the best passages (or one of their copies) is walked
+        // passage by passage, and most of its passages hold the term once.
         var bound = nonEssentialBound
         var possible = nonEssentialPossible
         for t in 0..<termCount where essential[t] && PassageScorer.holds(t, doc, lists) {
@@ -289,7 +291,9 @@ struct PassageScorer {
         // The list-page factor only lowers a score, so it is read (a cache miss into the
         // lengths file) only for a passage that would be kept without it: read for every
         // scored passage, it made ranking 12–16% slower.
-        var kept = admits(candidate, top, kBest)
+        // Below the threshold nothing is admitted; most scored passages are, and the
+        // heaps' own tests cost more than this one.
+        var kept = candidate.score >= minimum && admits(candidate, top, kBest)
         if kept {
           candidate.score *= listPageFactors[Int(lengths.listShare(d))]
           kept = admits(candidate, top, kBest)
