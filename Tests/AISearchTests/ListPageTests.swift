@@ -25,6 +25,21 @@ final class ListPageTests: XCTestCase {
     XCTAssertEqual(share(["  冻结行或列，  ", "", "快捷键 (辅助功能)", "作为表头：", "行"]), 12)
   }
 
+  func testSentenceEndsAreComparedAsUTF8() {
+    func ends(_ line: String) -> Bool {
+      var line = line
+      return line.withUTF8 { ListShare.endsSentence($0) }
+    }
+    for end in ["。", "！", "？", ".", "!", "?", "；", ";", "：", ":", "，", ",", "）", ")"] {
+      XCTAssertTrue(ends("文字" + end), end)
+      XCTAssertTrue(ends(end), end)
+    }
+    for other in ["、", "」", "…", "a", "字", "－", "〕", "ｂ", "😀"] {
+      XCTAssertFalse(ends("文字" + other), other)
+      XCTAssertFalse(ends(other), other)
+    }
+  }
+
   func testShareIsTheWholeDocuments() {
     let passages = [
       Passage(text: "目录\n索引", lineStart: 1, lineEnd: 2),

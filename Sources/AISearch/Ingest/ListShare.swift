@@ -63,14 +63,22 @@ enum ListShare {
       // U+3000 and above (CJK, kana, Hangul, full-width forms) take two columns.
       width += line[i] >= 0xE3 ? 2 : 1
     }
-    var lastStart = high - 1
-    while lastStart > low && line[lastStart] & 0xC0 == 0x80 { lastStart -= 1 }
-    let last = Array(line[lastStart..<high])
-    return (scalars, width < listLineWidth && !sentenceEnds.contains(last))
+    return (scalars, width < listLineWidth && !endsSentence(UnsafeBufferPointer(rebasing: line[low..<high])))
   }
 
-  /// What ends a sentence or clause, as UTF-8: 。！？.!?；;：:，, and closing parentheses.
-  static let sentenceEnds: [[UInt8]] = ["。", "！", "？", ".", "!", "?", "；", ";", "：", ":", "，", ",", "）", ")"].map {
-    Array($0.utf8)
+  /// Whether a (trimmed, non-empty) line ends in 。！？.!?；;：:，, or a closing
+  /// parenthesis, compared as UTF-8: 。 is E3 80 82, the full-width forms EF BC xx.
+  static func endsSentence(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+    let last = line[line.count - 1]
+    if last < 0x80 { return asciiEnds.contains(last) }
+    guard line.count >= 3 else { return false }
+    let lead = line[line.count - 3]
+    let middle = line[line.count - 2]
+    if lead == 0xE3 { return middle == 0x80 && last == 0x82 }
+    return lead == 0xEF && middle == 0xBC && fullWidthEnds.contains(last)
   }
+
+  private static let asciiEnds: [UInt8] = Array(".!?;:,)".utf8)
+  /// The last bytes of ！？；：，） (EF BC 81, 9F, 9B, 9A, 8C, 89).
+  private static let fullWidthEnds: [UInt8] = [0x81, 0x9F, 0x9B, 0x9A, 0x8C, 0x89]
 }
