@@ -89,6 +89,16 @@ final class CheckerTests: XCTestCase {
     try assertRejected(index, tables, file: "s1.lengths", problem: "passage 1 has copy signature")
   }
 
+  /// List shares are recomputed from each document's stored passages (both documents here
+  /// are too short to be list pages: 0).
+  func testListSharesThatDisagreeWithTheTextAreFound() throws {
+    let (_, index) = try makeIndex()
+    var tables = try lengthsTables(index)
+    XCTAssertEqual(tables.listShares, [0, 0])
+    tables.listShares[1] = 200
+    try assertRejected(index, tables, file: "s1.lengths", problem: "passage 1 has list share 200, its document's passages give 0")
+  }
+
   /// Block bounds are checked against the passages they bound: with every length one
   /// longer than the postings' skip entries were computed from, the first block disagrees.
   func testBlockBoundsThatDisagreeWithThePassagesAreFound() throws {

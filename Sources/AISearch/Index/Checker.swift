@@ -8,7 +8,8 @@
 /// - for every passage, the term frequencies of its body terms add up to its body length
 ///   and those of its title terms to its title length; the totals equal the manifest's
 ///   token counts;
-/// - every stored passage names a stored document;
+/// - every stored passage names a stored document, and carries the `ListShare` its
+///   document's stored passages give;
 /// and per source file in the manifest: its passages lie inside its segment and are stored
 /// under its path.
 public enum Checker {
@@ -118,6 +119,18 @@ public enum Checker {
       throw AISearchError.corrupt(postingsPath, "postings end at \(expectedOffset), the file body at \(reader.postings.bytes.count - FileFormat.footerSize)")
     }
     let lengthsPath = reader.lengths.file.path
+    // A document's passages are consecutive: its list share is recomputed once they are read.
+    var documentPassages: [Passage] = []
+    var documentFirst = 0
+    var currentDocument = -1
+    func checkListShares(before end: Int) throws {
+      guard !documentPassages.isEmpty else { return }
+      let share = ListShare.of(documentPassages)
+      for id in documentFirst..<end where reader.lengths.listShare(id) != share {
+        throw AISearchError.corrupt(
+          lengthsPath, "passage \(id) has list share \(reader.lengths.listShare(id)), its document's passages give \(share)")
+      }
+    }
     for doc in 0..<reader.passageCount {
       guard bodySums[doc] == UInt64(reader.lengths[doc]), titleSums[doc] == UInt64(reader.lengths.title(doc)) else {
         throw AISearchError.corrupt(lengthsPath, "passage \(doc) has lengths \(reader.lengths[doc])/\(reader.lengths.title(doc)), its postings say \(bodySums[doc])/\(titleSums[doc])")
@@ -131,7 +144,15 @@ public enum Checker {
       guard try reader.store.passageRange(ofDocument: passage.document).contains(doc) else {
         throw AISearchError.corrupt(reader.store.file.path, "passage \(doc) lies outside its document's passage range")
       }
+      if passage.document != currentDocument {
+        try checkListShares(before: doc)
+        documentPassages.removeAll(keepingCapacity: true)
+        documentFirst = doc
+        currentDocument = passage.document
+      }
+      documentPassages.append(Passage(text: passage.text, lineStart: passage.lineStart, lineEnd: passage.lineEnd))
     }
+    try checkListShares(before: reader.passageCount)
     guard bodySums.reduce(0, +) == segment.tokenCount, titleSums.reduce(0, +) == segment.titleTokenCount else {
       throw AISearchError.corrupt(lengthsPath, "token totals differ from the manifest's")
     }
