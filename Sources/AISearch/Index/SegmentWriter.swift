@@ -448,7 +448,7 @@ struct SegmentFiles {
     pending.bytes.removeAll(keepingCapacity: true)
   }
 
-  /// Ends Name.postings and writes Name.terms, Name.lengths and Name.passages.
+  /// Ends Name.postings and writes Name.terms and Name.lengths.
   mutating func finish() throws {
     try flushPostings()
     var footer = ByteWriter()

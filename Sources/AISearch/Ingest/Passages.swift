@@ -240,5 +240,4 @@ extension Substring {
       return false
     }
   }
-
 }

@@ -288,11 +288,10 @@ struct PassageScorer {
       if try requiredClausesHold(doc, mask, &lists), try !isExcluded(doc, &exclusions) {
         let coverage = self.coverage(mask)
         var candidate = Candidate(segment: s, doc: doc, coverage: coverage, score: sum * coverage)
-        // The list-page factor only lowers a score, so it is read (a cache miss into the
-        // lengths file) only for a passage that would be kept without it: read for every
-        // scored passage, it made ranking 12–16% slower.
-        // Below the threshold nothing is admitted; most scored passages are, and the
-        // heaps' own tests cost more than this one.
+        // Below the threshold nothing is admitted, and most scored passages are below it:
+        // that test comes before the heaps' own. The list-page factor only lowers a score,
+        // so it is read (a cache miss into the lengths file) only for a passage that would
+        // be kept without it: read for every scored passage, it made ranking 12–16% slower.
         var kept = candidate.score >= minimum && admits(candidate, top, kBest)
         if kept {
           candidate.score *= listPageFactors[Int(lengths.listShare(d))]
