@@ -351,15 +351,11 @@ struct PassageScorer {
   private func frequencyBound(
     _ t: Int, _ doc: UInt32, _ lists: [PostingList], _ ratios: (body: Double, title: Double)
   ) -> Double {
-    let shortest = (
-      body: Double(lists[2 * t].doc == doc ? lists[2 * t].freq : 0) * ratios.body,
-      title: Double(lists[2 * t + 1].doc == doc ? lists[2 * t + 1].freq : 0) * ratios.title
-    )
-    let norms = (
-      body: averageBody > 0 ? 1 - bm25.b + bm25.b * shortest.body / averageBody : 1,
-      title: averageTitle > 0 ? 1 - bm25.titleB + bm25.titleB * shortest.title / averageTitle : 1
-    )
-    return contribution(t, doc, lists, norms)
+    let tf = lists[2 * t].doc == doc ? lists[2 * t].freq : 0
+    let titleTF = lists[2 * t + 1].doc == doc ? lists[2 * t + 1].freq : 0
+    let bodyNorm = averageBody > 0 ? 1 - bm25.b + bm25.b * (Double(tf) * ratios.body) / averageBody : 1
+    let titleNorm = averageTitle > 0 ? 1 - bm25.titleB + bm25.titleB * (Double(titleTF) * ratios.title) / averageTitle : 1
+    return counts[t] * bm25.score(tf: tf, bodyNorm: bodyNorm, titleTF: titleTF, titleNorm: titleNorm, idf: idf[t])
   }
 
   /// Moves every list that stands on `doc` past it.
