@@ -22,6 +22,9 @@ struct PassageScorer {
   let bm25: BM25
   let averageBody: Double
   let averageTitle: Double
+  /// The smallest length norms a field can have (1 − b, at length 0): with them a
+  /// passage's frequencies bound its score without its lengths.
+  private let shortestNorms: (body: Double, title: Double)
   /// The weight of the query's clauses: the denominator of coverage.
   let totalWeight: Double
   private let phrases: [PhrasePattern]
@@ -49,6 +52,7 @@ struct PassageScorer {
     self.bm25 = bm25
     averageBody = Double(index.tokenCount) / Double(index.passageCount)
     averageTitle = Double(index.titleTokenCount) / Double(index.passageCount)
+    shortestNorms = (bm25.lengthNorm(0, averageBody, b: bm25.b), bm25.lengthNorm(0, averageTitle, b: bm25.titleB))
     let chunkWeights = plan.chunkWeights(idf: idf)
     totalWeight = plan.clauses.reduce(0.0) { total, clause in
       total + (clause.alternatives.map { chunkWeights[$0] }.max() ?? 0)
@@ -138,9 +142,6 @@ struct PassageScorer {
     // passage it holds for.
     var blockBounds = [Double](repeating: 0, count: termCount)
     var boundUntil = [Int64](repeating: -1, count: termCount)
-    // Per term and field, the fewest tokens per occurrence any passage of those blocks has
-    // (0 where unknown): a passage's field is at least its frequency times that long.
-    var shortestRatios = [(body: Double, title: Double)](repeating: (0, 0), count: termCount)
     var contributions = [Double](repeating: 0, count: termCount)
     // Read once: each access through the segment object would retain and release it.
     let lengths = segment.lengths
@@ -209,7 +210,7 @@ struct PassageScorer {
         var windowEnd = Int64(UInt32.max)
         for t in 0..<termCount {
           if Int64(doc) > boundUntil[t] {
-            (blockBounds[t], boundUntil[t], shortestRatios[t]) = try termBlockBound(t, at: doc, &lists)
+            (blockBounds[t], boundUntil[t]) = try termBlockBound(t, at: doc, &lists)
           }
           windowEnd = min(windowEnd, boundUntil[t])
           guard blockBounds[t] > 0 else { continue }
@@ -237,17 +238,16 @@ struct PassageScorer {
       }
       let bounding = dynamicPruning && minimum > 0
       if bounding {
-        // First from the frequencies alone, at the shortest length the block allows (its
-        // fewest tokens per occurrence times the passage's frequency): the passage's field
-        // lengths are a random read into a large table, most passages walked past here
-        // fail this test, and it needs none. Also when every term is essential: a block
-        // that holds one of the best passages (or one of their copies) is walked passage by
-        // passage, and most of its passages hold the term once.
+        // First from the frequencies alone, at the shortest possible length: the passage's
+        // field lengths are a random read into a large table, most passages walked past
+        // here fail this test, and it needs none. Also when every term is essential: a
+        // block that holds one of the best passages (or one of their copies) is walked
+        // passage by passage, and most of its passages hold the term once.
         var bound = nonEssentialBound
         var possible = nonEssentialPossible
         for t in 0..<termCount where essential[t] && PassageScorer.holds(t, doc, lists) {
           possible |= 1 << UInt64(t)
-          bound += frequencyBound(t, doc, lists, shortestRatios[t])
+          bound += contribution(t, doc, lists, shortestNorms)
         }
         if cannotMatter(bound * coverage(possible), minimum) {
           try PassageScorer.pass(doc, &lists)
@@ -345,19 +345,6 @@ struct PassageScorer {
     return counts[t] * bm25.score(tf: tf, bodyNorm: norms.body, titleTF: titleTF, titleNorm: norms.title, idf: idf[t])
   }
 
-  /// The most term t can add to passage `doc` given its frequencies there, each field being
-  /// at least its frequency times `ratios` long (BM25F's length norm grows with length).
-  @inline(__always)
-  private func frequencyBound(
-    _ t: Int, _ doc: UInt32, _ lists: [PostingList], _ ratios: (body: Double, title: Double)
-  ) -> Double {
-    let tf = lists[2 * t].doc == doc ? lists[2 * t].freq : 0
-    let titleTF = lists[2 * t + 1].doc == doc ? lists[2 * t + 1].freq : 0
-    let bodyNorm = averageBody > 0 ? 1 - bm25.b + bm25.b * (Double(tf) * ratios.body) / averageBody : 1
-    let titleNorm = averageTitle > 0 ? 1 - bm25.titleB + bm25.titleB * (Double(titleTF) * ratios.title) / averageTitle : 1
-    return counts[t] * bm25.score(tf: tf, bodyNorm: bodyNorm, titleTF: titleTF, titleNorm: titleNorm, idf: idf[t])
-  }
-
   /// Moves every list that stands on `doc` past it.
   private static func pass(_ doc: UInt32, _ lists: inout [PostingList]) throws {
     for i in lists.indices where lists[i].doc == doc { try lists[i].advance() }
@@ -366,13 +353,10 @@ struct PassageScorer {
   /// The most term `t` can add to a passage from `doc` on, as far as the returned passage,
   /// from its lists' blocks there (the bound of `Postings`' skip entries), or count · idf for
   /// a list without skip data; 0 where neither list holds anything.
-  private func termBlockBound(
-    _ t: Int, at doc: UInt32, _ lists: inout [PostingList]
-  ) throws -> (Double, Int64, (body: Double, title: Double)) {
+  private func termBlockBound(_ t: Int, at doc: UInt32, _ lists: inout [PostingList]) throws -> (Double, Int64) {
     var frequency = 0.0
     var unbounded = false
     var until = Int64(UInt32.max)
-    var ratios = (body: 0.0, title: 0.0)
     for field in 0..<2 {
       let (impact, reach) = try lists[2 * t + field].reach(at: doc)
       until = min(until, Int64(reach))
@@ -389,7 +373,6 @@ struct PassageScorer {
         let average = field == 0 ? averageBody : averageTitle
         let b = field == 0 ? bm25.b : bm25.titleB
         let ratio = Double(minRatio) / Double(Postings.ratioScale)
-        if field == 0 { ratios.body = ratio } else { ratios.title = ratio }
         let denominator = average > 0 ? (1 - b) / Double(maxFreq) + b * ratio / average : 1 / Double(maxFreq)
         guard denominator > 0 else {
           unbounded = true
@@ -398,7 +381,7 @@ struct PassageScorer {
         frequency += (field == 0 ? 1 : bm25.titleWeight) / denominator
       }
     }
-    return (counts[t] * (unbounded ? idf[t] : bm25.saturate(frequency, idf: idf[t])), until, ratios)
+    return (counts[t] * (unbounded ? idf[t] : bm25.saturate(frequency, idf: idf[t])), until)
   }
 
   /// The share of the clauses' weight the terms in `mask` carry (from the table when the
