@@ -139,26 +139,37 @@ final class PostingsPool {
 
   /// Term `t`'s passages, frequencies and position deltas (each passage's first position
   /// absolute), as flat arrays, into the given buffers (emptied first).
+  ///
+  /// Decoded from a pointer into the current slice, not through the page table byte by
+  /// byte: reading the streams was 4% of a large build's samples that way.
   func read(term t: Int, docs: inout [UInt32], freqs: inout [UInt32], positionDeltas: inout [UInt32]) {
     docs.removeAll(keepingCapacity: true)
     freqs.removeAll(keepingCapacity: true)
     positionDeltas.removeAll(keepingCapacity: true)
+    let pageMask = PostingsPool.pageSize - 1
     var address = table[t].start
-    var end = address + PostingsPool.firstSlice - 4
     var size = PostingsPool.firstSlice
     let stop = table[t].upto
+    // The readable bytes of the current slice: [cursor, limit); its link follows `limit`
+    // unless the stream ends in it.
+    var limit = min(address + size - 4, stop)
+    var page = pages[address >> PostingsPool.pageBits]
+    var cursor = page + (address & pageMask)
+    var remaining = limit - address
     @inline(__always) func byte() -> UInt8 {
-      if address == end && address != stop {
-        var link = 0
-        for k in 0..<4 {
-          link |= Int(pages[(address + k) >> PostingsPool.pageBits][(address + k) & (PostingsPool.pageSize - 1)]) << (8 * k)
-        }
+      if remaining == 0 {
+        // At a full slice's end: its last 4 bytes link to the next slice.
+        let link = Int(cursor[0]) | Int(cursor[1]) << 8 | Int(cursor[2]) << 16 | Int(cursor[3]) << 24
         size = min(size * 2, PostingsPool.largestSlice)
         address = link << 3
-        end = address + size - 4
+        limit = min(address + size - 4, stop)
+        page = pages[address >> PostingsPool.pageBits]
+        cursor = page + (address & pageMask)
+        remaining = limit - address
       }
-      let value = pages[address >> PostingsPool.pageBits][address & (PostingsPool.pageSize - 1)]
-      address += 1
+      let value = cursor.pointee
+      cursor += 1
+      remaining -= 1
       return value
     }
     @inline(__always) func varint() -> UInt32 {
@@ -171,8 +182,11 @@ final class PostingsPool {
         shift += 7
       }
     }
+    let docFreq = Int(table[t].docFreq)
+    docs.reserveCapacity(docFreq)
+    freqs.reserveCapacity(docFreq)
     var doc: UInt32 = 0
-    for _ in 0..<Int(table[t].docFreq) {
+    for _ in 0..<docFreq {
       doc &+= varint()
       let count = varint()
       docs.append(doc)
