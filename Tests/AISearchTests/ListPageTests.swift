@@ -40,6 +40,53 @@ final class ListPageTests: XCTestCase {
     }
   }
 
+  /// The share computed line by line, as the rule reads: each line trimmed of ASCII white
+  /// space, its scalars and columns counted, its end compared.
+  private func referenceShare(_ passages: [Passage], minimumLines: Int) -> UInt8 {
+    var total = 0
+    var listed = 0
+    var lines = 0
+    for passage in passages {
+      // Split on the byte: "\r\n" is one Character, which a split of the String keeps whole.
+      for line in passage.text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
+        var bytes = Array(line)
+        while let first = bytes.first, first == 0x20 || first == 0x09 || first == 0x0D { bytes.removeFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x09 || last == 0x0D { bytes.removeLast() }
+        guard !bytes.isEmpty else { continue }
+        let leads = bytes.filter { $0 & 0xC0 != 0x80 }
+        let width = leads.reduce(0) { $0 + ($1 >= 0xE3 ? 2 : 1) }
+        lines += 1
+        total += leads.count
+        if width < ListShare.listLineWidth && !bytes.withUnsafeBufferPointer({ ListShare.endsSentence($0) }) {
+          listed += leads.count
+        }
+      }
+    }
+    guard total > 0, lines >= minimumLines else { return 0 }
+    return UInt8((255 * listed + total / 2) / total)
+  }
+
+  func testOnePassShareEqualsLineByLine() {
+    // Random documents of pieces that each test a branch: white space inside and around
+    // lines, carriage returns, CJK and full-width ends, long and short lines.
+    let pieces = [
+      "目录", "冻结行或列", "。", "，", "！", "）", "：", "a", "View", " - ", "Freeze", ".", ":", ")", " ", "  ", "\t", "\r",
+      "\n", "\n\n", "ｂ", "😀", "é", "1.", "、", String(repeating: "冻", count: 19), String(repeating: "x", count: 39),
+    ]
+    var generator = SystemRandomNumberGenerator()
+    for round in 0..<2000 {
+      let passageCount = Int.random(in: 1...4, using: &generator)
+      let passages = (0..<passageCount).map { _ -> Passage in
+        let text = (0..<Int.random(in: 0...40, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+        return Passage(text: text, lineStart: 1, lineEnd: 1)
+      }
+      let minimumLines = round % 3
+      XCTAssertEqual(
+        ListShare.of(passages, minimumLines: minimumLines), referenceShare(passages, minimumLines: minimumLines),
+        "\(passages.map(\.text))")
+    }
+  }
+
   func testShareIsTheWholeDocuments() {
     let passages = [
       Passage(text: "目录\n索引", lineStart: 1, lineEnd: 2),
