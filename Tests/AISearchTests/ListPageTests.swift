@@ -73,7 +73,7 @@ final class ListPageTests: XCTestCase {
       "目录", "冻结行或列", "。", "，", "！", "）", "：", "a", "View", " - ", "Freeze", ".", ":", ")", " ", "  ", "\t", "\r",
       "\n", "\n\n", "ｂ", "😀", "é", "1.", "、", String(repeating: "冻", count: 19), String(repeating: "x", count: 39),
     ]
-    var generator = SystemRandomNumberGenerator()
+    var generator = PruningTests.SplitMix(state: 12)  // seeded, so a failure replays
     for round in 0..<2000 {
       let passageCount = Int.random(in: 1...4, using: &generator)
       let passages = (0..<passageCount).map { _ -> Passage in
