@@ -108,6 +108,14 @@ final class ListPageTests: XCTestCase {
     XCTAssertEqual(prior.factor(191), 1 - 0.5 * (191.0 / 255 - 0.5) / 0.5, accuracy: 1e-12)
     XCTAssertEqual(prior.table.count, 256)
     XCTAssertEqual(prior.table[255], prior.factor(255))
+    // The table follows the parameters.
+    var changed = prior
+    changed.weight = 0.2
+    XCTAssertEqual(changed.table[255], 0.8, accuracy: 1e-12)
+    changed.threshold = 0.75
+    XCTAssertEqual(changed.table[255], 0.8, accuracy: 1e-12)
+    XCTAssertEqual(changed.table[191], 1)
+    XCTAssertEqual(changed.table.indices.map { changed.factor(UInt8($0)) }, changed.table)
   }
 
   /// A contents page holding every query word in its link lines, against the page that

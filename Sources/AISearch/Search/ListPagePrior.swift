@@ -13,15 +13,23 @@
 ///
 /// The factor is at most 1, so the scorer's bounds, which leave it out, stay bounds.
 struct ListPagePrior {
-  var threshold = 0.5
-  var weight = 0.5
+  var threshold = 0.5 { didSet { table = ListPagePrior.factors(threshold: threshold, weight: weight) } }
+  var weight = 0.5 { didSet { table = ListPagePrior.factors(threshold: threshold, weight: weight) } }
+
+  /// `factor` for every stored share, kept with the parameters (every query reads it).
+  private(set) var table = ListPagePrior.factors(threshold: 0.5, weight: 0.5)
 
   /// The factor for a stored share (0…255).
   func factor(_ share: UInt8) -> Double {
+    ListPagePrior.factor(share, threshold: threshold, weight: weight)
+  }
+
+  private static func factor(_ share: UInt8, threshold: Double, weight: Double) -> Double {
     let excess = max(0, Double(share) / 255 - threshold)
     return 1 - weight * excess / (1 - threshold)
   }
 
-  /// `factor` for every stored share.
-  var table: [Double] { (0...255).map { factor(UInt8($0)) } }
+  private static func factors(threshold: Double, weight: Double) -> [Double] {
+    (0...255).map { factor(UInt8($0), threshold: threshold, weight: weight) }
+  }
 }
