@@ -19,28 +19,25 @@ final class CheckerTests: XCTestCase {
   }
 
   /// The first segment's body lengths, title lengths, copy signatures and list shares.
-  private func lengthsTables(_ index: String) throws -> (
-    body: [UInt32], title: [UInt32], signatures: [UInt16], listShares: [UInt8]
-  ) {
+  private func lengthsTables(_ index: String) throws -> PassageTables {
     let segment = try IndexReader(directory: index).segments[0]
-    let passages = 0..<segment.passageCount
-    return (
-      passages.map { segment.lengths[$0] }, passages.map { segment.lengths.title($0) },
-      passages.map { segment.lengths.signature($0) }, passages.map { segment.lengths.listShare($0) }
-    )
+    var tables = PassageTables()
+    for p in 0..<segment.passageCount {
+      tables.append(
+        body: segment.lengths[p], title: segment.lengths.title(p), signature: segment.lengths.signature(p),
+        listShare: segment.lengths.listShare(p))
+    }
+    return tables
   }
 
   /// Rewrites the first segment's lengths file (with a valid checksum) from `tables` and
   /// expects the checker to name `file` and say `problem`.
   private func assertRejected(
-    _ index: String, _ tables: (body: [UInt32], title: [UInt32], signatures: [UInt16], listShares: [UInt8]), file: String,
+    _ index: String, _ tables: PassageTables, file: String,
     problem: String,
     line: UInt = #line
   ) throws {
-    try FileSystem.writeFile(
-      index + "/s1.lengths",
-      PassageLengths.serialize(
-        body: tables.body, title: tables.title, signatures: tables.signatures, listShares: tables.listShares))
+    try FileSystem.writeFile(index + "/s1.lengths", PassageLengths.serialize(tables))
     XCTAssertThrowsError(try Checker.check(directory: index), line: line) { error in
       let error = error as? AISearchError
       XCTAssertEqual(error?.path, index + "/" + file, line: line)

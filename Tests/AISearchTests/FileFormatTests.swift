@@ -318,27 +318,30 @@ final class FileFormatTests: XCTestCase {
     XCTAssertEqual(Array(bytes[offset..<(offset + segment.count)]), segment)
   }
 
+  /// The tables of the example in PassageLengths.swift.
+  private let exampleTables = PassageTables(body: [57, 3], title: [4, 4], signatures: [0x1234, 0xBEEF], listShares: [30, 179])
+
   func testEnvelopeRejectsWrongKindVersionAndTruncation() throws {
     let directory = try TemporaryDirectory()
     let path = directory.path + "/x.lengths"
-    try FileSystem.writeFile(path, PassageLengths.serialize(body: [57, 3], title: [4, 4], signatures: [0x1234, 0xBEEF], listShares: [30, 179]))
+    try FileSystem.writeFile(path, PassageLengths.serialize(exampleTables))
     let lengths = try PassageLengths.Reader(MappedFile(path), expectedCount: 2)
     XCTAssertEqual([lengths[0], lengths[1], lengths.title(0)], [57, 3, 4])
     XCTAssertEqual([lengths.signature(0), lengths.signature(1)], [0x1234, 0xBEEF])
     XCTAssertEqual([lengths.listShare(0), lengths.listShare(1)], [30, 179])
     XCTAssertEqual(
-      Array(PassageLengths.serialize(body: [57, 3], title: [4, 4], signatures: [0x1234, 0xBEEF], listShares: [30, 179])[12..<26]),
+      Array(PassageLengths.serialize(exampleTables)[12..<26]),
       [0x39, 0, 3, 0, 4, 0, 4, 0, 0x34, 0x12, 0xEF, 0xBE, 0x1E, 0xB3])  // the example in PassageLengths.swift
     XCTAssertThrowsError(try TermDictionary.Reader(MappedFile(path))) { error in
       XCTAssertEqual((error as? AISearchError)?.code, .corrupt)
     }
-    var bytes = PassageLengths.serialize(body: [57, 3], title: [4, 4], signatures: [0x1234, 0xBEEF], listShares: [30, 179])
+    var bytes = PassageLengths.serialize(exampleTables)
     bytes[8] = 99  // version
     try FileSystem.writeFile(path, bytes)
     XCTAssertThrowsError(try PassageLengths.Reader(MappedFile(path), expectedCount: 2)) { error in
       XCTAssertTrue((error as? AISearchError)?.message.contains("format version 99") ?? false)
     }
-    try FileSystem.writeFile(path, Array(PassageLengths.serialize(body: [57, 3], title: [4, 4], signatures: [0x1234, 0xBEEF], listShares: [30, 179]).dropLast(3)))
+    try FileSystem.writeFile(path, Array(PassageLengths.serialize(exampleTables).dropLast(3)))
     XCTAssertThrowsError(try PassageLengths.Reader(MappedFile(path), expectedCount: 2)) { error in
       XCTAssertEqual((error as? AISearchError)?.message, "index file \(path) is corrupt (truncated: footer missing); rebuild it with `aisearch index --rebuild PATH...`")
     }

@@ -52,10 +52,7 @@ enum Merger {
     for s in chosen { docMaps[s] = [Int32](repeating: -1, count: readers[s]!.passageCount) }
     let store = try PassageStore.Writer(path: directory + "/" + name + ".passages")
     var documentCount = 0
-    var bodyLengths: [UInt32] = []
-    var titleLengths: [UInt32] = []
-    var signatures: [UInt16] = []
-    var listShares: [UInt8] = []
+    var tables = PassageTables()
     var result = manifest
     var movedFiles: [(index: Int, first: UInt32)] = []
     for (f, file) in manifest.files.enumerated() where file.passageCount > 0 && chosenSet.contains(file.segment) {
@@ -72,10 +69,9 @@ enum Merger {
         passage.document = documentIndex!
         docMaps[file.segment]![id] = Int32(store.passageCount)
         try store.add(passage)
-        bodyLengths.append(reader.lengths[id])
-        titleLengths.append(reader.lengths.title(id))
-        signatures.append(reader.lengths.signature(id))
-        listShares.append(reader.lengths.listShare(id))
+        tables.append(
+          body: reader.lengths[id], title: reader.lengths.title(id), signature: reader.lengths.signature(id),
+          listShare: reader.lengths.listShare(id))
       }
       movedFiles.append((f, first))
     }
@@ -83,9 +79,7 @@ enum Merger {
     // Terms: a k-way merge of the sorted dictionaries; postings re-coded with the new ids.
     let dictionaries = try chosen.map { try readers[$0]!.terms.allTerms() }
     var positionsInTerm: [Int] = chosen.map { _ in 0 }
-    var files = try SegmentFiles(
-      directory: directory, name: name, bodyLengths: bodyLengths, titleLengths: titleLengths, signatures: signatures,
-      listShares: listShares)
+    var files = try SegmentFiles(directory: directory, name: name, tables: tables)
     while true {
       var smallest: [UInt8]? = nil
       for k in chosen.indices where positionsInTerm[k] < dictionaries[k].count {
@@ -125,8 +119,8 @@ enum Merger {
     let mergedIndex = result.segments.count
     result.segments.append(
       Manifest.Segment(
-        name: name, passageCount: UInt32(mergedPassages), tokenCount: bodyLengths.reduce(0) { $0 + UInt64($1) },
-        titleTokenCount: titleLengths.reduce(0) { $0 + UInt64($1) }, deleted: []))
+        name: name, passageCount: UInt32(mergedPassages), tokenCount: tables.body.reduce(0) { $0 + UInt64($1) },
+        titleTokenCount: tables.title.reduce(0) { $0 + UInt64($1) }, deleted: []))
     for i in result.files.indices where result.files[i].passageCount > 0 {
       if let mapped = newIndex[result.files[i].segment] { result.files[i].segment = mapped }
     }

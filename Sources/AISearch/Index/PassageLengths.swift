@@ -16,13 +16,12 @@ import CPrefetch
 /// 57 and 3 body tokens with 4 title tokens each, signatures 0x1234 and 0xBEEF, of documents
 /// with list shares 30 and 179 are the bytes 39 00 03 00 04 00 04 00 34 12 EF BE 1E B3.
 enum PassageLengths {
-  static func serialize(body: [UInt32], title: [UInt32], signatures: [UInt16], listShares: [UInt8]) -> [UInt8] {
-    precondition(body.count == title.count && body.count == signatures.count && body.count == listShares.count)
+  static func serialize(_ tables: PassageTables) -> [UInt8] {
     var writer = FileFormat.header(.lengths)
-    for length in body { writer.u16(UInt16(clamping: length)) }
-    for length in title { writer.u16(UInt16(clamping: length)) }
-    for signature in signatures { writer.u16(signature) }
-    writer.bytes.append(contentsOf: listShares)
+    for length in tables.body { writer.u16(UInt16(clamping: length)) }
+    for length in tables.title { writer.u16(UInt16(clamping: length)) }
+    for signature in tables.signatures { writer.u16(signature) }
+    writer.bytes.append(contentsOf: tables.listShares)
     FileFormat.finish(&writer)
     return writer.bytes
   }
@@ -67,6 +66,26 @@ enum PassageLengths {
     func listShare(_ doc: Int) -> UInt8 {
       file.bytes[start + 6 * count + doc]
     }
+  }
+}
+
+/// What a segment keeps per passage beside its postings and stored text, column by column
+/// as the lengths file stores it: body and title lengths in tokens (exact here, clamped to
+/// 16 bits in the file), `CopySignature` and its document's `ListShare`. The segment writer
+/// and the merger fill it, `SegmentFiles` encodes postings over its lengths and writes it.
+struct PassageTables: Equatable {
+  var body: [UInt32] = []
+  var title: [UInt32] = []
+  var signatures: [UInt16] = []
+  var listShares: [UInt8] = []
+
+  var count: Int { body.count }
+
+  mutating func append(body bodyLength: UInt32, title titleLength: UInt32, signature: UInt16, listShare: UInt8) {
+    body.append(bodyLength)
+    title.append(titleLength)
+    signatures.append(signature)
+    listShares.append(listShare)
   }
 }
 

@@ -17,10 +17,7 @@ import Dispatch
 final class SegmentWriter {
   private var terms = TermTable()
   private let postings = PostingsPool()
-  private(set) var lengths: [UInt32] = []
-  private(set) var titleLengths: [UInt32] = []
-  private(set) var signatures: [UInt16] = []
-  private(set) var listShares: [UInt8] = []
+  private(set) var tables = PassageTables()
   private let store: PassageStore.Writer
   private var documentCount = 0
   private(set) var tokenCount: UInt64 = 0
@@ -259,12 +256,11 @@ final class SegmentWriter {
           document: documentIndex, lineStart: passage.lineStart, lineEnd: passage.lineEnd, section: passage.section,
           text: passage.text))
       otherBytes += 9
-      lengths.append(analyzed.bodyLengths[i])
+      tables.append(
+        body: analyzed.bodyLengths[i], title: analyzed.titleLengths[i], signature: analyzed.signatures[i],
+        listShare: analyzed.listShare)
       tokenCount += UInt64(analyzed.bodyLengths[i])
-      titleLengths.append(analyzed.titleLengths[i])
       titleTokenCount += UInt64(analyzed.titleLengths[i])
-      signatures.append(analyzed.signatures[i])
-      listShares.append(analyzed.listShare)
     }
     addPostings(analyzed, base: first)
     return first
@@ -321,9 +317,7 @@ final class SegmentWriter {
   /// Writes Name.terms, Name.postings, Name.lengths and Name.passages (each fsynced).
   func write() throws {
     let order = terms.idsInByteOrder()
-    var files = try SegmentFiles(
-      directory: directory, name: name, bodyLengths: lengths, titleLengths: titleLengths, signatures: signatures,
-      listShares: listShares)
+    var files = try SegmentFiles(directory: directory, name: name, tables: tables)
     // Terms are encoded in runs on every core and appended in order: the analysis workers
     // wait while a segment is written, and encoding was all of a write's time but the
     // sort (large tier: 2.5 s of one core per 190 MB segment).
@@ -391,24 +385,15 @@ struct SegmentFiles {
   private var written = 0
   private var crc = CRC32.initial
   private var dictionary = TermDictionary.Builder()
-  private let bodyLengths: [UInt32]
-  private let titleLengths: [UInt32]
-  private let signatures: [UInt16]
-  private let listShares: [UInt8]
+  private let tables: PassageTables
   private let base: String
 
   /// Starts Name.postings in `directory`; the passages' field lengths give the postings'
-  /// block bounds and, with their copy signatures and list shares, the lengths file.
-  init(
-    directory: String, name: String, bodyLengths: [UInt32], titleLengths: [UInt32], signatures: [UInt16],
-    listShares: [UInt8]
-  ) throws {
+  /// block bounds, and the tables are the lengths file.
+  init(directory: String, name: String, tables: PassageTables) throws {
     base = directory + "/" + name
     postingsFile = try FileAppender(base + ".postings")
-    self.bodyLengths = bodyLengths
-    self.titleLengths = titleLengths
-    self.signatures = signatures
-    self.listShares = listShares
+    self.tables = tables
   }
 
   /// Appends a term (after every term before it in byte order) and its postings.
@@ -427,7 +412,7 @@ struct SegmentFiles {
   func encode<Term: Collection<UInt8>>(term: Term, docs: [UInt32], freqs: [UInt32], positionDeltas: [UInt32]) -> [UInt8] {
     Postings.encode(
       docs: docs, freqs: freqs, positionDeltas: positionDeltas,
-      lengths: term.first == Field.titlePrefixByte ? titleLengths : bodyLengths)
+      lengths: term.first == Field.titlePrefixByte ? tables.title : tables.body)
   }
 
   /// The same with the postings already encoded (by `encode`).
@@ -457,9 +442,7 @@ struct SegmentFiles {
     try postingsFile.append(footer.bytes)
     try postingsFile.finish()
     try FileSystem.writeFile(base + ".terms", dictionary.finish())
-    try FileSystem.writeFile(
-      base + ".lengths",
-      PassageLengths.serialize(body: bodyLengths, title: titleLengths, signatures: signatures, listShares: listShares))
+    try FileSystem.writeFile(base + ".lengths", PassageLengths.serialize(tables))
   }
 }
 
