@@ -17,6 +17,8 @@ import CPrefetch
 /// with list shares 30 and 179 are the bytes 39 00 03 00 04 00 04 00 34 12 EF BE 1E B3.
 enum PassageLengths {
   static func serialize(_ tables: PassageTables) -> [UInt8] {
+    precondition(
+      tables.title.count == tables.count && tables.signatures.count == tables.count && tables.listShares.count == tables.count)
     var writer = FileFormat.header(.lengths)
     for length in tables.body { writer.u16(UInt16(clamping: length)) }
     for length in tables.title { writer.u16(UInt16(clamping: length)) }
@@ -73,7 +75,7 @@ enum PassageLengths {
 /// as the lengths file stores it: body and title lengths in tokens (exact here, clamped to
 /// 16 bits in the file), `CopySignature` and its document's `ListShare`. The segment writer
 /// and the merger fill it, `SegmentFiles` encodes postings over its lengths and writes it.
-struct PassageTables: Equatable {
+struct PassageTables {
   var body: [UInt32] = []
   var title: [UInt32] = []
   var signatures: [UInt16] = []

@@ -17,7 +17,7 @@ import Dispatch
 final class SegmentWriter {
   private var terms = TermTable()
   private let postings = PostingsPool()
-  private(set) var tables = PassageTables()
+  private var tables = PassageTables()
   private let store: PassageStore.Writer
   private var documentCount = 0
   private(set) var tokenCount: UInt64 = 0
