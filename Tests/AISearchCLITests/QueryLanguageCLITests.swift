@@ -143,6 +143,12 @@ final class QueryLanguageCLITests: XCTestCase {
     XCTAssertEqual(
       date.stderr,
       "aisearch: date:2025-1 is not a date or range; write date:2025, date:2025-01..2025-06 or date:2025-03-01..\n")
+    // Well formed but not in the calendar: an error too, not a range that matches nothing.
+    let month = try w.run("910C date:2025-13", "--index", "idx")
+    XCTAssertEqual(month.status, 2)
+    XCTAssertEqual(
+      month.stderr,
+      "aisearch: date:2025-13 is not a date or range; write date:2025, date:2025-01..2025-06 or date:2025-03-01..\n")
     // Unquoted dashes are exclusions, not options; a mistyped long option is an error.
     let unquoted = try w.run("华为", "-910C", "--index", "idx", "--format", "jsonl")
     XCTAssertEqual(try jsonLines(unquoted.stdout).map { $0["line_start"] as! Int }, [5])

@@ -159,14 +159,17 @@ public struct ParsedQuery: Equatable, Sendable {
     return lexemes
   }
 
-  /// date:2025, date:2025-01..2025-12, date:2025-03.., date:..2025-06-30.
+  /// date:2025, date:2025-01..2025-12, date:2025-03.., date:..2025-06-30. A month or day
+  /// that no calendar has (2025-13, 2025-02-29) is an error, not a range that matches
+  /// nothing.
   static func dateRange(_ value: String) throws -> Filter {
     func bound(_ text: Substring) throws -> String? {
       if text.isEmpty { return nil }
       let parts = text.split(separator: "-", omittingEmptySubsequences: false)
       let widths = [4, 2, 2]
       guard parts.count <= 3,
-        zip(parts, widths).allSatisfy({ part, width in part.count == width && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber) })
+        zip(parts, widths).allSatisfy({ part, width in part.count == width && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber) }),
+        isCalendarDate(parts.map { Int($0)! })
       else {
         throw AISearchError(.input, "date:\(value) is not a date or range; write date:2025, date:2025-01..2025-06 or date:2025-03-01..")
       }
@@ -182,6 +185,18 @@ public struct ParsedQuery: Equatable, Sendable {
       throw AISearchError(.input, "date:\(value) has no bounds; write date:2025-01..2025-06")
     }
     return .date(from: from, to: to)
+  }
+
+  /// Whether [year], [year, month] or [year, month, day] names a month or day of the
+  /// Gregorian calendar.
+  static func isCalendarDate(_ parts: [Int]) -> Bool {
+    guard parts.count >= 2 else { return true }
+    let (year, month) = (parts[0], parts[1])
+    guard (1...12).contains(month) else { return false }
+    guard parts.count == 3 else { return true }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    return (1...days).contains(parts[2])
   }
 
   // MARK: - Clauses
