@@ -143,6 +143,12 @@ final class QueryLanguageCLITests: XCTestCase {
     XCTAssertEqual(
       date.stderr,
       "aisearch: date:2025-1 is not a date or range; write date:2025, date:2025-01..2025-06 or date:2025-03-01..\n")
+    let punctuation = try w.run("，。！", "--index", "idx")
+    XCTAssertEqual(punctuation.status, 1)
+    XCTAssertEqual(punctuation.stderr, "aisearch: note: the query has nothing to search for (its words are punctuation only)\n")
+    let reversed = try w.run("910C date:2025..2024", "--index", "idx")
+    XCTAssertEqual(reversed.status, 2)
+    XCTAssertEqual(reversed.stderr, "aisearch: date:2025..2024 is an empty range: 2025 comes after 2024\n")
     // Well formed but not in the calendar: an error too, not a range that matches nothing.
     let month = try w.run("910C date:2025-13", "--index", "idx")
     XCTAssertEqual(month.status, 2)

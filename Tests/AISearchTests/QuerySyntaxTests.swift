@@ -23,10 +23,26 @@ final class QuerySyntaxTests: XCTestCase {
     XCTAssertNoThrow(try ParsedQuery.dateRange("2024-02-29"))
     XCTAssertNoThrow(try ParsedQuery.dateRange("2025-01..2025-12"))
     XCTAssertNoThrow(try ParsedQuery.dateRange("..2025-06-30"))
-    for bad in ["2025-13", "2025-02-29", "2025-01..2025-13-01", "2025-04-31..", "2025-1"] {
+    XCTAssertNoThrow(try ParsedQuery.dateRange("2025..2025-03"))
+    XCTAssertNoThrow(try ParsedQuery.dateRange("2025-03..2025"))
+    XCTAssertNoThrow(try ParsedQuery.dateRange("2025-03-31..2025-03"))
+    for bad in [
+      "2025-13", "2025-02-29", "2025-01..2025-13-01", "2025-04-31..", "2025-1", "2025..2024", "2025-04..2025-03",
+      "2025-03-02..2025-03-01",
+    ] {
       XCTAssertThrowsError(try ParsedQuery.dateRange(bad), bad) { error in
         XCTAssertEqual((error as? AISearchError)?.code, .input, bad)
       }
     }
+  }
+
+  func testAFieldWithoutAValueIsAWordWithANote() throws {
+    let query = try ParsedQuery("tag: 华为")
+    XCTAssertEqual(query.notes, ["tag: has no value after it, so it was searched as a word; write tag:VALUE"])
+    XCTAssertTrue(query.filters.isEmpty)
+    XCTAssertEqual(try ParsedQuery("tag:hardware 华为").notes, [])
+    XCTAssertEqual(try ParsedQuery("华为 TITLE:").notes, ["title: has no value after it, so it was searched as a word; write title:VALUE"])
+    // Other words with a colon are words, without a note.
+    XCTAssertEqual(try ParsedQuery("Note: 华为").notes, [])
   }
 }

@@ -112,13 +112,16 @@ public struct ParsedQuery: Equatable, Sendable {
       }
       var field: String? = nil
       if let colon = s[i...].prefix(while: { !ParsedQuery.isSpace($0) && $0 != ":" && !ParsedQuery.openQuotes.contains($0) })
-        .indices.last.map({ $0 + 1 }), colon < s.count, s[colon] == ":", colon + 1 < s.count,
-        !ParsedQuery.isSpace(s[colon + 1])
+        .indices.last.map({ $0 + 1 }), colon < s.count, s[colon] == ":"
       {
         let name = String(String.UnicodeScalarView(s[i..<colon])).lowercased()
         if ParsedQuery.fields.contains(name) {
-          field = name
-          i = colon + 1
+          if colon + 1 < s.count && !ParsedQuery.isSpace(s[colon + 1]) {
+            field = name
+            i = colon + 1
+          } else {
+            notes.append("\(name): has no value after it, so it was searched as a word; write \(name):VALUE")
+          }
         }
       }
       var value: String
@@ -183,6 +186,11 @@ public struct ParsedQuery: Equatable, Sendable {
     let to = try bound(value[dots.upperBound...])
     if from == nil && to == nil {
       throw AISearchError(.input, "date:\(value) has no bounds; write date:2025-01..2025-06")
+    }
+    // Compared at their earliest and latest days: 2025..2025-03 holds days, 2025-04..2025-03
+    // none.
+    if let from, let to, from + String("-01-01".suffix(10 - from.count)) > to + String("-12-31".suffix(10 - to.count)) {
+      throw AISearchError(.input, "date:\(value) is an empty range: \(from) comes after \(to)")
     }
     return .date(from: from, to: to)
   }

@@ -112,6 +112,9 @@ public final class Searcher {
       result.notes.append(
         parsed.clauses.isEmpty
           ? "the query has nothing to search for" : "the query has nothing to search for (only exclusions)")
+    } else if parsed.hasPositiveItems && plan.chunks.isEmpty {
+      // Words the analyzer reads as nothing (punctuation, symbols) leave no term.
+      result.notes.append("the query has nothing to search for (its words are punctuation only)")
     }
     guard k > 0, index.passageCount > 0, !plan.chunks.isEmpty || (!plan.filters.isEmpty && !parsed.hasPositiveItems)
     else { return result }
