@@ -280,6 +280,30 @@ final class IndexTests: XCTestCase {
     XCTAssertEqual(summary.passages, 1)
     XCTAssertEqual(summary.skipped.map(\.reason), ["binary file"])
   }
+
+  /// A file larger than an eighth of the RAM budget is skipped, said so, and what it held
+  /// before it grew leaves the index.
+  func testFilesTooLargeForTheBudgetAreSkipped() throws {
+    let corpus = try TemporaryDirectory()
+    let index = corpus.path + "/index"
+    try corpus.write("c/log.txt", "昇腾 910C 量产\n")
+    try corpus.write("c/ok.txt", "华为 芯片\n")
+    // --ram-mb 1: at most 128 KiB per file.
+    let first = try IndexWriter(directory: index, ramBudgetMB: 1).update(roots: [corpus.path + "/c"])
+    XCTAssertEqual(first.files, 2)
+    XCTAssertEqual(try Searcher(index: IndexReader(directory: index)).search("昇腾", k: 5).hits.count, 1)
+    try corpus.write("c/log.txt", String(repeating: "昇腾 910C 量产 训练成本\n", count: 5_000))
+    let second = try IndexWriter(directory: index, ramBudgetMB: 1).update(roots: [corpus.path + "/c"])
+    XCTAssertEqual(second.deleted, 1)
+    XCTAssertEqual(second.skipped.map(\.path), [corpus.path + "/c/log.txt"])
+    XCTAssertEqual(second.skipped.map(\.reason), ["too large to index (0.2 MB; at most 0.1 MB, an eighth of --ram-mb 1)"])
+    XCTAssertEqual(try Searcher(index: IndexReader(directory: index)).search("昇腾", k: 5).hits.count, 0)
+    XCTAssertEqual(try Searcher(index: IndexReader(directory: index)).search("华为", k: 5).hits.count, 1)
+    // With room for it, it is indexed.
+    let third = try IndexWriter(directory: index, ramBudgetMB: 8).update(roots: [corpus.path + "/c"])
+    XCTAssertEqual(third.skipped.count, 0)
+    XCTAssertEqual(third.added, 1)
+  }
 }
 
 final class ParallelIndexTests: XCTestCase {
