@@ -111,15 +111,27 @@ struct SearchCommand: ParsableCommand {
     defer { fclose(file) }
     var lineNumber = 0
     var anyHits = false
+    var anyMalformed = false
     var line: UnsafeMutablePointer<CChar>? = nil
     var capacity = 0
     defer { free(line) }
-    while getline(&line, &capacity, file) >= 0, let line {
+    while case let length = getline(&line, &capacity, file), length >= 0, let line {
       lineNumber += 1
-      let query = String(cString: line).trimmingWhitespace
+      // Decoded from the bytes getline read (a NUL does not end the line; invalid UTF-8
+      // becomes U+FFFD), so the query parser sees what the line holds.
+      let query = String(decoding: UnsafeRawBufferPointer(start: line, count: length), as: UTF8.self).trimmingWhitespace
       if query.isEmpty { continue }
       let started = ContinuousClock.now
-      let result = try searcher.search(query, k: limit, explain: explain)
+      let result: SearchResult
+      do {
+        result = try searcher.search(query, k: limit, explain: explain)
+      } catch let error as AISearchError where ExitStatus.of(error) == ExitStatus.usage {
+        // One malformed query (a date that is none) does not end the batch: it is named,
+        // and the batch exits with the usage status once every query has run.
+        printError("query \(lineNumber): " + error.message)
+        anyMalformed = true
+        continue
+      }
       for note in result.notes { printError("query \(lineNumber): note: " + note) }
       if timings {
         func micros(_ elapsed: Duration) -> Int64 {
@@ -134,6 +146,7 @@ struct SearchCommand: ParsableCommand {
       for hit in result.hits { Output.write(hit.json(prefix: prefix) + "\n") }
     }
     Output.flush()
+    if anyMalformed { throw ExitCode(ExitStatus.usage) }
     if !anyHits { throw ExitCode(ExitStatus.noResults) }
   }
 

@@ -145,7 +145,9 @@ final class QueryLanguageCLITests: XCTestCase {
       "aisearch: date:2025-1 is not a date or range; write date:2025, date:2025-01..2025-06 or date:2025-03-01..\n")
     let punctuation = try w.run("，。！", "--index", "idx")
     XCTAssertEqual(punctuation.status, 1)
-    XCTAssertEqual(punctuation.stderr, "aisearch: note: the query has nothing to search for (its words are punctuation only)\n")
+    XCTAssertEqual(
+      punctuation.stderr,
+      "aisearch: note: the query has nothing to search for (only punctuation, or words over 64 characters, which are not indexed)\n")
     let reversed = try w.run("910C date:2025..2024", "--index", "idx")
     XCTAssertEqual(reversed.status, 2)
     XCTAssertEqual(reversed.stderr, "aisearch: date:2025..2024 is an empty range: 2025 comes after 2024\n")

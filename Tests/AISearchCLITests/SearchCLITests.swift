@@ -177,6 +177,22 @@ final class SearchCLITests: XCTestCase {
     XCTAssertTrue(result.stdout.hasPrefix(#"{"query_id":1,"query":"昇腾","confident":true,"rank":1,"#), result.stdout)
   }
 
+  /// A malformed query in a batch is named with its line and the batch goes on; the exit
+  /// status says a query was malformed. A NUL in a line is read as a space, not as its end.
+  func testBatchGoesOnPastAMalformedQuery() throws {
+    let workspace = try corpus()
+    try workspace.write("queries.txt", "昇腾 date:2025-13\n芯片\u{0}昇腾\n芯片\n")
+    let result = try workspace.run("search", "--batch", "queries.txt", "--index", "idx")
+    XCTAssertEqual(result.status, 2)
+    XCTAssertEqual(
+      result.stderr,
+      "aisearch: query 1: date:2025-13 is not a date or range; write date:2025, date:2025-01..2025-06 or date:2025-03-01..\n"
+        + "aisearch: query 2: note: control characters in the query were read as spaces\n")
+    let hits = try jsonLines(result.stdout)
+    XCTAssertEqual(hits.map { $0["query_id"] as? Int }, [2, 2, 3, 3])
+    XCTAssertEqual(hits.first?["query"] as? String, "芯片\u{0}昇腾")
+  }
+
   /// `--timings` gives one line per query on stderr: its line number, microseconds in all,
   /// passages scored, microseconds of ranking (within the whole) and passages read.
   func testBatchTimingsCountTheWork() throws {

@@ -113,8 +113,10 @@ public final class Searcher {
         parsed.clauses.isEmpty
           ? "the query has nothing to search for" : "the query has nothing to search for (only exclusions)")
     } else if parsed.hasPositiveItems && plan.chunks.isEmpty {
-      // Words the analyzer reads as nothing (punctuation, symbols) leave no term.
-      result.notes.append("the query has nothing to search for (its words are punctuation only)")
+      // Words the analyzer reads as nothing (punctuation, symbols, tokens too long to be
+      // indexed) leave no term.
+      result.notes.append(
+        "the query has nothing to search for (only punctuation, or words over \(Analyzer.maxTokenScalars) characters, which are not indexed)")
     }
     guard k > 0, index.passageCount > 0, !plan.chunks.isEmpty || (!plan.filters.isEmpty && !parsed.hasPositiveItems)
     else { return result }
