@@ -270,6 +270,16 @@ final class IndexTests: XCTestCase {
     _ = first
   }
 
+  /// Analysis threads beyond the cap are not started (each holds an analyzer).
+  func testWorkerCountIsCapped() throws {
+    let directory = try TemporaryDirectory()
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    XCTAssertEqual(try IndexWriter(directory: directory.path + "/a", workers: 20_000).workers, IndexWriter.maxWorkers(cores: cores))
+    XCTAssertEqual(IndexWriter.maxWorkers(cores: 2), 64)
+    XCTAssertEqual(IndexWriter.maxWorkers(cores: 128), 128)
+    XCTAssertEqual(try IndexWriter(directory: directory.path + "/b", workers: 3).workers, 3)
+  }
+
   func testBinaryAndEmptyFiles() throws {
     let corpus = try TemporaryDirectory()
     try corpus.write("c/empty.txt", "")
