@@ -43,6 +43,49 @@ final class IndexCLITests: XCTestCase {
     XCTAssertEqual(gamma.stdout, "1. docs/sub/c.txt:1-1  (score 0.45)\n   gamma\n")
   }
 
+  /// A write that fails (here: past a file-size limit, as on a full disk) ends the run with
+  /// one line and exit 3, leaves the last commit searchable and sound, and removes the
+  /// segment files the run had written; files a killed writer left are removed by the next
+  /// run.
+  func testAFailedWriteLeavesTheLastCommitAndNoDebris() throws {
+    let workspace = try Workspace()
+    try workspace.write("docs/a.txt", "昇腾 910C 量产\n")
+    XCTAssertEqual(try workspace.run("index", "docs", "--index", "idx").status, 0)
+    func segmentFiles() throws -> [String] {
+      try FileManager.default.contentsOfDirectory(atPath: workspace.path + "/idx").filter { $0.hasPrefix("s") }.sorted()
+    }
+    let committed = try segmentFiles()
+    XCTAssertEqual(committed, ["s1.lengths", "s1.passages", "s1.postings", "s1.terms"])
+    // 400 KB of new text; files may not grow past 64 KB (SIGXFSZ ignored, so that write
+    // fails with EFBIG instead of killing the process).
+    for f in 0..<20 {
+      try workspace.write("docs/big\(f).txt", (0..<400).map { "第\($0)行 训练成本 \(f) token\($0 * 7 + f)" }.joined(separator: "\n"))
+    }
+    let limited = Process()
+    limited.executableURL = URL(fileURLWithPath: "/bin/sh")
+    limited.arguments = ["-c", "trap '' XFSZ; ulimit -f 128; exec \"$0\" index docs --index idx --quiet", aisearchBinary]
+    limited.currentDirectoryURL = URL(fileURLWithPath: workspace.path)
+    let err = Pipe()
+    limited.standardError = err
+    try limited.run()
+    let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    limited.waitUntilExit()
+    XCTAssertEqual(limited.terminationStatus, 3, message)
+    XCTAssertTrue(message.hasPrefix("aisearch: cannot write "), message)
+    XCTAssertTrue(message.hasSuffix(": File too large\n"), message)
+    XCTAssertEqual(message.filter { $0 == "\n" }.count, 1, message)
+    XCTAssertEqual(try segmentFiles(), committed)
+    XCTAssertEqual(try workspace.run("check", "--index", "idx").status, 0)
+    XCTAssertEqual(try workspace.run("昇腾", "--index", "idx", "-k", "1").status, 0)
+    // Debris of a writer that died: removed by the next run, which then commits.
+    try workspace.write("idx/s9.postings", "left by a killed writer")
+    try workspace.write("idx/s9_1.terms", "left by a killed writer")
+    let next = try workspace.run("index", "docs", "--index", "idx", "--quiet")
+    XCTAssertEqual(next.status, 0, next.stderr)
+    XCTAssertFalse(try segmentFiles().contains { $0.hasPrefix("s9") })
+    XCTAssertEqual(try workspace.run("训练成本", "--index", "idx", "-k", "1").status, 0)
+  }
+
   func testMissingPathIsAnInputError() throws {
     let workspace = try Workspace()
     let result = try workspace.run("index", "missing", "--index", "idx")

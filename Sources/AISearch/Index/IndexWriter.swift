@@ -81,6 +81,21 @@ public final class IndexWriter {
   public func update(
     roots: [String], rebuild: Bool = false, progress: ((Progress) -> Void)? = nil
   ) throws -> Summary {
+    runGeneration = nil
+    do {
+      return try run(roots: roots, rebuild: rebuild, progress: progress)
+    } catch {
+      // Nothing was committed: the segment files this run wrote are removed, so that a
+      // full disk is not left full (the next run would fail the same way).
+      if let generation = runGeneration { removeFiles(ofGeneration: generation) }
+      throw error
+    }
+  }
+
+  /// The generation the running update writes its segments under, once it is known.
+  private var runGeneration: UInt64?
+
+  private func run(roots: [String], rebuild: Bool, progress: ((Progress) -> Void)?) throws -> Summary {
     let clock = ContinuousClock()
     let started = clock.now
     var summary = Summary()
@@ -92,8 +107,17 @@ public final class IndexWriter {
     if let previous, previous.analyzerVersion != Analyzer.version, !rebuild {
       throw AISearchError.otherAnalyzer(directory)
     }
+    // Segment files no commit names were left by a writer that was killed or failed (this
+    // one holds the lock): they go first, as they may hold the space this run needs. Not
+    // when the last commit could not be read (a --rebuild of a damaged index).
+    if let previous {
+      removeUnreferencedFiles(previous)
+    } else if !FileSystem.exists(directory + "/" + Manifest.fileName) {
+      removeUnreferencedFiles(Manifest())
+    }
     var manifest = rebuild ? Manifest() : (previous ?? Manifest())
     manifest.generation = max(previous?.generation ?? 0, IndexWriter.highestSegmentGeneration(in: directory)) + 1
+    runGeneration = manifest.generation
     manifest.analyzerVersion = Analyzer.version
     if manifest.segments.isEmpty {
       // A new index takes the folding of this machine's ICU; an existing one keeps its own.
@@ -515,6 +539,21 @@ public final class IndexWriter {
   }
 
   /// Deletes segment files no longer named by the manifest, and leftovers of a killed run.
+  /// Removes the files of segments of `generation` (sG, sG_1, …, sGm) and a manifest left
+  /// half written.
+  private func removeFiles(ofGeneration generation: UInt64) {
+    guard let names = try? FileSystem.list(directory) else { return }
+    let prefix = "s\(generation)"
+    for name in names {
+      let base = name.split(separator: ".", maxSplits: 1).first.map(String.init) ?? name
+      let ext = name.split(separator: ".").last.map(String.init) ?? ""
+      let ofRun = base == prefix || base == prefix + "m" || base.hasPrefix(prefix + "_")
+      if (ofRun && SegmentReader.extensions.contains(ext)) || name == Manifest.fileName + ".tmp" {
+        FileSystem.remove(directory + "/" + name)
+      }
+    }
+  }
+
   private func removeUnreferencedFiles(_ manifest: Manifest) {
     let live = Set(manifest.segments.map(\.name))
     guard let names = try? FileSystem.list(directory) else { return }
