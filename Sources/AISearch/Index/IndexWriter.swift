@@ -538,7 +538,6 @@ public final class IndexWriter {
     return result
   }
 
-  /// Deletes segment files no longer named by the manifest, and leftovers of a killed run.
   /// Removes the files of segments of `generation` (sG, sG_1, …, sGm) and a manifest left
   /// half written.
   private func removeFiles(ofGeneration generation: UInt64) {
@@ -554,6 +553,7 @@ public final class IndexWriter {
     }
   }
 
+  /// Deletes segment files no longer named by the manifest, and leftovers of a killed run.
   private func removeUnreferencedFiles(_ manifest: Manifest) {
     let live = Set(manifest.segments.map(\.name))
     guard let names = try? FileSystem.list(directory) else { return }
