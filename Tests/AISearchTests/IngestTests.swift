@@ -81,23 +81,30 @@ final class IngestTests: XCTestCase {
       """)
     XCTAssertEqual(lineCount, 9)
     XCTAssertEqual(full, Metadata(title: "昇腾 910C: 量产", url: "https://example.com/a", date: "2025-03-14", tags: ["芯片", "华为"]))
-    // A date written otherwise stays as written; comma-separated tags are split.
-    XCTAssertEqual(metadata("date: March 2025\nkeywords: a, b ,c").0, Metadata(date: "March 2025", tags: ["a", "b", "c"]))
+    // A date written otherwise stays as written, with a warning (date: filters pass over
+    // it); comma-separated tags are split.
+    var written = Metadata(date: "March 2025", tags: ["a", "b", "c"])
+    written.warnings = ["front matter date \"March 2025\" is not a date like 2025-03-14; date: filters pass over it"]
+    XCTAssertEqual(metadata("date: March 2025\nkeywords: a, b ,c").0, written)
     XCTAssertEqual(metadata("date: '2025-03-14T08:00:00+08:00'").0.date, "2025-03-14")
     // YAML's null is no value, unless quoted.
     XCTAssertEqual(metadata("title: ~\nurl: null\ntags: [a, ~]").0, Metadata(tags: ["a"]))
     XCTAssertEqual(metadata("title: \"null\"").0.title, "null")
     // Malformed YAML and a document that is not a mapping give no metadata, but the block
     // is still front matter.
-    XCTAssertEqual(metadata("title: [unclosed").0, Metadata())
+    var ignored = Metadata()
+    ignored.warnings = ["front matter (lines 1–3) is not a YAML mapping of fields; it is ignored"]
+    XCTAssertEqual(metadata("title: [unclosed").0, ignored)
     XCTAssertEqual(metadata("title: [unclosed").1, 3)
-    XCTAssertEqual(metadata("- a\n- b").0, Metadata())
+    ignored.warnings = ["front matter (lines 1–4) is not a YAML mapping of fields; it is ignored"]
+    XCTAssertEqual(metadata("- a\n- b").0, ignored)
     // Flow collections nested deeper than libyaml parses in reasonable time are not parsed.
     func nested(_ depth: Int) -> String {
       "title: x\nextra: " + String(repeating: "[", count: depth) + "a" + String(repeating: "]", count: depth)
     }
     XCTAssertEqual(metadata(nested(YAMLMapping.maximumNesting)).0.title, "x")
-    XCTAssertEqual(metadata(nested(YAMLMapping.maximumNesting + 1)).0, Metadata())
+    XCTAssertEqual(metadata(nested(YAMLMapping.maximumNesting + 1)).0.title, nil)
+    XCTAssertEqual(metadata(nested(YAMLMapping.maximumNesting + 1)).0.warnings.count, 1)
     XCTAssertEqual(Metadata.heading("## 昇腾 910C ##"), "昇腾 910C")
     XCTAssertEqual(Metadata.heading("#hashtag"), nil)
   }

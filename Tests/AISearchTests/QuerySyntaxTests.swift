@@ -5,18 +5,25 @@ import XCTest
 /// The query language's date filter, below the command line.
 final class QuerySyntaxTests: XCTestCase {
   func testDatesMustBeInTheCalendar() {
-    XCTAssertTrue(ParsedQuery.isCalendarDate([2025]))
-    XCTAssertTrue(ParsedQuery.isCalendarDate([2025, 12]))
-    XCTAssertFalse(ParsedQuery.isCalendarDate([2025, 13]))
-    XCTAssertFalse(ParsedQuery.isCalendarDate([2025, 0]))
-    XCTAssertTrue(ParsedQuery.isCalendarDate([2025, 1, 31]))
-    XCTAssertFalse(ParsedQuery.isCalendarDate([2025, 4, 31]))
-    XCTAssertFalse(ParsedQuery.isCalendarDate([2025, 1, 0]))
+    XCTAssertTrue(Metadata.isCalendarDate([2025]))
+    XCTAssertTrue(Metadata.isCalendarDate([2025, 12]))
+    XCTAssertFalse(Metadata.isCalendarDate([2025, 13]))
+    XCTAssertFalse(Metadata.isCalendarDate([2025, 0]))
+    XCTAssertTrue(Metadata.isCalendarDate([2025, 1, 31]))
+    XCTAssertFalse(Metadata.isCalendarDate([2025, 4, 31]))
+    XCTAssertFalse(Metadata.isCalendarDate([2025, 1, 0]))
     // Leap years: every fourth, but not centuries unless they divide by 400.
-    XCTAssertTrue(ParsedQuery.isCalendarDate([2024, 2, 29]))
-    XCTAssertFalse(ParsedQuery.isCalendarDate([2025, 2, 29]))
-    XCTAssertFalse(ParsedQuery.isCalendarDate([1900, 2, 29]))
-    XCTAssertTrue(ParsedQuery.isCalendarDate([2000, 2, 29]))
+    XCTAssertTrue(Metadata.isCalendarDate([2024, 2, 29]))
+    XCTAssertFalse(Metadata.isCalendarDate([2025, 2, 29]))
+    XCTAssertFalse(Metadata.isCalendarDate([1900, 2, 29]))
+    XCTAssertTrue(Metadata.isCalendarDate([2000, 2, 29]))
+  }
+
+  func testOnlyCalendarDatesAreFiltered() {
+    for date in ["2025", "2025-03", "2025-03-14", "2024-02-29"] { XCTAssertTrue(Metadata.isFilterableDate(date), date) }
+    for date in ["tomorrow", "March 2025", "2025-13", "2025-02-29", "2025-3-14", "20250314", "2025-03-14x", ""] {
+      XCTAssertFalse(Metadata.isFilterableDate(date), date)
+    }
   }
 
   func testDateRangesOfCalendarDatesParse() throws {
@@ -44,5 +51,19 @@ final class QuerySyntaxTests: XCTestCase {
     XCTAssertEqual(try ParsedQuery("华为 TITLE:").notes, ["title: has no value after it, so it was searched as a word; write title:VALUE"])
     // Other words with a colon are words, without a note.
     XCTAssertEqual(try ParsedQuery("Note: 华为").notes, [])
+  }
+
+  /// A date the filter cannot read is no date: "tomorrow" sorts after every year as text,
+  /// and fell inside any open range like date:2026.. .
+  func testUnreadableDocumentDatesMatchNoRange() throws {
+    func document(_ date: String?) -> PassageStore.StoredDocument { PassageStore.StoredDocument(path: "a.md", date: date) }
+    let from2026 = try ParsedQuery.dateRange("2026..")
+    let in2025 = try ParsedQuery.dateRange("2025")
+    XCTAssertTrue(Filters.matches(from2026, document("2026-03-14")))
+    XCTAssertFalse(Filters.matches(from2026, document("2025-03-14")))
+    XCTAssertFalse(Filters.matches(from2026, document("tomorrow")))
+    XCTAssertFalse(Filters.matches(in2025, document("March 2025")))
+    XCTAssertFalse(Filters.matches(in2025, document(nil)))
+    XCTAssertTrue(Filters.matches(in2025, document("2025-03")))
   }
 }

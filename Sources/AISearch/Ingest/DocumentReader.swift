@@ -37,6 +37,7 @@ public struct DocumentReader: Sendable {
       document.url = metadata.url
       document.date = metadata.date
       document.tags = metadata.tags
+      document.warnings += metadata.warnings
       let body = lines[frontMatterLines...]
       if document.title == nil {
         // A heading starts with "#": the other lines are passed over on their first byte

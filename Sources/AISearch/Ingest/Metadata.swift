@@ -7,6 +7,8 @@ public struct Metadata: Equatable, Sendable {
   public var url: String?
   public var date: String?
   public var tags: [String]
+  /// What was wrong with the front matter (said on stderr when indexing).
+  public var warnings: [String] = []
 
   public init(title: String? = nil, url: String? = nil, date: String? = nil, tags: [String] = []) {
     self.title = title
@@ -35,8 +37,37 @@ public struct Metadata: Equatable, Sendable {
       metadata.url = fields.scalar("url") ?? fields.scalar("source") ?? fields.scalar("link")
       metadata.date = fields.scalar("date").map(Metadata.calendarDate)
       metadata.tags = ["tags", "tag", "keywords", "categories"].flatMap { fields.list($0) }
+      if let date = metadata.date, !Metadata.isFilterableDate(date) {
+        metadata.warnings.append("front matter date \"\(date)\" is not a date like 2025-03-14; date: filters pass over it")
+      }
+    } else {
+      metadata.warnings.append("front matter (lines 1–\(end + 1)) is not a YAML mapping of fields; it is ignored")
     }
     return (metadata, end + 1)
+  }
+
+  /// Whether a document's date takes part in date: filters: a year, year-month or
+  /// year-month-day (2025, 2025-03, 2025-03-14) of the calendar. Dates written otherwise
+  /// ("March 2025", "tomorrow") are kept as written but compare with nothing: as text,
+  /// "tomorrow" would have fallen inside date:2026.. .
+  public static func isFilterableDate(_ date: String) -> Bool {
+    let parts = date.split(separator: "-", omittingEmptySubsequences: false)
+    guard (1...3).contains(parts.count),
+      zip(parts, [4, 2, 2]).allSatisfy({ part, width in part.count == width && part.utf8.allSatisfy { (0x30...0x39).contains($0) } })
+    else { return false }
+    return isCalendarDate(parts.map { Int($0)! })
+  }
+
+  /// Whether [year], [year, month] or [year, month, day] names a month or day of the
+  /// Gregorian calendar.
+  public static func isCalendarDate(_ parts: [Int]) -> Bool {
+    guard parts.count >= 2 else { return true }
+    let (year, month) = (parts[0], parts[1])
+    guard (1...12).contains(month) else { return false }
+    guard parts.count == 3 else { return true }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    return (1...days).contains(parts[2])
   }
 
   /// The text of a Markdown ATX heading (`## Title` → `Title`), or nil.

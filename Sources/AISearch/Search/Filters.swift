@@ -31,7 +31,7 @@ enum Filters {
       let wanted = name.lowercased()
       return document.tags.contains { $0.lowercased() == wanted }
     case .date(let from, let to):
-      guard let date = document.date else { return false }
+      guard let date = document.date, Metadata.isFilterableDate(date) else { return false }
       if let from, date.prefix(from.count) < from { return false }
       if let to, date.prefix(to.count) > to { return false }
       return true

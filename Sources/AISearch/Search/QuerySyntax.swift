@@ -172,7 +172,7 @@ public struct ParsedQuery: Equatable, Sendable {
       let widths = [4, 2, 2]
       guard parts.count <= 3,
         zip(parts, widths).allSatisfy({ part, width in part.count == width && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber) }),
-        isCalendarDate(parts.map { Int($0)! })
+        Metadata.isCalendarDate(parts.map { Int($0)! })
       else {
         throw AISearchError(.input, "date:\(value) is not a date or range; write date:2025, date:2025-01..2025-06 or date:2025-03-01..")
       }
@@ -193,18 +193,6 @@ public struct ParsedQuery: Equatable, Sendable {
       throw AISearchError(.input, "date:\(value) is an empty range: \(from) comes after \(to)")
     }
     return .date(from: from, to: to)
-  }
-
-  /// Whether [year], [year, month] or [year, month, day] names a month or day of the
-  /// Gregorian calendar.
-  static func isCalendarDate(_ parts: [Int]) -> Bool {
-    guard parts.count >= 2 else { return true }
-    let (year, month) = (parts[0], parts[1])
-    guard (1...12).contains(month) else { return false }
-    guard parts.count == 3 else { return true }
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-    let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-    return (1...days).contains(parts[2])
   }
 
   // MARK: - Clauses
