@@ -39,7 +39,7 @@ enum QuickSearch {
         guard let directory = value(), request.directory == nil else { return nil }
         request.directory = directory
       case "-k":
-        guard let text = value(), let limit = Int(text), limit >= 1 else { return nil }
+        guard let text = value(), let limit = Int(text), (1...SearchCommand.maxLimit).contains(limit) else { return nil }
         request.limit = limit
       case "--format":
         guard let text = value(), let format = OutputFormat(rawValue: text) else { return nil }

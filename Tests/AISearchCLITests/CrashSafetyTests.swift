@@ -24,7 +24,7 @@ final class CrashSafetyTests: XCTestCase {
   /// Passages holding each of gen1 … genN, from one batch run.
   private func generationCounts(_ workspace: Workspace, upTo last: Int) throws -> [Int: Int] {
     try workspace.write("generations.txt", (1...last).map { "gen\($0)" }.joined(separator: "\n") + "\n")
-    let result = try workspace.run("search", "--batch", "generations.txt", "--index", "idx", "-k", "100000")
+    let result = try workspace.run("search", "--batch", "generations.txt", "--index", "idx", "-k", "1000")
     XCTAssertTrue(result.status == 0 || result.status == 1, result.stderr)
     var counts: [Int: Int] = [:]
     for hit in try jsonLines(result.stdout) {

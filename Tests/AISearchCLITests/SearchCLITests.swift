@@ -219,6 +219,8 @@ final class SearchCLITests: XCTestCase {
       ["芯片", "alone", "--index", "idx", "-k", "1", "--format", "jsonl"],
       ["--index", "idx", "--format", "json", "昇腾", "-910B", "--explain"],
       ["芯片", "--index", "idx", "-k", "0"],
+      ["芯片", "--index", "idx", "-k", "1000"],
+      ["芯片", "--index", "idx", "-k", "1001"],
       ["芯片", "--index", "idx", "--format", "xml"],
       ["nomatchzzz", "--index", "idx"],
       ["芯片", "--index"],
@@ -257,6 +259,9 @@ final class SearchCLITests: XCTestCase {
 
     let badK = try workspace.run("芯片", "--index", "idx", "-k", "0")
     XCTAssertEqual(badK.status, 2)
+    let tooManyK = try workspace.run("芯片", "--index", "idx", "-k", "100000")
+    XCTAssertEqual(tooManyK.status, 2)
+    XCTAssertTrue(tooManyK.stderr.hasPrefix("aisearch: -k must be between 1 and 1000\n"), tooManyK.stderr)
   }
 
   /// A query's segments scored on two threads (and its passages read ahead) give exactly
