@@ -168,12 +168,8 @@ public struct ParsedQuery: Equatable, Sendable {
   static func dateRange(_ value: String) throws -> Filter {
     func bound(_ text: Substring) throws -> String? {
       if text.isEmpty { return nil }
-      let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-      let widths = [4, 2, 2]
-      guard parts.count <= 3,
-        zip(parts, widths).allSatisfy({ part, width in part.count == width && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber) }),
-        Metadata.isCalendarDate(parts.map { Int($0)! })
-      else {
+      // The same test a document's date passes to take part in date: filters.
+      guard Metadata.isFilterableDate(String(text)) else {
         throw AISearchError(.input, "date:\(value) is not a date or range; write date:2025, date:2025-01..2025-06 or date:2025-03-01..")
       }
       return String(text)
