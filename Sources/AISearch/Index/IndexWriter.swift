@@ -541,27 +541,25 @@ public final class IndexWriter {
   /// Removes the files of segments of `generation` (sG, sG_1, …, sGm) and a manifest left
   /// half written.
   private func removeFiles(ofGeneration generation: UInt64) {
-    guard let names = try? FileSystem.list(directory) else { return }
     let prefix = "s\(generation)"
-    for name in names {
-      let base = name.split(separator: ".", maxSplits: 1).first.map(String.init) ?? name
-      let ext = name.split(separator: ".").last.map(String.init) ?? ""
-      let ofRun = base == prefix || base == prefix + "m" || base.hasPrefix(prefix + "_")
-      if (ofRun && SegmentReader.extensions.contains(ext)) || name == Manifest.fileName + ".tmp" {
-        FileSystem.remove(directory + "/" + name)
-      }
-    }
+    removeSegmentFiles { $0 == prefix || $0 == prefix + "m" || $0.hasPrefix(prefix + "_") }
   }
 
   /// Deletes segment files no longer named by the manifest, and leftovers of a killed run.
   private func removeUnreferencedFiles(_ manifest: Manifest) {
     let live = Set(manifest.segments.map(\.name))
+    removeSegmentFiles { !live.contains($0) }
+  }
+
+  /// Removes the files of the segments `isRemoved` names (by segment name, the file name
+  /// before its extension), and a manifest left half written.
+  private func removeSegmentFiles(where isRemoved: (String) -> Bool) {
     guard let names = try? FileSystem.list(directory) else { return }
     for name in names {
       let base = name.split(separator: ".", maxSplits: 1).first.map(String.init) ?? name
       let ext = name.split(separator: ".").last.map(String.init) ?? ""
       let isSegmentFile = name.hasPrefix("s") && SegmentReader.extensions.contains(ext)
-      if (isSegmentFile && !live.contains(base)) || name == Manifest.fileName + ".tmp" {
+      if (isSegmentFile && isRemoved(base)) || name == Manifest.fileName + ".tmp" {
         FileSystem.remove(directory + "/" + name)
       }
     }
