@@ -109,8 +109,10 @@ enum FileSystem {
     return (entries.sorted { compareNames($0.name, $1.name) < 0 }, invalid.sorted())
   }
 
-  static func readFile(_ path: String) throws -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+  /// The bytes of the file at `path`, read from `opened` when given (a descriptor of that
+  /// file, which this closes: `FilePrefetcher`).
+  static func readFile(_ path: String, opened: Int32? = nil) throws -> [UInt8] {
+    let fd = opened ?? open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
       throw AISearchError(.input, "cannot read \(path): \(errorText())", path: path)
     }

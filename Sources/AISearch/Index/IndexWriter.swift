@@ -226,11 +226,16 @@ public final class IndexWriter {
       analyzerFolding = manifest.folding
     }
     let analyzers = self.analyzers
-    let pipeline = AnalysisPipeline(
-      sizes: toRead.map { files[Int($0.file)].size }, workers: workers, windowBytes: analysisWindowBytes
-    ) { i, worker in
+    let sizes = toRead.map { files[Int($0.file)].size }
+    let maxFileBytes = self.maxFileBytes
+    let prefetcher = FilePrefetcher(sizes: sizes) { i in
+      let file = files[Int(toRead[i].file)]
+      return file.size <= maxFileBytes ? file.path : nil
+    }
+    defer { prefetcher.stop() }
+    let pipeline = AnalysisPipeline(sizes: sizes, workers: workers, windowBytes: analysisWindowBytes) { i, worker in
       try self.outcome(
-        files[Int(toRead[i].file)], knownHash: knownHashes[i], analyzer: analyzers[worker])
+        files[Int(toRead[i].file)], knownHash: knownHashes[i], analyzer: analyzers[worker], opened: prefetcher.take(i))
     }
     defer { pipeline.stop() }
     for i in toRead.indices {
@@ -494,11 +499,15 @@ public final class IndexWriter {
   /// segments).
   var maxFileBytes: UInt64 { UInt64(max(ramBudget / 8, 64 << 10)) }
 
-  private func outcome(_ file: Corpus.File, knownHash: UInt64?, analyzer: Analyzer) throws -> Outcome {
-    guard file.size <= maxFileBytes else { return .tooLarge(bytes: file.size) }
+  /// `opened`: a descriptor of the file, if `FilePrefetcher` opened it.
+  private func outcome(_ file: Corpus.File, knownHash: UInt64?, analyzer: Analyzer, opened: Int32?) throws -> Outcome {
+    guard file.size <= maxFileBytes else {
+      if let opened { close(opened) }
+      return .tooLarge(bytes: file.size)
+    }
     let bytes: [UInt8]
     do {
-      bytes = try FileSystem.readFile(file.path)
+      bytes = try FileSystem.readFile(file.path, opened: opened)
     } catch let error as AISearchError {
       return .unreadable(error.message)
     }
@@ -602,41 +611,3 @@ private final class BackgroundWrite: @unchecked Sendable {
 /// pages, in every arena, to the system.
 @_silgen_name("malloc_trim")
 private func releaseFreedMemory(_ pad: Int) -> Int32
-
-/// pthreads' mutex and condition variable: Synchronization's Mutex cannot wait.
-private final class Lock: @unchecked Sendable {
-  fileprivate let raw = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-
-  init() { pthread_mutex_init(raw, nil) }
-
-  deinit {
-    pthread_mutex_destroy(raw)
-    raw.deallocate()
-  }
-
-  /// Runs `body` holding the mutex.
-  func locked<T>(_ body: () throws -> T) rethrows -> T {
-    pthread_mutex_lock(raw)
-    defer { pthread_mutex_unlock(raw) }
-    return try body()
-  }
-}
-
-private final class Condition: @unchecked Sendable {
-  private let raw = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-
-  init() { pthread_cond_init(raw, nil) }
-
-  deinit {
-    pthread_cond_destroy(raw)
-    raw.deallocate()
-  }
-
-  /// Releases `lock` (held by the caller) until signalled; call it in a loop that tests
-  /// what it waits for.
-  func wait(_ lock: Lock) { pthread_cond_wait(raw, lock.raw) }
-
-  func signal() { pthread_cond_signal(raw) }
-
-  func broadcast() { pthread_cond_broadcast(raw) }
-}
