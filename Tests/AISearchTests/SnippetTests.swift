@@ -54,4 +54,38 @@ final class SnippetTests: XCTestCase {
     let adjacent = try XCTUnwrap(try Searcher(index: IndexReader(directory: index)).search("华为 推出", k: 1).hits.first)
     XCTAssertEqual(adjacent.snippet.highlights.map { text(adjacent.snippet, $0) }, ["華為推出"])
   }
+
+  /// Long texts of multi-byte scalars, combining marks, CR LF pairs and emoji, cut at random
+  /// highlights: the snippet's text between its "…" marks is a run of the passage's scalars
+  /// (never split inside a scalar or rounded to a Character), and each of its highlights
+  /// covers the same scalars as the passage's highlight it came from.
+  func testSnippetIsARunOfThePassagesScalars() {
+    var generator = PruningTests.SplitMix(state: 7)
+    let pieces = ["word", " ", "華為", "e\u{301}", "\r\n", "😀", "ＧＰＵ", "。", "\n\n", "ab", "ß", "\u{3000}"]
+    for _ in 0..<300 {
+      let count = Int.random(in: 40...160, using: &generator)
+      let text = (0..<count).map { _ in pieces.randomElement(using: &generator)! }.joined()
+      let scalars = Array(text.unicodeScalars)
+      var highlights: [Range<Int>] = []
+      var at = Int.random(in: 0..<8, using: &generator)
+      while at < scalars.count - 3 {
+        highlights.append(at..<(at + Int.random(in: 1...3, using: &generator)))
+        at = highlights.last!.upperBound + Int.random(in: 1...120, using: &generator)
+      }
+      let snippet = Snippet.best(text, highlights: highlights, width: 60)
+      var inner = Array(snippet.text.unicodeScalars)
+      let cutBefore = inner.first == "…" && scalars.first != "…"
+      if cutBefore { inner.removeFirst() }
+      if inner.count < scalars.count && inner.last == "…" { inner.removeLast() }
+      guard let offset = (0...(scalars.count - inner.count)).first(where: { Array(scalars[$0..<($0 + inner.count)]) == inner }) else {
+        return XCTFail("not a run of the passage's scalars: \(snippet.text.debugDescription)")
+      }
+      let shift = cutBefore ? 1 : 0
+      for range in snippet.highlights {
+        let original = (range.lowerBound - shift + offset)..<(range.upperBound - shift + offset)
+        XCTAssertTrue(highlights.contains { $0.lowerBound <= original.lowerBound && original.upperBound <= $0.upperBound })
+        XCTAssertEqual(Array(snippet.text.unicodeScalars)[range], scalars[original])
+      }
+    }
+  }
 }

@@ -15,6 +15,8 @@ public struct Snippet: Equatable, Sendable {
 
   /// The snippet of `text` for `highlights` (sorted, merged [start, end) scalar offsets).
   public static func best(_ text: String, highlights: [Range<Int>], width: Int = Snippet.width) -> Snippet {
+    // No more bytes than `width`, so no more scalars.
+    guard text.utf8.count > width else { return Snippet(text: text, highlights: highlights) }
     let scalars = Array(text.unicodeScalars)
     guard scalars.count > width else { return Snippet(text: text, highlights: highlights) }
     // Candidate windows start a little before a highlight, so the match has context.
@@ -49,17 +51,23 @@ public struct Snippet: Equatable, Sendable {
     // Trim the spaces at the cuts.
     while start < end && scalars[start].properties.isWhitespace { start += 1 }
     while end > start && scalars[end - 1].properties.isWhitespace { end -= 1 }
-    var out = String.UnicodeScalarView()
+    // The kept text is copied as bytes: appended scalar by scalar, it took 7.7% of the
+    // instructions of the medium tier's 500 queries.
+    var startByte = 0
+    for scalar in scalars[..<start] { startByte += UTF8.width(scalar) }
+    var endByte = startByte
+    for scalar in scalars[start..<end] { endByte += UTF8.width(scalar) }
+    var whole = text
+    var out = start > 0 ? "…" : ""
+    out += whole.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0[startByte..<endByte]), as: UTF8.self) }
+    if end < scalars.count { out += "…" }
     let shift = start > 0 ? 1 : 0
-    if start > 0 { out.append("…") }
-    out.append(contentsOf: scalars[start..<end])
-    if end < scalars.count { out.append("…") }
     let moved = highlights.compactMap { range -> Range<Int>? in
       let lower = max(range.lowerBound, start)
       let upper = min(range.upperBound, end)
       return lower < upper ? (lower - start + shift)..<(upper - start + shift) : nil
     }
-    return Snippet(text: String(out), highlights: moved)
+    return Snippet(text: out, highlights: moved)
   }
 
   private static func isBoundary(_ scalar: Unicode.Scalar) -> Bool {
