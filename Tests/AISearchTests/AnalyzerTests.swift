@@ -45,7 +45,7 @@ final class AnalyzerTests: XCTestCase {
     // Han (also outside the BMP: 𠀀 is a surrogate pair in UTF-16) and kana are skipped;
     // every other token keeps the term and the scalar offsets of a full analysis.
     let text = "Exim 配置 mails，𠀀GPU カナ x86"
-    let skipped = try analyzer.analyze(text, dictionaryRuns: .holding([]))
+    let skipped = try analyzer.analyze(text, dictionaryRuns: .containing([]))
     XCTAssertEqual(skipped.map(\.term), ["exim", "mail", "gpu", "x86"])
     XCTAssertEqual(skipped.map(\.start), [0, 8, 15, 22])
     let full = try analyzer.analyze(text).filter {
@@ -55,12 +55,12 @@ final class AnalyzerTests: XCTestCase {
     XCTAssertEqual(skipped.map(\.term), full.map(\.term))
   }
 
-  /// Highlighting segments only the Han and kana runs holding a query character: those runs
+  /// Highlighting segments only the Han and kana runs that contain a query term: those runs
   /// give exactly the tokens of a full analysis (terms and offsets), the other runs none,
   /// and the words around them are untouched. 配 folds nothing; 騰 is kept as its folded 腾.
   func testOnlyRunsHoldingKeptCharactersAreSegmented() throws {
     let text = "華為昇騰芯片，Exim 配置 mails，量产カナ 雲端昇騰"
-    let kept = try analyzer.analyze(text, dictionaryRuns: .holding(["配", "腾"].map { $0.unicodeScalars.first!.value }))
+    let kept = try analyzer.analyze(text, dictionaryRuns: .containing([Array("配".utf16), Array("腾".utf16)]))
     // Scalar offsets of the runs that hold 配 or 騰: 0..<6, 12..<14 and 26..<30.
     let inKeptRun = { (token: Token) in [0..<6, 12..<14, 26..<30].contains { $0.contains(Int(token.start)) } }
     let expected = try analyzer.analyze(text).filter { token in
@@ -71,6 +71,20 @@ final class AnalyzerTests: XCTestCase {
     XCTAssertTrue(kept.contains { $0.term == "配置" })
     XCTAssertFalse(kept.contains { $0.term.contains("量") || $0.term.contains("カ") })
     XCTAssertEqual(kept.filter { $0.term == "exim" || $0.term == "mail" }.count, 2)
+  }
+
+  /// A run that holds a term's characters but not the term itself (騰 … 昇, apart or in
+  /// the other order) cannot give a token equal to it, so it is not segmented; a run
+  /// holding the term in Traditional script (folded to it) is.
+  func testRunsHoldingATermsCharactersApartAreNotSegmented() throws {
+    let text = "騰飛與昇華 Exim 騰昇 x 華為昇騰芯片"
+    let kept = try analyzer.analyze(text, dictionaryRuns: .containing([Array("升腾".utf16)]))
+    let expected = try analyzer.analyze(text).filter { token in
+      !token.term.unicodeScalars.contains { Analyzer.isDictionaryScript($0.value) } || token.start >= 16
+    }
+    XCTAssertEqual(kept.map { "\($0.term) \($0.start)-\($0.end)" }, expected.map { "\($0.term) \($0.start)-\($0.end)" })
+    XCTAssertEqual(kept.filter { $0.term == "升腾" }.map(\.start), [18])
+    XCTAssertTrue(kept.contains { $0.term == "exim" })
   }
 
   func testTraditionalAndSimplifiedFoldTogether() throws {

@@ -53,16 +53,17 @@ public final class Analyzer {
 
   /// Which runs of Han and kana text (`isDictionaryScript`) an analysis segments; the others
   /// are read as spaces, so they give no tokens (positions then differ from a full
-  /// analysis; offsets and the other tokens do not). For highlighting: a token that
-  /// matches a query term lies in a run holding the term's characters, and ICU segments
-  /// the rest with its dictionary for nothing (its first use in a process also builds its
-  /// script sets: 8 of the 23 million instructions of a Latin query's search from a new
-  /// process on the large tier, over Chinese hits).
+  /// analysis; offsets and the other tokens do not). For highlighting: a token of a run is
+  /// a stretch of the run's normalized text, so a token that matches a query term lies in
+  /// a run that contains the term, and ICU segments the rest with its dictionary for
+  /// nothing (its first use in a process also builds its script sets: 8 of the 23 million
+  /// instructions of a Latin query's search from a new process on the large tier, over
+  /// Chinese hits).
   public enum DictionaryRuns: Sendable {
     case all
-    /// Only the runs holding one of these scalars (as normalized and folded); none when
-    /// the list is empty.
-    case holding([UInt32])
+    /// Only the runs that contain one of these stretches of UTF-16 units (as normalized
+    /// and folded); none when the list is empty.
+    case containing([[UInt16]])
   }
 
   /// The tokens of `text`, in order of position.
@@ -165,7 +166,7 @@ struct AnalysisState {
   mutating func analyze(_ text: String, breaker: WordBreaker, dictionaryRuns: Analyzer.DictionaryRuns = .all) throws {
     terms.removeAll()
     try normalize(text)
-    if case .holding(let kept) = dictionaryRuns { blankDictionaryRuns(except: kept) }
+    if case .containing(let kept) = dictionaryRuns { blankDictionaryRuns(except: kept) }
     let segmentCount = try segmentWords(breaker)
     var position: Int32 = 0
     var chain: HyphenChain? = nil
@@ -627,14 +628,13 @@ struct AnalysisState {
     offsets.removeSubrange(count...)
   }
 
-  /// Replaces with spaces each maximal run of normalized Han and kana scalars that holds
-  /// none of `kept` (a surrogate pair with two).
-  private mutating func blankDictionaryRuns(except kept: [UInt32]) {
+  /// Replaces with spaces each maximal run of normalized Han and kana scalars (a surrogate
+  /// pair with two) that contains none of the stretches `kept`.
+  private mutating func blankDictionaryRuns(except kept: [[UInt16]]) {
     var i = 0
     var runStart = -1
-    var runIsKept = false
     func endRun(at end: Int) {
-      if runStart >= 0 && !runIsKept {
+      if runStart >= 0 && !kept.contains(where: { normalized[runStart..<end].contains(stretch: $0) }) {
         for unit in runStart..<end { normalized[unit] = 0x20 }
       }
       runStart = -1
@@ -646,11 +646,7 @@ struct AnalysisState {
         continue
       }
       if Analyzer.isDictionaryScript(scalar.value) {
-        if runStart < 0 {
-          runStart = i
-          runIsKept = false
-        }
-        if !runIsKept && kept.contains(scalar.value) { runIsKept = true }
+        if runStart < 0 { runStart = i }
       } else {
         endRun(at: i)
       }
@@ -834,5 +830,18 @@ struct AnalysisState {
       return Unicode.Scalar(value).map { ($0, 2) }
     }
     return Unicode.Scalar(UInt32(unit)).map { ($0, 1) }
+  }
+}
+
+extension ArraySlice<UInt16> {
+  /// Whether `stretch` occurs in these units, side by side (an empty one never does).
+  fileprivate func contains(stretch: [UInt16]) -> Bool {
+    guard let first = stretch.first, stretch.count <= count else { return false }
+    var start = startIndex
+    while start <= endIndex - stretch.count {
+      if self[start] == first && self[start..<start + stretch.count].elementsEqual(stretch) { return true }
+      start += 1
+    }
+    return false
   }
 }

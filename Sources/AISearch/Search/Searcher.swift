@@ -262,13 +262,18 @@ public final class Searcher {
     if !plan.chunks.isEmpty { candidates.removeAll { $0.score <= 0 } }
     let ranked = candidates.sorted(by: Candidate.ranksBefore)
     rankingDuration = ContinuousClock.now - started
-    let termSet = Set(plan.terms.map(\.text))
-    // Han and kana are segmented only in runs holding a character of a query term: no
-    // token of another run can be highlighted.
-    var termScalars: [UInt32] = []
+    let termBytes = plan.terms.map { Array($0.text.utf8) }
+    // Han and kana are segmented only in runs that contain a query term: no token of
+    // another run can be highlighted. A term that also holds other characters (none of
+    // today's analysis does) keeps each run holding one of its Han or kana characters.
+    var highlightedRuns: [[UInt16]] = []
     for term in plan.terms {
-      for scalar in term.text.unicodeScalars where Analyzer.isDictionaryScript(scalar.value) && !termScalars.contains(scalar.value) {
-        termScalars.append(scalar.value)
+      let scalars = term.text.unicodeScalars
+      guard scalars.contains(where: { Analyzer.isDictionaryScript($0.value) }) else { continue }
+      if scalars.allSatisfy({ Analyzer.isDictionaryScript($0.value) }) {
+        highlightedRuns.append(Array(term.text.utf16))
+      } else {
+        for scalar in scalars where Analyzer.isDictionaryScript(scalar.value) { highlightedRuns.append(Array(String(scalar).utf16)) }
       }
     }
     // A hit's term set is computed only once a later passage is similar enough to need it.
@@ -333,8 +338,8 @@ public final class Searcher {
         hitTerms.append(terms)
         hitShingles.append(shingles)
         hitSignatures.append(entry.signature)
-        let tokens = try analyzer.analyze(passage.text, dictionaryRuns: .holding(termScalars))
-        let highlights = Highlighter.highlights(tokens, terms: termSet)
+        try analyzer.analyzeTerms(passage.text, dictionaryRuns: .containing(highlightedRuns))
+        let highlights = Highlighter.highlights(analyzer.terms, terms: termBytes)
         result.hits.append(
           Hit(
             rank: result.hits.count + 1, score: entry.score, path: document.path, lineStart: passage.lineStart,
