@@ -86,6 +86,21 @@ final class FilePrefetcherTests: XCTestCase {
     prefetcher.stop()
     XCTAssertEqual(try openDescriptors(), before)
   }
+
+  /// A named pipe where a file was expected (put there after the scan) is refused at once,
+  /// whoever opens it: opening it to read would wait for a writer and hold up the run.
+  func testANamedPipeIsRefusedWithoutWaiting() throws {
+    let directory = try TemporaryDirectory()
+    let pipe = directory.path + "/pipe.txt"
+    XCTAssertEqual(mkfifo(pipe, 0o644), 0)
+    XCTAssertThrowsError(try FileSystem.readFile(pipe)) { error in
+      XCTAssertEqual((error as? AISearchError)?.message, "cannot read \(pipe): not a regular file")
+    }
+    let prefetcher = FilePrefetcher(sizes: [0], aheadFiles: 2) { _ in pipe }
+    usleep(50_000)
+    XCTAssertThrowsError(try FileSystem.readFile(pipe, opened: prefetcher.take(0)))
+    prefetcher.stop()
+  }
 }
 
 /// A counter several threads add to.

@@ -109,10 +109,15 @@ enum FileSystem {
     return (entries.sorted { compareNames($0.name, $1.name) < 0 }, invalid.sorted())
   }
 
-  /// The bytes of the file at `path`, read from `opened` when given (a descriptor of that
-  /// file, which this closes: `FilePrefetcher`).
+  /// How a file to read is opened: without waiting (`O_NONBLOCK`), so that a named pipe or
+  /// device put where the scan saw a regular file cannot stop the run (opening a pipe waits
+  /// for a writer); `readFile` then refuses what is not a regular file.
+  static let readFlags = O_RDONLY | O_CLOEXEC | O_NONBLOCK
+
+  /// The bytes of the regular file at `path`, read from `opened` when given (a descriptor
+  /// of that file opened with `readFlags`, which this closes: `FilePrefetcher`).
   static func readFile(_ path: String, opened: Int32? = nil) throws -> [UInt8] {
-    let fd = opened ?? open(path, O_RDONLY | O_CLOEXEC)
+    let fd = opened ?? open(path, readFlags)
     guard fd >= 0 else {
       throw AISearchError(.input, "cannot read \(path): \(errorText())", path: path)
     }
@@ -120,6 +125,9 @@ enum FileSystem {
     var info = stat()
     guard fstat(fd, &info) == 0 else {
       throw AISearchError(.input, "cannot read \(path): \(errorText())", path: path)
+    }
+    guard info.st_mode & S_IFMT == S_IFREG else {
+      throw AISearchError(.input, "cannot read \(path): not a regular file", path: path)
     }
     // Read into uninitialized memory: zero-filling first touched every byte twice.
     var failure: Int32 = 0

@@ -114,7 +114,7 @@ final class FilePrefetcher: @unchecked Sendable {
       }
       if halt { return }
       guard proceed else { continue }
-      let fd = open(path, O_RDONLY | O_CLOEXEC)
+      let fd = open(path, FileSystem.readFlags)
       guard fd >= 0 else { continue }
       _ = posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED)
       let kept = lock.locked { () -> Bool in
