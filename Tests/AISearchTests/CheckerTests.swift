@@ -8,6 +8,13 @@ final class CheckerTests: XCTestCase {
   /// Kept for the test's duration: the directory is removed when it is released.
   private var directories: [TemporaryDirectory] = []
 
+  // XCTest keeps every test case instance until the run ends, so the directories are
+  // released here, not with the instance.
+  override func tearDown() {
+    directories.removeAll()
+    super.tearDown()
+  }
+
   private func makeIndex() throws -> (TemporaryDirectory, String) {
     let corpus = try TemporaryDirectory()
     directories.append(corpus)

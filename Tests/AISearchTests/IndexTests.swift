@@ -8,6 +8,13 @@ final class IndexTests: XCTestCase {
   /// Kept for the test's duration: a directory is removed when it is released.
   private var directories: [TemporaryDirectory] = []
 
+  // XCTest keeps every test case instance until the run ends, so the directories are
+  // released here, not with the instance.
+  override func tearDown() {
+    directories.removeAll()
+    super.tearDown()
+  }
+
   /// Writes `files` (name → text) under c/ of a new temporary directory, indexes c/ and
   /// returns the index's directory.
   private func indexed(_ files: KeyValuePairs<String, String>) throws -> String {
