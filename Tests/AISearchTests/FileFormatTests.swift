@@ -221,17 +221,20 @@ final class FileFormatTests: XCTestCase {
     let bytes = try PassageStore.serialize(documents: documents, passages: passages)
     func u32(_ at: Int) -> UInt32 { bytes[at..<(at + 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
     // The example in PassageStore.swift: after the header, the one zstd frame of n bytes,
-    // no dictionary, the document record, document offsets 0 and 10, first passages 0 and
-    // 1, one block (first passage 0, offset 0, n compressed bytes, 8 raw bytes), then the
-    // counts before the footer.
+    // no dictionary, the document record, restart offsets 0 and 11, first passages 0 and
+    // 1, one block (first passage 0, offset 0, 7 raw bytes), then the counts before the
+    // footer.
     let end = bytes.count - 8
     XCTAssertEqual([u32(end - 16), u32(end - 12), u32(end - 8), u32(end - 4)], [1, 1, 1, 0])
-    let compressed = Int(u32(end - 24))
-    XCTAssertEqual([u32(end - 36), u32(end - 32), u32(end - 28), u32(end - 20)], [0, 0, 0, 8])
-    XCTAssertEqual([u32(end - 44), u32(end - 40)], [0, 1])
-    XCTAssertEqual([u32(end - 60), u32(end - 52)], [0, 10])
-    XCTAssertEqual(Array(bytes[(end - 70)..<(end - 60)]), [4] + Array("a.md".utf8) + [2] + Array("T".utf8) + [0, 0, 0])
-    XCTAssertEqual(bytes.count, 12 + compressed + 10 + 60 + 8)
+    XCTAssertEqual([u32(end - 32), u32(end - 28), u32(end - 24), u32(end - 20)], [0, 0, 0, 7])
+    XCTAssertEqual([u32(end - 40), u32(end - 36)], [0, 1])
+    XCTAssertEqual([u32(end - 56), u32(end - 52), u32(end - 48), u32(end - 44)], [0, 0, 11, 0])
+    XCTAssertEqual(
+      Array(bytes[(end - 67)..<(end - 56)]), [0, 4] + Array("a.md".utf8) + [2] + Array("T".utf8) + [0, 0, 0])
+    // The frame is magicless: it starts with its header, not zstd's 28 B5 2F FD.
+    let compressed = bytes.count - 12 - 11 - 56 - 8
+    XCTAssertGreaterThan(compressed, 0)
+    XCTAssertNotEqual(Array(bytes[12..<16]), [0x28, 0xB5, 0x2F, 0xFD])
     let directory = try TemporaryDirectory()
     let path = directory.path + "/p.passages"
     try FileSystem.writeFile(path, bytes)
@@ -242,11 +245,32 @@ final class FileFormatTests: XCTestCase {
     XCTAssertThrowsError(try reader.passage(1))
   }
 
+  /// A record does not name its document: it is found from FirstPassage, also past a
+  /// document without passages.
+  func testPassageStoreFindsEachPassagesDocument() throws {
+    let documents = ["a.md", "b.md", "c.md", "d.md"].map { PassageStore.StoredDocument(path: $0) }
+    let passages = [(0, 1, 1), (0, 4, 6), (2, 9, 9), (3, 2, 3)].map { document, start, end in
+      PassageStore.StoredPassage(document: document, lineStart: start, lineEnd: end, section: nil, text: "p\(start)")
+    }
+    let directory = try TemporaryDirectory()
+    let path = directory.path + "/gap.passages"
+    try FileSystem.writeFile(path, try PassageStore.serialize(documents: documents, passages: passages))
+    let reader = try PassageStore.Reader(MappedFile(path), expectedPassages: passages.count)
+    XCTAssertEqual(try (0..<4).map { try reader.passage($0) }, passages)
+    XCTAssertEqual(try reader.passageRange(ofDocument: 1), 2..<2)
+  }
+
   func testPassageStoreAcrossManyBlocks() throws {
-    let documents = (0..<7).map { PassageStore.StoredDocument(path: "d\($0).txt", title: nil, url: "u\($0)", date: nil, tags: $0 % 2 == 0 ? ["t\($0)", "标签"] : []) }
+    // Paths that share prefixes, some ending inside a character (电 and 甲 share two of
+    // their three bytes), across three runs of `documentRestart` records.
+    let documents = (0..<37).map {
+      PassageStore.StoredDocument(
+        path: "文档/\($0 / 10)/\($0 % 2 == 0 ? "电" : "甲")\($0).txt", title: $0 % 3 == 0 ? nil : "题\($0)", url: "u\($0)",
+        date: nil, tags: $0 % 2 == 0 ? ["t\($0)", "标签"] : [])
+    }
     let passages = (0..<3000).map { i in
       PassageStore.StoredPassage(
-        document: i * 7 / 3000, lineStart: i, lineEnd: i + i % 3, section: i % 5 == 0 ? "§\(i)" : nil,
+        document: i * 37 / 3000, lineStart: i, lineEnd: i + i % 3, section: i % 5 == 0 ? "§\(i)" : nil,
         text: "第\(i)段：" + String(repeating: "华为昇腾芯片\(i % 97) ", count: 1 + i % 40))
     }
     let directory = try TemporaryDirectory()
@@ -259,10 +283,18 @@ final class FileFormatTests: XCTestCase {
     let reader = try PassageStore.Reader(MappedFile(path), expectedPassages: passages.count)
     // Random order, so that blocks are decompressed again and again.
     for i in (0..<passages.count).shuffled() { XCTAssertEqual(try reader.passage(i), passages[i]) }
-    for i in documents.indices {
+    for i in documents.indices.shuffled() {
       XCTAssertEqual(try reader.document(i), documents[i])
       XCTAssertEqual(try reader.passageRange(ofDocument: i), passages.indices.filter { passages[$0].document == i }.first!..<(passages.lastIndex { $0.document == i }! + 1))
     }
+    var visited: [Int] = []
+    try reader.documents(from: 15) { d, document in
+      XCTAssertEqual(document, documents[d])
+      visited.append(d)
+      return d < 33
+    }
+    XCTAssertEqual(visited, Array(15...33))
+    XCTAssertThrowsError(try reader.document(37))
   }
 
   /// A store written to its file block by block holds the bytes of one built in memory;

@@ -39,9 +39,13 @@ public enum Checker {
     let manifestPath = directory + "/" + Manifest.fileName
     for file in manifest.files where file.passageCount > 0 {
       let store = segments[file.segment].store
+      var checkedDocument = -1
       for id in file.firstPassage..<(file.firstPassage + file.passageCount) {
         let passage = try store.passage(Int(id))
-        guard try store.document(passage.document).path == file.path else {
+        if passage.document != checkedDocument, try store.document(passage.document).path == file.path {
+          checkedDocument = passage.document
+        }
+        guard passage.document == checkedDocument else {
           throw AISearchError.corrupt(manifestPath, "passage \(id) of \(manifest.segments[file.segment].name) is not from \(file.path)")
         }
       }
@@ -131,6 +135,8 @@ public enum Checker {
           lengthsPath, "passage \(id) has list share \(reader.lengths.listShare(id)), its document's passages give \(share)")
       }
     }
+    // Every document record decodes (passage(_:) checks that each passage's document exists).
+    try reader.store.documents { _, _ in true }
     for doc in 0..<reader.passageCount {
       guard bodySums[doc] == UInt64(reader.lengths[doc]), titleSums[doc] == UInt64(reader.lengths.title(doc)) else {
         throw AISearchError.corrupt(lengthsPath, "passage \(doc) has lengths \(reader.lengths[doc])/\(reader.lengths.title(doc)), its postings say \(bodySums[doc])/\(titleSums[doc])")
@@ -140,7 +146,6 @@ public enum Checker {
         throw AISearchError.corrupt(lengthsPath, "passage \(doc) has copy signature \(reader.lengths.signature(doc)), its terms give \(signature)")
       }
       let passage = try reader.store.passage(doc)
-      _ = try reader.store.document(passage.document)
       guard try reader.store.passageRange(ofDocument: passage.document).contains(doc) else {
         throw AISearchError.corrupt(reader.store.file.path, "passage \(doc) lies outside its document's passage range")
       }

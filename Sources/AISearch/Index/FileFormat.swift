@@ -13,7 +13,7 @@
 /// (naming the file) instead of crashing. The CRC covers the whole file; `verifyChecksum`
 /// checks it (readers do so when a file is small enough for the cost not to matter).
 enum FileFormat {
-  static let version: UInt32 = 12
+  static let version: UInt32 = 13
   static let headerSize = 12
   static let footerSize = 8
   static let headerMagic: [UInt8] = Array("AISX".utf8)

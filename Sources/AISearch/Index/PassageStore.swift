@@ -9,24 +9,32 @@ import Synchronization
 /// Stored documents and passages: what a hit prints (text and citation).
 ///
 ///     Passages file  --> Header "PASS", CompressedBlocks, Dictionary, DocumentRecords,
-///                        <DocumentOffset u64>^(DocumentCount+1),
+///                        <RestartOffset u64>^(RestartCount+1),
 ///                        <FirstPassage u32>^(DocumentCount+1), <Block>^BlockCount,
 ///                        DocumentCount u32, PassageCount u32, BlockCount u32,
 ///                        DictionaryLength u32, Footer
-///     Block          --> FirstPassage u32, Offset u64, CompressedLength u32, RawLength u32
-///     DocumentRecord --> Path string, Title ostring, URL ostring, Date ostring,
-///                        TagCount varint, <Tag string>^TagCount
-///     compressed block (zstd frame) --> <RecordLength varint, PassageRecord>^n
-///     PassageRecord  --> Document varint, LineStart varint, LineEnd varint, Section ostring,
-///                        Text string
+///     Block          --> FirstPassage u32, Offset u64, RawLength u32
+///     DocumentRecord --> SharedPathBytes varint, PathSuffix string, Title ostring,
+///                        URL ostring, Date ostring, TagCount varint, <Tag string>^TagCount
+///     compressed block (magicless zstd frame) --> <RecordLength varint, PassageRecord>^n
+///     PassageRecord  --> LineStart varint, LineSpan varint, Section ostring, Text string
 ///
 /// The blocks come first and the tables after them, so that the writer appends each block
 /// to the file as it is compressed (a segment's compressed text is not held in memory); a
 /// reader finds the counts just before the footer and each table from the one after it.
-/// DocumentOffsets are relative to the start of DocumentRecords, block Offsets to the start
-/// of CompressedBlocks. A document's passages are consecutive: FirstPassage[d] is the id of
+/// A block ends where the next one starts (the last where the Dictionary does); its frame
+/// has no magic number, dictionary id or content size (`trimFrames`). Documents are in path
+/// order, and each path keeps SharedPathBytes leading bytes of the previous document's
+/// (0 for every `documentRestart`-th document, where a run of records restarts) and adds
+/// PathSuffix: on the large tier, 23.0 → 6.5 MB of records. RestartCount is
+/// ⌈DocumentCount / documentRestart⌉; RestartOffset r is where document r·documentRestart's
+/// record starts and the last one where the records end, both relative to the start of
+/// DocumentRecords; block Offsets are relative to the start of CompressedBlocks. A
+/// document's passages are consecutive: FirstPassage[d] is the id of
 /// document d's first passage and FirstPassage[DocumentCount] = PassageCount, so filters on
-/// paths, dates and tags map documents to passage ranges without decompressing. Passages
+/// paths, dates and tags map documents to passage ranges without decompressing, and a
+/// passage's document is found there (a record does not repeat it). A passage spans lines
+/// LineStart through LineStart + LineSpan. Passages
 /// are packed in order into blocks of about `blockSize` raw bytes, each compressed on its
 /// own with zstd against the segment's Dictionary (trained by zstd's ZDICT on a sample of
 /// the records of the run's first segment; DictionaryLength 0 when that is too small to
@@ -35,10 +43,10 @@ import Synchronization
 /// absent, else 1 + byte length, then UTF-8.
 ///
 /// Example: one document "a.md" titled "T", untagged, with one passage "hi" on line 3,
-/// outside any section: a zstd frame of n bytes holding 07 | 00 03 03 00 02 "hi", no
-/// dictionary, DocumentRecords 04 "a.md" 02 "T" 00 00 00, DocumentOffsets 0, 10,
-/// FirstPassage 0, 1, Block (0, 0, n, 8), then DocumentCount 1, PassageCount 1, BlockCount
-/// 1, DictionaryLength 0.
+/// outside any section: a frame of n bytes holding 06 | 03 00 00 02 "hi", no
+/// dictionary, DocumentRecords 00 04 "a.md" 02 "T" 00 00 00, RestartOffsets 0, 11,
+/// FirstPassage 0, 1, Block (0, 0, 7), then DocumentCount 1, PassageCount 1, BlockCount 1,
+/// DictionaryLength 0.
 enum PassageStore {
   /// Raw bytes per compressed block, the zstd level and the dictionary size. Measured on the
   /// medium benchmark tier's 26.3 MB of passage text (docs/analysis.md): 32 KiB blocks at
@@ -57,9 +65,13 @@ enum PassageStore {
   /// blocks against 6 KiB, the same binary over both large-tier indexes, alternately:
   /// passages 450.7 → 460.3 MB (the index 0.771 → 0.780× Lucene's), the 10 cold queries'
   /// median over six rounds 13.2 → 11.9 ms, warm latency unchanged (hits identical), and
-  /// zstd compresses small blocks as fast per byte (177–190 against 183–188 MB/s).
+  /// zstd compresses small blocks as fast per byte (177–190 against 183–188 MB/s). Level 2
+  /// (double-fast with smaller tables) against 4, once front-coded paths and trimmed frames
+  /// had saved 21.6 MB: the large tier's passages +38.6 MB (the index 0.761 → 0.794×
+  /// Lucene's), its build 7–9 s less user time of 64–70 (both binaries at once, each on a
+  /// core of its own, `--jobs 1`); level 3 was as slow as 4.
   static let blockSize = 4 << 10
-  static let compressionLevel: Int32 = 4
+  static let compressionLevel: Int32 = 2
   static let dictionarySize = 256 << 10
   /// The dictionary is trained with fastCover at fixed parameters (segments of 200 bytes,
   /// 6-byte d-mers, the level the blocks are compressed at) instead of
@@ -69,6 +81,19 @@ enum PassageStore {
   /// the time. A 512 KiB dictionary saved 0.7% more on the medium tier, less than its
   /// size in every segment of the large one.
   static let dictionarySegmentSize: UInt32 = 200
+  /// Document records are read from a restart every this many (each path is stored as
+  /// the bytes it shares with the previous one and the rest).
+  static let documentRestart = 16
+
+  /// A block's frame leaves out what the file already knows: the magic number, the
+  /// dictionary's id (a segment has one dictionary) and the content size (RawLength).
+  /// Ten bytes of each of the large tier's 270,000 frames.
+  fileprivate static func trimFrames(_ context: OpaquePointer) {
+    // ZSTD_c_format, a macro Swift does not import.
+    ZSTD_CCtx_setParameter(context, ZSTD_c_experimentalParam2, Int32(ZSTD_f_zstd1_magicless.rawValue))
+    ZSTD_CCtx_setParameter(context, ZSTD_c_dictIDFlag, 0)
+    ZSTD_CCtx_setParameter(context, ZSTD_c_contentSizeFlag, 0)
+  }
   static let dictionaryDmerSize: UInt32 = 6
   /// Records sampled to train the dictionary (zstd advises about 100 × its size): every
   /// `dictionarySampleStride`-th record from a segment's start, or an even share of all
@@ -115,7 +140,9 @@ enum PassageStore {
   /// what was added and the dictionary given.
   final class Writer {
     private var documentRecords = ByteWriter()
-    private var documentOffsets: [UInt64] = [0]
+    /// Where each run of `documentRestart` records starts, relative to DocumentRecords.
+    private var restartOffsets: [UInt64] = []
+    private var previousPath: [UInt8] = []
     private var firstPassages: [UInt32] = []
     private(set) var passageCount = 0
     private var raw = ByteWriter()
@@ -189,30 +216,40 @@ enum PassageStore {
     }
 
     func add(_ document: StoredDocument) {
-      documentRecords.string(document.path)
+      let path = Array(document.path.utf8)
+      var shared = 0
+      if firstPassages.count % PassageStore.documentRestart == 0 {
+        restartOffsets.append(UInt64(documentRecords.count))
+      } else {
+        let limit = min(path.count, previousPath.count)
+        while shared < limit && path[shared] == previousPath[shared] { shared += 1 }
+      }
+      documentRecords.varint(shared)
+      documentRecords.varint(path.count - shared)
+      documentRecords.bytes.append(contentsOf: path[shared...])
+      previousPath = path
       documentRecords.optionalString(document.title)
       documentRecords.optionalString(document.url)
       documentRecords.optionalString(document.date)
       documentRecords.varint(document.tags.count)
       for tag in document.tags { documentRecords.string(tag) }
-      documentOffsets.append(UInt64(documentRecords.count))
       firstPassages.append(UInt32(passageCount))
     }
 
     /// Adds a passage of the last document added.
     func add(_ passage: StoredPassage) throws {
       precondition(passage.document == firstPassages.count - 1, "passages must follow their document")
+      precondition(passage.lineEnd >= passage.lineStart, "a passage ends on or after the line it starts on")
       // Written straight into the block, its length first (a record of its own per passage
       // was an allocation and a copy for each of the large tier's 2.5 M passages).
       let length =
-        ByteWriter.varintSize(passage.document) + ByteWriter.varintSize(passage.lineStart)
-        + ByteWriter.varintSize(passage.lineEnd) + ByteWriter.optionalStringSize(passage.section)
+        ByteWriter.varintSize(passage.lineStart) + ByteWriter.varintSize(passage.lineEnd - passage.lineStart)
+        + ByteWriter.optionalStringSize(passage.section)
         + ByteWriter.stringSize(passage.text)
       raw.varint(length)
       let recordStart = raw.count
-      raw.varint(passage.document)
       raw.varint(passage.lineStart)
-      raw.varint(passage.lineEnd)
+      raw.varint(passage.lineEnd - passage.lineStart)
       raw.optionalString(passage.section)
       raw.string(passage.text)
       assert(raw.count - recordStart == length)
@@ -354,13 +391,12 @@ enum PassageStore {
       try emit(compressor!.dictionaryBytes)
       try emit(documentRecords.bytes)
       var writer = ByteWriter()
-      for offset in documentOffsets { writer.u64(offset) }
+      for offset in restartOffsets + [UInt64(documentRecords.count)] { writer.u64(offset) }
       for first in firstPassages { writer.u32(first) }
       writer.u32(UInt32(passageCount))
       for block in blocks {
         writer.u32(block.first)
         writer.u64(block.offset)
-        writer.u32(block.compressed)
         writer.u32(block.raw)
       }
       writer.u32(UInt32(documentCount))
@@ -446,6 +482,7 @@ enum PassageStore {
     /// 6 KiB blocks of the medium tier's passages 10% faster, to the same bytes), or is
     /// compressed at the blocks' level without one.
     private static func prepare(_ context: OpaquePointer, _ dictionary: OpaquePointer?) {
+      PassageStore.trimFrames(context)
       if let dictionary {
         // ZSTD_c_forceAttachDict, a macro Swift does not import.
         ZSTD_CCtx_setParameter(context, ZSTD_c_experimentalParam4, Int32(ZSTD_dictForceAttach.rawValue))
@@ -490,6 +527,7 @@ enum PassageStore {
     let passageCount: Int
     private let blockCount: Int
     private let documentOffsetsStart: Int
+    private let restartCount: Int
     private let firstPassagesStart: Int
     private let blocksStart: Int
     private let documentsStart: Int
@@ -519,13 +557,14 @@ enum PassageStore {
         throw AISearchError.corrupt(file.path, "\(passageCount) passages stored, manifest says \(expectedPassages)")
       }
       // The tables end where the counts start; each is found from the one after it.
-      let tablesLength = 12 * (documentCount + 1) + 20 * blockCount
-      guard blockCount <= passageCount, tablesLength + 16 <= body.count else {
+      restartCount = (documentCount + PassageStore.documentRestart - 1) / PassageStore.documentRestart
+      let tablesLength = 8 * (restartCount + 1) + 4 * (documentCount + 1) + 16 * blockCount
+      guard blockCount <= passageCount, documentCount <= passageCount + 1, tablesLength + 16 <= body.count else {
         throw AISearchError.corrupt(file.path, "tables run past the start")
       }
-      blocksStart = body.upperBound - 16 - 20 * blockCount
+      blocksStart = body.upperBound - 16 - 16 * blockCount
       firstPassagesStart = blocksStart - 4 * (documentCount + 1)
-      documentOffsetsStart = firstPassagesStart - 8 * (documentCount + 1)
+      documentOffsetsStart = firstPassagesStart - 8 * (restartCount + 1)
       let documentsLength = file.bytes.loadUnaligned(fromByteOffset: firstPassagesStart - 8, as: UInt64.self).littleEndian
       guard documentsLength + UInt64(dictionaryLength) <= UInt64(documentOffsetsStart - body.lowerBound) else {
         throw AISearchError.corrupt(file.path, "document records run past the start")
@@ -539,15 +578,62 @@ enum PassageStore {
       guard index >= 0 && index < documentCount else {
         throw AISearchError.corrupt(file.path, "document \(index) out of range")
       }
-      let start = file.bytes.loadUnaligned(fromByteOffset: documentOffsetsStart + 8 * index, as: UInt64.self).littleEndian
-      let stop = file.bytes.loadUnaligned(fromByteOffset: documentOffsetsStart + 8 * index + 8, as: UInt64.self).littleEndian
-      guard start <= stop, documentsStart + Int(stop) <= documentOffsetsStart else {
-        throw AISearchError.corrupt(file.path, "document \(index) out of bounds")
+      var found: StoredDocument? = nil
+      try documents(from: index) { _, document in
+        found = document
+        return false
       }
-      var reader = ByteReader(file.bytes, range: (documentsStart + Int(start))..<(documentsStart + Int(stop)), path: file.path)
-      return StoredDocument(
-        path: try reader.string(), title: try reader.optionalString(), url: try reader.optionalString(),
-        date: try reader.optionalString(), tags: try (0..<reader.count(max: 1 << 16)).map { _ in try reader.string() })
+      guard let found else { throw AISearchError.corrupt(file.path, "document \(index) missing") }
+      return found
+    }
+
+    /// Calls `body` with each document from `first` on, in order, until it returns false
+    /// (each path is decoded once, from the restart before `first`).
+    func documents(from first: Int = 0, _ body: (Int, StoredDocument) throws -> Bool) throws {
+      guard first < documentCount else { return }
+      var restart = first / PassageStore.documentRestart
+      var path: [UInt8] = []
+      var d = restart * PassageStore.documentRestart
+      while restart < restartCount {
+        let start = file.bytes.loadUnaligned(fromByteOffset: documentOffsetsStart + 8 * restart, as: UInt64.self).littleEndian
+        let stop = file.bytes.loadUnaligned(fromByteOffset: documentOffsetsStart + 8 * restart + 8, as: UInt64.self).littleEndian
+        guard start <= stop, documentsStart + Int(stop) <= documentOffsetsStart else {
+          throw AISearchError.corrupt(file.path, "documents \(d)... out of bounds")
+        }
+        var reader = ByteReader(file.bytes, range: (documentsStart + Int(start))..<(documentsStart + Int(stop)), path: file.path)
+        let end = min(documentCount, d + PassageStore.documentRestart)
+        while d < end {
+          let shared = try reader.count(max: d % PassageStore.documentRestart == 0 ? 0 : path.count)
+          let suffix = try reader.count(max: reader.end - reader.offset)
+          path.removeSubrange(shared...)
+          path.append(contentsOf: UnsafeRawBufferPointer(rebasing: file.bytes[reader.offset..<(reader.offset + suffix)]))
+          reader.offset += suffix
+          let document = StoredDocument(
+            path: String(decoding: path, as: UTF8.self), title: try reader.optionalString(),
+            url: try reader.optionalString(), date: try reader.optionalString(),
+            tags: try (0..<reader.count(max: 1 << 16)).map { _ in try reader.string() })
+          if d >= first, try !body(d, document) { return }
+          d += 1
+        }
+        guard reader.isAtEnd else { throw AISearchError.corrupt(file.path, "documents \(d - 1) overrun their run") }
+        restart += 1
+      }
+    }
+
+    /// The document passage `index` belongs to: the last whose FirstPassage is at most
+    /// `index` (a document without passages shares its FirstPassage with the next).
+    private func document(holding index: Int) throws -> Int {
+      var low = 0
+      var high = documentCount
+      while high - low > 1 {
+        let middle = (low + high) / 2
+        let first = file.bytes.loadUnaligned(fromByteOffset: firstPassagesStart + 4 * middle, as: UInt32.self).littleEndian
+        if Int(first) <= index { low = middle } else { high = middle }
+      }
+      guard low < documentCount, try passageRange(ofDocument: low).contains(index) else {
+        throw AISearchError.corrupt(file.path, "passage \(index) belongs to no document")
+      }
+      return low
     }
 
     /// The passages of document `index`: [first, end) ids.
@@ -560,13 +646,18 @@ enum PassageStore {
       return first..<end
     }
 
+    /// Block `index`'s first passage, its offset and raw length; it ends where the next
+    /// block (or, for the last, the dictionary) starts.
     private func block(_ index: Int) -> (first: Int, offset: Int, compressed: Int, raw: Int) {
-      let base = blocksStart + 20 * index
+      let base = blocksStart + 16 * index
+      let offset = Int(truncatingIfNeeded: file.bytes.loadUnaligned(fromByteOffset: base + 4, as: UInt64.self).littleEndian)
+      let end =
+        index + 1 < blockCount
+        ? Int(truncatingIfNeeded: file.bytes.loadUnaligned(fromByteOffset: base + 20, as: UInt64.self).littleEndian)
+        : dictionaryStart - compressedStart
       return (
-        Int(file.bytes.loadUnaligned(fromByteOffset: base, as: UInt32.self).littleEndian),
-        Int(file.bytes.loadUnaligned(fromByteOffset: base + 4, as: UInt64.self).littleEndian),
-        Int(file.bytes.loadUnaligned(fromByteOffset: base + 12, as: UInt32.self).littleEndian),
-        Int(file.bytes.loadUnaligned(fromByteOffset: base + 16, as: UInt32.self).littleEndian)
+        Int(file.bytes.loadUnaligned(fromByteOffset: base, as: UInt32.self).littleEndian), offset, end - offset,
+        Int(file.bytes.loadUnaligned(fromByteOffset: base + 12, as: UInt32.self).littleEndian)
       )
     }
 
@@ -643,9 +734,9 @@ enum PassageStore {
         }
         let length = try reader.count(max: raw.count - reader.offset)
         var record = ByteReader(raw, range: reader.offset..<(reader.offset + length), path: file.path)
-        let document = try record.count(max: documentCount - 1)
+        let document = try self.document(holding: index)
         let lineStart = try record.count(max: Int(Int32.max))
-        let lineEnd = try record.count(max: Int(Int32.max))
+        let lineEnd = lineStart + (try record.count(max: Int(Int32.max)))
         let section = try record.optionalString()
         return StoredPassage(
           document: document, lineStart: lineStart, lineEnd: lineEnd, section: section, text: try record.string())
@@ -678,6 +769,10 @@ enum DecompressionContexts {
   static func borrow<Result>(_ body: (OpaquePointer) throws -> Result) throws -> Result {
     let reused = idle.withLock { $0.popLast() }
     guard let context = reused ?? ZSTD_createDCtx() else { throw AISearchError(.io, "zstd: out of memory") }
+    if reused == nil {
+      // ZSTD_d_format, a macro Swift does not import.
+      ZSTD_DCtx_setParameter(context, ZSTD_d_experimentalParam1, Int32(ZSTD_f_zstd1_magicless.rawValue))
+    }
     defer { idle.withLock { $0.append(context) } }
     return try body(context)
   }

@@ -11,14 +11,14 @@ enum Filters {
   static func allowed(_ groups: [ParsedQuery.FilterGroup], in segment: SegmentReader) throws -> [Bool]? {
     guard !groups.isEmpty else { return nil }
     var allowed = [Bool](repeating: false, count: segment.passageCount)
-    for d in 0..<segment.store.documentCount {
-      let document = try segment.store.document(d)
+    try segment.store.documents { d, document in
       let passes = groups.allSatisfy { group in
         group.filters.contains { matches($0, document) } != group.negated
       }
       if passes {
         for p in try segment.store.passageRange(ofDocument: d) { allowed[p] = true }
       }
+      return true
     }
     return allowed
   }
