@@ -97,10 +97,21 @@ public final class Analyzer {
   /// are then 0).
   func indexTerms(_ text: String) throws {
     guard let lineCache else { return try analyzeTerms(text) }
+    try indexTerms(utf8: Array(text.utf8), cache: lineCache)
+  }
+
+  /// `indexTerms` of valid UTF-8 (a passage's bytes): no String is made of the lines the
+  /// cache holds.
+  func indexTerms(utf8: [UInt8]) throws {
+    guard let lineCache else { return try analyzeTerms(String(decoding: utf8, as: UTF8.self)) }
+    try indexTerms(utf8: utf8, cache: lineCache)
+  }
+
+  private func indexTerms(utf8: [UInt8], cache: LineTokenCache) throws {
     var local = AnalysisState.placeholder
     swap(&local, &state)
     defer { swap(&local, &state) }
-    try local.analyzeLines(text, breaker: breaker, cache: lineCache)
+    try local.analyzeLines(utf8, breaker: breaker, cache: cache)
   }
 
   /// The distinct terms of `text` as sorted 64-bit hashes (FNV-1a), for telling near-copies
@@ -200,15 +211,14 @@ struct AnalysisState {
   /// copied from it, the others analyzed together as one text (a line's terms do not depend
   /// on its neighbours: `LineTokenCache`) and offered to it. Offsets are not kept in the
   /// cache: a text with a line copied from it has 0 for every token's start and end.
-  mutating func analyzeLines(_ text: String, breaker: WordBreaker, cache: LineTokenCache) throws {
-    var text = text
+  mutating func analyzeLines(_ text: [UInt8], breaker: WordBreaker, cache: LineTokenCache) throws {
     var misses = 0
     lines.removeAll(keepingCapacity: true)
     // The lines are looked up in three passes over the text's lines: each line's slot is
     // asked for, then each slot's entry, then the entries compared. Looked up one line at a
     // time, the slot load and the entry load each waited on memory (the cache's tables are
     // far larger than the processor's caches): 4.6% of a large build's samples.
-    text.withUTF8 { utf8 in
+    text.withUnsafeBufferPointer { utf8 in
       let bytes = UnsafeRawBufferPointer(utf8)
       var start = 0
       while true {
@@ -231,9 +241,9 @@ struct AnalysisState {
     }
     if misses == lines.count {
       // Nothing to copy: the text is analyzed as it is, and its lines offered to the cache.
-      try analyzeRecordingLineBreaks(text, breaker: breaker)
+      try analyzeRecordingLineBreaks(String(decoding: text, as: UTF8.self), breaker: breaker)
       guard lineBreaks.count == lines.count - 1 else { return }
-      text.withUTF8 { utf8 in
+      text.withUnsafeBufferPointer { utf8 in
         let bytes = UnsafeRawBufferPointer(utf8)
         for (k, line) in lines.enumerated() {
           let recorded = recordedLine(k, of: terms)
@@ -247,7 +257,7 @@ struct AnalysisState {
     if misses > 0 {
       // The lines not kept, joined by line ends and analyzed as one text.
       missText.removeAll(keepingCapacity: true)
-      text.withUTF8 { bytes in
+      text.withUnsafeBufferPointer { bytes in
         var joined = 0
         for line in lines where line.entry == nil {
           if joined > 0 { missText.append(0x0A) }
@@ -261,12 +271,12 @@ struct AnalysisState {
     }
     if misses > 0 && lineBreaks.count != misses - 1 {
       // Not one line end per joined line (never seen): analyzed whole, as without the cache.
-      return try analyze(text, breaker: breaker)
+      return try analyze(String(decoding: text, as: UTF8.self), breaker: breaker)
     }
     terms.removeAll()
     var position: Int32 = 0
     var miss = 0
-    text.withUTF8 { utf8 in
+    text.withUnsafeBufferPointer { utf8 in
       let bytes = UnsafeRawBufferPointer(utf8)
       for line in lines {
         if let entry = line.entry {

@@ -238,20 +238,30 @@ enum PassageStore {
 
     /// Adds a passage of the last document added.
     func add(_ passage: StoredPassage) throws {
-      precondition(passage.document == firstPassages.count - 1, "passages must follow their document")
-      precondition(passage.lineEnd >= passage.lineStart, "a passage ends on or after the line it starts on")
+      var text = passage.text
+      try text.withUTF8 { text in
+        try addPassage(
+          document: passage.document, lineStart: passage.lineStart, lineEnd: passage.lineEnd, section: passage.section,
+          text: text)
+      }
+    }
+
+    /// Adds a passage of the last document added, its text as UTF-8.
+    func addPassage(document: Int, lineStart: Int, lineEnd: Int, section: String?, text: UnsafeBufferPointer<UInt8>) throws {
+      precondition(document == firstPassages.count - 1, "passages must follow their document")
+      precondition(lineEnd >= lineStart, "a passage ends on or after the line it starts on")
       // Written straight into the block, its length first (a record of its own per passage
       // was an allocation and a copy for each of the large tier's 2.5 M passages).
       let length =
-        ByteWriter.varintSize(passage.lineStart) + ByteWriter.varintSize(passage.lineEnd - passage.lineStart)
-        + ByteWriter.optionalStringSize(passage.section)
-        + ByteWriter.stringSize(passage.text)
+        ByteWriter.varintSize(lineStart) + ByteWriter.varintSize(lineEnd - lineStart)
+        + ByteWriter.optionalStringSize(section) + ByteWriter.varintSize(text.count) + text.count
       raw.varint(length)
       let recordStart = raw.count
-      raw.varint(passage.lineStart)
-      raw.varint(passage.lineEnd - passage.lineStart)
-      raw.optionalString(passage.section)
-      raw.string(passage.text)
+      raw.varint(lineStart)
+      raw.varint(lineEnd - lineStart)
+      raw.optionalString(section)
+      raw.varint(text.count)
+      raw.bytes.append(contentsOf: text)
       assert(raw.count - recordStart == length)
       if compressor == nil && passageCount % PassageStore.dictionarySampleStride == 0 {
         samples.append(contentsOf: raw.bytes[recordStart...])

@@ -232,7 +232,7 @@ final class SegmentWriter {
         title = analyzer.terms
         previousTitle = titleText
       }
-      try analyzer.indexTerms(passage.text)
+      try analyzer.indexTerms(utf8: passage.utf8)
       inverter.addPassage(body: analyzer.terms, title: titleChanged ? title : nil)
     }
     var analyzed = inverter.finish()
@@ -251,10 +251,11 @@ final class SegmentWriter {
       PassageStore.StoredDocument(
         path: document.path, title: document.title, url: document.url, date: document.date, tags: document.tags))
     for (i, passage) in document.passages.enumerated() {
-      try store.add(
-        PassageStore.StoredPassage(
+      try passage.utf8.withUnsafeBufferPointer { text in
+        try store.addPassage(
           document: documentIndex, lineStart: passage.lineStart, lineEnd: passage.lineEnd, section: passage.section,
-          text: passage.text))
+          text: text)
+      }
       otherBytes += 9
       tables.append(
         body: analyzed.bodyLengths[i], title: analyzed.titleLengths[i], signature: analyzed.signatures[i],

@@ -29,8 +29,7 @@ enum ListShare {
     var listed = 0
     var lines = 0
     for passage in passages {
-      var text = passage.text
-      text.withUTF8 { bytes in
+      passage.utf8.withUnsafeBufferPointer { bytes in
         var start = 0
         while start <= bytes.count {
           var end = start

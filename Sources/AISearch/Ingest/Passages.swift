@@ -34,7 +34,7 @@ public struct PassageSplitter: Sendable {
     func flush() {
       guard length > 0 else { return }
       passages.append(
-        Passage(text: String(decoding: text, as: UTF8.self), lineStart: lineStart, lineEnd: lineEnd, section: passageSection))
+        Passage(utf8: text, lineStart: lineStart, lineEnd: lineEnd, section: passageSection))
       text.removeAll(keepingCapacity: true)
       length = 0
     }
