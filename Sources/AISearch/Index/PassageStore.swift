@@ -66,10 +66,10 @@ enum PassageStore {
   /// passages 450.7 → 460.3 MB (the index 0.771 → 0.780× Lucene's), the 10 cold queries'
   /// median over six rounds 13.2 → 11.9 ms, warm latency unchanged (hits identical), and
   /// zstd compresses small blocks as fast per byte (177–190 against 183–188 MB/s). Level 2
-  /// (double-fast with smaller tables) against 4, once front-coded paths and trimmed frames
-  /// had saved 21.6 MB: the large tier's passages +38.6 MB (the index 0.761 → 0.794×
-  /// Lucene's), its build 7–9 s less user time of 64–70 (both binaries at once, each on a
-  /// core of its own, `--jobs 1`); level 3 was as slow as 4.
+  /// (zstd's fast strategy: one hash table, no chain) against 4, once format 13 had made
+  /// room: the large tier's passages +38.6 MB (the index 0.787× Lucene's), its build 7–9 s
+  /// less user time of 64–70 (both binaries at once, each on a core of its own, `--jobs 1`);
+  /// level 3 was as slow as 4.
   static let blockSize = 4 << 10
   static let compressionLevel: Int32 = 2
   static let dictionarySize = 256 << 10
@@ -81,6 +81,16 @@ enum PassageStore {
   /// the time. A 512 KiB dictionary saved 0.7% more on the medium tier, less than its
   /// size in every segment of the large one.
   static let dictionarySegmentSize: UInt32 = 200
+  static let dictionaryDmerSize: UInt32 = 6
+  /// Records sampled to train the dictionary (zstd advises about 100 × its size): every
+  /// `dictionarySampleStride`-th record from a segment's start, or an even share of all
+  /// records of a segment that ends before. Trained on its first 4 MB alone, the medium
+  /// tier's passages took 6% more space than with a sample spread over the whole segment;
+  /// every eighth record over the first 32 MB comes within 1%, and holds no more than
+  /// those 32 MB uncompressed while it waits.
+  static let dictionarySampleBytes = 4 << 20
+  static let dictionarySampleStride = 8
+
   /// Document records are read from a restart every this many (each path is stored as
   /// the bytes it shares with the previous one and the rest).
   static let documentRestart = 16
@@ -94,15 +104,6 @@ enum PassageStore {
     ZSTD_CCtx_setParameter(context, ZSTD_c_dictIDFlag, 0)
     ZSTD_CCtx_setParameter(context, ZSTD_c_contentSizeFlag, 0)
   }
-  static let dictionaryDmerSize: UInt32 = 6
-  /// Records sampled to train the dictionary (zstd advises about 100 × its size): every
-  /// `dictionarySampleStride`-th record from a segment's start, or an even share of all
-  /// records of a segment that ends before. Trained on its first 4 MB alone, the medium
-  /// tier's passages took 6% more space than with a sample spread over the whole segment;
-  /// every eighth record over the first 32 MB comes within 1%, and holds no more than
-  /// those 32 MB uncompressed while it waits.
-  static let dictionarySampleBytes = 4 << 20
-  static let dictionarySampleStride = 8
 
   struct StoredDocument: Equatable {
     var path: String
@@ -536,7 +537,7 @@ enum PassageStore {
     let documentCount: Int
     let passageCount: Int
     private let blockCount: Int
-    private let documentOffsetsStart: Int
+    private let restartOffsetsStart: Int
     private let restartCount: Int
     private let firstPassagesStart: Int
     private let blocksStart: Int
@@ -574,12 +575,12 @@ enum PassageStore {
       }
       blocksStart = body.upperBound - 16 - 16 * blockCount
       firstPassagesStart = blocksStart - 4 * (documentCount + 1)
-      documentOffsetsStart = firstPassagesStart - 8 * (restartCount + 1)
+      restartOffsetsStart = firstPassagesStart - 8 * (restartCount + 1)
       let documentsLength = file.bytes.loadUnaligned(fromByteOffset: firstPassagesStart - 8, as: UInt64.self).littleEndian
-      guard documentsLength + UInt64(dictionaryLength) <= UInt64(documentOffsetsStart - body.lowerBound) else {
+      guard documentsLength + UInt64(dictionaryLength) <= UInt64(restartOffsetsStart - body.lowerBound) else {
         throw AISearchError.corrupt(file.path, "document records run past the start")
       }
-      documentsStart = documentOffsetsStart - Int(documentsLength)
+      documentsStart = restartOffsetsStart - Int(documentsLength)
       dictionaryStart = documentsStart - dictionaryLength
       compressedStart = body.lowerBound
     }
@@ -605,9 +606,9 @@ enum PassageStore {
       var path: [UInt8] = []
       var d = restart * PassageStore.documentRestart
       while restart < restartCount {
-        let start = file.bytes.loadUnaligned(fromByteOffset: documentOffsetsStart + 8 * restart, as: UInt64.self).littleEndian
-        let stop = file.bytes.loadUnaligned(fromByteOffset: documentOffsetsStart + 8 * restart + 8, as: UInt64.self).littleEndian
-        guard start <= stop, documentsStart + Int(stop) <= documentOffsetsStart else {
+        let start = file.bytes.loadUnaligned(fromByteOffset: restartOffsetsStart + 8 * restart, as: UInt64.self).littleEndian
+        let stop = file.bytes.loadUnaligned(fromByteOffset: restartOffsetsStart + 8 * restart + 8, as: UInt64.self).littleEndian
+        guard start <= stop, stop <= UInt64(restartOffsetsStart - documentsStart) else {
           throw AISearchError.corrupt(file.path, "documents \(d)... out of bounds")
         }
         var reader = ByteReader(file.bytes, range: (documentsStart + Int(start))..<(documentsStart + Int(stop)), path: file.path)
