@@ -85,6 +85,12 @@ final class FilePrefetcher: @unchecked Sendable {
     }
   }
 
+  /// Whether file `i` is open and waiting to be taken (tests wait on it: when a worker
+  /// gets there first is up to the scheduler).
+  func isHeld(_ i: Int) -> Bool {
+    lock.locked { state[i] == .held }
+  }
+
   /// Stops the thread and closes every descriptor not taken.
   func stop() {
     lock.locked {
