@@ -139,6 +139,17 @@ struct ByteWriter {
     varint(value.utf8.count + 1)
     bytes.append(contentsOf: value.utf8)
   }
+
+  /// `value` front-coded against `previous`: the number of leading bytes they share, then
+  /// the rest as a string (sorted paths repeat their directories). `previous` becomes
+  /// `value`.
+  mutating func frontCoded(_ value: [UInt8], after previous: inout [UInt8]) {
+    let shared = zip(previous, value).prefix { $0 == $1 }.count
+    varint(shared)
+    varint(value.count - shared)
+    bytes.append(contentsOf: value[shared...])
+    previous = value
+  }
 }
 
 /// Bounds-checked reads from a mapped file; any overrun throws `corrupt` naming the file.
@@ -218,6 +229,15 @@ struct ByteReader {
     let length = tagged - 1
     defer { offset += length }
     return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]), as: UTF8.self)
+  }
+
+  /// Reads what `ByteWriter.frontCoded(_:after:)` wrote against `previous`, which becomes it.
+  mutating func frontCoded(after previous: inout [UInt8]) throws {
+    let shared = try count(max: previous.count)
+    let suffix = try count(max: end - offset)
+    previous.removeSubrange(shared...)
+    previous.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + suffix)]))
+    offset += suffix
   }
 }
 

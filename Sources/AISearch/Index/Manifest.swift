@@ -83,12 +83,7 @@ public struct Manifest: Equatable {
     writer.u32(UInt32(files.count))
     var previous: [UInt8] = []
     for file in files {
-      let path = Array(file.path.utf8)
-      let shared = zip(previous, path).prefix { $0 == $1 }.count
-      writer.varint(shared)
-      writer.varint(path.count - shared)
-      writer.bytes.append(contentsOf: path[shared...])
-      previous = path
+      writer.frontCoded(Array(file.path.utf8), after: &previous)
       writer.varint(file.size)
       writer.u64(UInt64(bitPattern: file.modifiedNanoseconds))
       writer.u64(file.contentHash)
@@ -143,14 +138,9 @@ public struct Manifest: Equatable {
     let fileCount = Int(try reader.u32())
     var previous: [UInt8] = []
     for _ in 0..<min(fileCount, body.count) {
-      let shared = try reader.count(max: previous.count)
-      let suffix = try reader.count(max: reader.end - reader.offset)
-      var pathBytes = Array(previous[0..<shared])
-      pathBytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: file.bytes[reader.offset..<(reader.offset + suffix)]))
-      reader.offset += suffix
-      previous = pathBytes
+      try reader.frontCoded(after: &previous)
       let entry = SourceFile(
-        path: String(decoding: pathBytes, as: UTF8.self), size: try reader.varint(),
+        path: String(decoding: previous, as: UTF8.self), size: try reader.varint(),
         modifiedNanoseconds: Int64(bitPattern: try reader.u64()), contentHash: try reader.u64(),
         segment: try reader.count(max: Int(UInt32.max)), firstPassage: UInt32(try reader.count(max: Int(UInt32.max))),
         passageCount: UInt32(try reader.count(max: Int(UInt32.max))))

@@ -217,18 +217,11 @@ enum PassageStore {
     }
 
     func add(_ document: StoredDocument) {
-      let path = Array(document.path.utf8)
-      var shared = 0
       if firstPassages.count % PassageStore.documentRestart == 0 {
         restartOffsets.append(UInt64(documentRecords.count))
-      } else {
-        let limit = min(path.count, previousPath.count)
-        while shared < limit && path[shared] == previousPath[shared] { shared += 1 }
+        previousPath.removeAll()
       }
-      documentRecords.varint(shared)
-      documentRecords.varint(path.count - shared)
-      documentRecords.bytes.append(contentsOf: path[shared...])
-      previousPath = path
+      documentRecords.frontCoded(Array(document.path.utf8), after: &previousPath)
       documentRecords.optionalString(document.title)
       documentRecords.optionalString(document.url)
       documentRecords.optionalString(document.date)
@@ -614,11 +607,8 @@ enum PassageStore {
         var reader = ByteReader(file.bytes, range: (documentsStart + Int(start))..<(documentsStart + Int(stop)), path: file.path)
         let end = min(documentCount, d + PassageStore.documentRestart)
         while d < end {
-          let shared = try reader.count(max: d % PassageStore.documentRestart == 0 ? 0 : path.count)
-          let suffix = try reader.count(max: reader.end - reader.offset)
-          path.removeSubrange(shared...)
-          path.append(contentsOf: UnsafeRawBufferPointer(rebasing: file.bytes[reader.offset..<(reader.offset + suffix)]))
-          reader.offset += suffix
+          if d % PassageStore.documentRestart == 0 { path.removeAll() }
+          try reader.frontCoded(after: &path)
           let document = StoredDocument(
             path: String(decoding: path, as: UTF8.self), title: try reader.optionalString(),
             url: try reader.optionalString(), date: try reader.optionalString(),
