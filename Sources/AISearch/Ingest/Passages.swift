@@ -34,7 +34,9 @@ public struct PassageSplitter: Sendable {
     func flush() {
       guard length > 0 else { return }
       passages.append(
-        Passage(utf8: text, lineStart: lineStart, lineEnd: lineEnd, section: passageSection))
+        // A copy of its own size: handing over `text` itself would give every passage the
+        // buffer's whole capacity and make `removeAll` below allocate a new one.
+        Passage(utf8: Array(text), lineStart: lineStart, lineEnd: lineEnd, section: passageSection))
       text.removeAll(keepingCapacity: true)
       length = 0
     }
