@@ -71,7 +71,7 @@ final class ListPageTests: XCTestCase {
     // lines, carriage returns, CJK and full-width ends, long and short lines.
     let pieces = [
       "目录", "冻结行或列", "。", "，", "！", "）", "：", "a", "View", " - ", "Freeze", ".", ":", ")", " ", "  ", "\t", "\r",
-      "\n", "\n\n", "ｂ", "😀", "é", "1.", "、", String(repeating: "冻", count: 19), String(repeating: "x", count: 39),
+      "\n", "\n\n", "ｂ", "😀", "é", "—", "…", "　", "ー", "ɐ", "1.", "、", String(repeating: "冻", count: 19), String(repeating: "x", count: 39),
     ]
     var generator = PruningTests.SplitMix(state: 12)  // seeded, so a failure replays
     for round in 0..<2000 {

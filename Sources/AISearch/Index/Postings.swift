@@ -209,18 +209,27 @@ enum Postings {
   static func pack<Values: Collection<UInt32>>(_ values: Values, bits: Int, into writer: inout ByteWriter) {
     guard bits > 0 else { return }
     let mask: UInt64 = (1 << UInt64(bits)) - 1
-    var accumulator: UInt64 = 0
-    var filled = 0
-    for value in values {
-      accumulator |= (UInt64(value) & mask) << UInt64(filled)
-      filled += bits
-      while filled >= 8 {
-        writer.u8(UInt8(truncatingIfNeeded: accumulator))
-        accumulator >>= 8
-        filled -= 8
+    let start = writer.bytes.count
+    let size = packedSize(values.count, bits: bits)
+    // Room made first and filled through a pointer: appended a byte at a time, packing was
+    // 2% of a large build's samples.
+    writer.bytes.append(contentsOf: repeatElement(0, count: size))
+    writer.bytes.withUnsafeMutableBufferPointer { out in
+      var at = start
+      var accumulator: UInt64 = 0
+      var filled = 0
+      for value in values {
+        accumulator |= (UInt64(value) & mask) << UInt64(filled)
+        filled += bits
+        while filled >= 8 {
+          out[at] = UInt8(truncatingIfNeeded: accumulator)
+          at += 1
+          accumulator >>= 8
+          filled -= 8
+        }
       }
+      if filled > 0 { out[at] = UInt8(truncatingIfNeeded: accumulator) }
     }
-    if filled > 0 { writer.u8(UInt8(truncatingIfNeeded: accumulator)) }
   }
 
   /// Bytes `count` values of `bits` bits take.

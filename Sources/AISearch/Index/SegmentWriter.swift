@@ -222,15 +222,16 @@ final class SegmentWriter {
     let fileWords = Field.fileNameWords(document.path)
     var inverter = Inverter(document)
     // Consecutive passages share their title text until the section changes: analyzed once.
-    var previousTitle: String? = nil
+    // The document's title and file words are the same for all its passages, so the text
+    // changes exactly when the section does (nil and "" give different texts).
+    var previousSection: String? = nil
     var title = TermList()
-    for passage in document.passages {
-      let titleText = [document.title, passage.section, fileWords].compactMap { $0 }.joined(separator: "\n")
-      let titleChanged = titleText != previousTitle
+    for (i, passage) in document.passages.enumerated() {
+      let titleChanged = i == 0 || passage.section != previousSection
       if titleChanged {
-        try analyzer.indexTerms(titleText)
+        try analyzer.indexTerms([document.title, passage.section, fileWords].compactMap { $0 }.joined(separator: "\n"))
         title = analyzer.terms
-        previousTitle = titleText
+        previousSection = passage.section
       }
       try analyzer.indexTerms(utf8: passage.utf8)
       inverter.addPassage(body: analyzer.terms, title: titleChanged ? title : nil)
