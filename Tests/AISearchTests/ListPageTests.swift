@@ -87,6 +87,19 @@ final class ListPageTests: XCTestCase {
     }
   }
 
+  /// Scalars and wide scalars counted eight bytes at a time equal Swift's decoding, for
+  /// texts of every UTF-8 length around the lead bytes E2 and E3 (U+2FFF, U+3000).
+  func testScalarCountsEqualDecoding() {
+    let pieces = ["a", "é", "\u{2FFF}", "\u{3000}", "冻", "ｂ", "😀", "\u{7F}", "\u{80}", "\u{FFFF}", "\u{10FFFF}", "—"]
+    var generator = PruningTests.SplitMix(state: 7)
+    for _ in 0..<1000 {
+      let text = (0..<Int.random(in: 0...30, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+      let (scalars, wide) = Array(text.utf8).withUnsafeBytes { UTF8Scalars.count($0) }
+      XCTAssertEqual(scalars, text.unicodeScalars.count, text)
+      XCTAssertEqual(wide, text.unicodeScalars.filter { $0.value >= 0x3000 }.count, text)
+    }
+  }
+
   func testShareIsTheWholeDocuments() {
     let passages = [
       Passage(text: "目录\n索引", lineStart: 1, lineEnd: 2),

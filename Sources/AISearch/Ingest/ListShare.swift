@@ -66,33 +66,8 @@ enum ListShare {
     while high > low && isSpace(line[high - 1]) { high -= 1 }
     guard low < high else { return (0, false) }
     let trimmed = UnsafeBufferPointer(rebasing: line[low..<high])
-    let (scalars, wide) = countScalars(UnsafeRawBufferPointer(trimmed))
+    let (scalars, wide) = UTF8Scalars.count(UnsafeRawBufferPointer(trimmed))
     return (scalars, scalars + wide < listLineWidth && !endsSentence(trimmed))
-  }
-
-  /// The scalars of valid UTF-8 `bytes` (its bytes that are not continuation bytes), and
-  /// how many of them start at U+3000 or above (CJK, kana, Hangul, full-width forms), which
-  /// take two columns: their lead byte is E3 or more. Eight bytes at a time: a continuation
-  /// byte is 10xxxxxx; a byte is at least E3 when its high bit is set and its low seven
-  /// bits plus 0x1D carry into bit 7, a sum that cannot overflow into the next byte.
-  static func countScalars(_ bytes: UnsafeRawBufferPointer) -> (scalars: Int, wide: Int) {
-    let high: UInt64 = 0x8080_8080_8080_8080
-    var continuations = 0
-    var wide = 0
-    var i = 0
-    while i + 8 <= bytes.count {
-      let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-      continuations += (word & ~(word << 1) & high).nonzeroBitCount
-      wide += (word & ((word & ~high) &+ 0x1D1D_1D1D_1D1D_1D1D) & high).nonzeroBitCount
-      i += 8
-    }
-    while i < bytes.count {
-      let byte = bytes[i]
-      if byte & 0xC0 == 0x80 { continuations += 1 }
-      if byte >= 0xE3 { wide += 1 }
-      i += 1
-    }
-    return (bytes.count - continuations, wide)
   }
 
   /// Whether a (trimmed, non-empty) line ends in 。！？.!?；;：:，, or a closing

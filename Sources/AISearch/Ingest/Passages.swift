@@ -115,9 +115,7 @@ public struct PassageSplitter: Sendable {
   }
 
   static func scalarCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-    var count = 0
-    for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
-    return count
+    UTF8Scalars.count(UnsafeRawBufferPointer(bytes)).scalars
   }
 
   /// Cuts one line into pieces of at most `maxLength` scalars, preferring sentence ends.
