@@ -88,7 +88,8 @@ final class ListPageTests: XCTestCase {
   }
 
   /// Scalars and wide scalars counted eight bytes at a time equal Swift's decoding, for
-  /// texts of every UTF-8 length around the lead bytes E2 and E3 (U+2FFF, U+3000).
+  /// texts of every UTF-8 length around the lead bytes E2 and E3 (U+2FFF, U+3000), whole
+  /// and line by line.
   func testScalarCountsEqualDecoding() {
     let pieces = ["a", "é", "\u{2FFF}", "\u{3000}", "冻", "ｂ", "😀", "\u{7F}", "\u{80}", "\u{FFFF}", "\u{10FFFF}", "—"]
     var generator = PruningTests.SplitMix(state: 7)
@@ -97,6 +98,18 @@ final class ListPageTests: XCTestCase {
       let (scalars, wide) = Array(text.utf8).withUnsafeBytes { UTF8Scalars.count($0) }
       XCTAssertEqual(scalars, text.unicodeScalars.count, text)
       XCTAssertEqual(wide, text.unicodeScalars.filter { $0.value >= 0x3000 }.count, text)
+      // Line by line, with line feeds anywhere in the eight-byte words.
+      let lined = text.replacingOccurrences(of: "a", with: "\n")
+      let bytes = Array(lined.utf8)
+      var start = 0
+      for line in lined.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
+        let line = Substring(line)
+        let counted = bytes.withUnsafeBytes { UTF8Scalars.countLine($0, from: start) }
+        XCTAssertEqual(counted.end, start + line.utf8.count, lined)
+        XCTAssertEqual(counted.scalars, line.unicodeScalars.count, lined)
+        XCTAssertEqual(counted.wide, line.unicodeScalars.filter { $0.value >= 0x3000 }.count, lined)
+        start += line.utf8.count + 1
+      }
     }
   }
 

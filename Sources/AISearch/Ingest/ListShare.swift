@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// How much of a document's text stands in list lines: lines narrower than 40 columns (a
 /// CJK or full-width character taking two) that do not end a sentence or clause. A contents
 /// page, a menu or a link list is mostly such lines; prose, man pages (whose option lines
@@ -34,17 +30,9 @@ enum ListShare {
     var lines = 0
     for passage in passages {
       passage.utf8.withUnsafeBufferPointer { bytes in
-        guard let base = bytes.baseAddress else {
-          return
-        }
         var start = 0
         while start <= bytes.count {
-          // memchr: a byte at a time, finding the line ends was half of this function's time.
-          var end = bytes.count
-          if let newline = memchr(base + start, 0x0A, bytes.count - start) {
-            end = UnsafePointer(newline.assumingMemoryBound(to: UInt8.self)) - base
-          }
-          let (scalars, isList) = measure(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+          let (end, scalars, isList) = measureLine(bytes, from: start)
           total += scalars
           if scalars > 0 { lines += 1 }
           if isList { listed += scalars }
@@ -56,18 +44,21 @@ enum ListShare {
     return UInt8((255 * listed + total / 2) / total)
   }
 
-  /// A line's scalars (leading and trailing ASCII white space left out) and whether it is
-  /// a list line.
-  static func measure(_ line: UnsafeBufferPointer<UInt8>) -> (scalars: Int, isList: Bool) {
+  /// The line of `text` starting at `start` (up to the next line feed): where it ends, its
+  /// scalars (leading and trailing ASCII white space left out) and whether it is a list line.
+  /// One pass over the line's bytes finds its end and counts it (a memchr per line, then a
+  /// count, cost half as much again: lines are short).
+  static func measureLine(_ text: UnsafeBufferPointer<UInt8>, from start: Int) -> (end: Int, scalars: Int, isList: Bool) {
     func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D }
-    var low = 0
-    var high = line.count
-    while low < high && isSpace(line[low]) { low += 1 }
-    while high > low && isSpace(line[high - 1]) { high -= 1 }
-    guard low < high else { return (0, false) }
-    let trimmed = UnsafeBufferPointer(rebasing: line[low..<high])
-    let (scalars, wide) = UTF8Scalars.count(UnsafeRawBufferPointer(trimmed))
-    return (scalars, scalars + wide < listLineWidth && !endsSentence(trimmed))
+    let (end, scalars, wide) = UTF8Scalars.countLine(UnsafeRawBufferPointer(text), from: start)
+    var low = start
+    var high = end
+    while low < high && isSpace(text[low]) { low += 1 }
+    while high > low && isSpace(text[high - 1]) { high -= 1 }
+    guard low < high else { return (end, 0, false) }
+    // The white space left out is ASCII: a scalar and a column per byte.
+    let kept = scalars - (low - start) - (end - high)
+    return (end, kept, kept + wide < listLineWidth && !endsSentence(UnsafeBufferPointer(rebasing: text[low..<high])))
   }
 
   /// Whether a (trimmed, non-empty) line ends in 。！？.!?；;：:，, or a closing

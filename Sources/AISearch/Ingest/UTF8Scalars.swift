@@ -1,19 +1,21 @@
-/// Counting the scalars of UTF-8 text without decoding it.
+/// Counting the scalars of UTF-8 text without decoding it, eight bytes at a time: a
+/// continuation byte is 10xxxxxx; a byte is at least E3 when its high bit is set and its low
+/// seven bits plus 0x1D carry into bit 7, a sum that cannot overflow into the next byte.
 enum UTF8Scalars {
+  private static let high: UInt64 = 0x8080_8080_8080_8080
+  private static let ones: UInt64 = 0x0101_0101_0101_0101
+
   /// The scalars of valid UTF-8 `bytes` (its bytes that are not continuation bytes), and
   /// how many of them start at U+3000 or above (CJK, kana, Hangul, full-width forms), which
-  /// take two columns: their lead byte is E3 or more. Eight bytes at a time: a continuation
-  /// byte is 10xxxxxx; a byte is at least E3 when its high bit is set and its low seven
-  /// bits plus 0x1D carry into bit 7, a sum that cannot overflow into the next byte.
+  /// take two columns: their lead byte is E3 or more.
   static func count(_ bytes: UnsafeRawBufferPointer) -> (scalars: Int, wide: Int) {
-    let high: UInt64 = 0x8080_8080_8080_8080
     var continuations = 0
     var wide = 0
     var i = 0
     while i + 8 <= bytes.count {
       let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-      continuations += (word & ~(word << 1) & high).nonzeroBitCount
-      wide += (word & ((word & ~high) &+ 0x1D1D_1D1D_1D1D_1D1D) & high).nonzeroBitCount
+      continuations += continuationCount(word)
+      wide += wideCount(word)
       i += 8
     }
     while i < bytes.count {
@@ -23,5 +25,54 @@ enum UTF8Scalars {
       i += 1
     }
     return (bytes.count - continuations, wide)
+  }
+
+  /// The same for the line that starts at `start`: up to the next line feed (LF), or the end
+  /// of `bytes`. Returns where the line ends (the LF's index, or `bytes.count`). Finding the
+  /// LF in the same words (a zero byte of the word XOR LFs; the lowest one found is exact)
+  /// saves a pass over the line.
+  static func countLine(_ bytes: UnsafeRawBufferPointer, from start: Int) -> (end: Int, scalars: Int, wide: Int) {
+    var continuations = 0
+    var wide = 0
+    var i = start
+    while i + 8 <= bytes.count {
+      let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+      let x = word ^ 0x0A0A_0A0A_0A0A_0A0A
+      let zeros = (x &- ones) & ~x & high
+      if zeros != 0 {
+        let before = zeros.trailingZeroBitCount / 8
+        let kept = before == 0 ? 0 : word & (UInt64.max >> UInt64(64 - 8 * before))
+        continuations += continuationCount(kept)
+        wide += wideCount(kept)
+        return (i + before, i + before - start - continuations, wide)
+      }
+      continuations += continuationCount(word)
+      wide += wideCount(word)
+      i += 8
+    }
+    while i < bytes.count && bytes[i] != 0x0A {
+      let byte = bytes[i]
+      if byte & 0xC0 == 0x80 { continuations += 1 }
+      if byte >= 0xE3 { wide += 1 }
+      i += 1
+    }
+    return (i, i - start - continuations, wide)
+  }
+
+  /// Bits set at 0x80 positions only, counted with one multiply (this build may not use
+  /// the processor's popcount).
+  @inline(__always)
+  private static func highBitCount(_ bits: UInt64) -> Int {
+    Int(((bits >> 7) &* ones) >> 56)
+  }
+
+  @inline(__always)
+  private static func continuationCount(_ word: UInt64) -> Int {
+    highBitCount(word & ~(word << 1) & high)
+  }
+
+  @inline(__always)
+  private static func wideCount(_ word: UInt64) -> Int {
+    highBitCount(word & ((word & ~high) &+ 0x1D1D_1D1D_1D1D_1D1D) & high)
   }
 }
