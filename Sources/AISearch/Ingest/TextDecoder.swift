@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Bytes → text. UTF-16 with a BOM and UTF-8 (with or without BOM) are decoded directly;
 /// other bytes go to ICU's charset detector, and a legacy Chinese, Japanese or Korean
 /// encoding it recognizes (GB18030/GBK, Big5, …) is converted, and text too short for it
@@ -144,6 +148,10 @@ public enum TextDecoder {
     if bytes.count >= 2 && (bytes[0] == 0xFF && bytes[1] == 0xFE || bytes[0] == 0xFE && bytes[1] == 0xFF) {
       return false
     }
-    return bytes.prefix(8192).contains(0)
+    // memchr: the generic `contains` went a byte at a time (0.8% of a large build's samples).
+    return bytes.withUnsafeBytes { raw in
+      guard let base = raw.baseAddress else { return false }
+      return memchr(base, 0, min(raw.count, 8192)) != nil
+    }
   }
 }
