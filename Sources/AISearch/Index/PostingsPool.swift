@@ -80,6 +80,13 @@ final class PostingsPool {
     aisearch_prefetch(pages[start >> PostingsPool.pageBits] + (start & (PostingsPool.pageSize - 1)))
   }
 
+  /// Asks for the byte term `t`'s stream goes on at (its record should be at hand).
+  @inline(__always)
+  func prefetchTail(term t: Int) {
+    let upto = table[t].upto
+    aisearch_prefetch(pages[upto >> PostingsPool.pageBits] + (upto & (PostingsPool.pageSize - 1)))
+  }
+
   /// Adds `count` passages to term `t`, the first `firstDoc` (after every passage it holds),
   /// the last `lastDoc`: `stream` is their postings in this layout without the first
   /// passage's delta, which depends on what the term held before.

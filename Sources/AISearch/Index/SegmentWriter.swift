@@ -281,7 +281,7 @@ final class SegmentWriter {
   /// Term ids of the document being added (kept to reuse its storage).
   private var documentTermIds: [Int] = []
   /// How many terms ahead the writer asks for the table entries a term will need.
-  private static let prefetchDistance = 8
+  private static let prefetchDistance = 16
 
   /// The segment's term table and postings records are far larger than the caches, and a
   /// document's terms land anywhere in them: each term's slot is asked for a few terms
@@ -305,7 +305,11 @@ final class SegmentWriter {
     let documentTerms = analyzed.terms
     for j in 0..<min(ahead, count) { table.prefetch(hash: documentTerms.hash(of: j)) }
     for j in 0..<count {
+      // The slot, then the term's record (the slot at hand by then), then its bytes (the
+      // record at hand): each a load the insert would otherwise wait for.
       if j + ahead < count { table.prefetch(hash: documentTerms.hash(of: j + ahead)) }
+      if j + ahead / 2 < count { table.prefetchRecord(hash: documentTerms.hash(of: j + ahead / 2)) }
+      if j + ahead / 4 < count { table.prefetchBytes(hash: documentTerms.hash(of: j + ahead / 4)) }
       let (index, isNew) = documentTerms.bytes(of: j).withUnsafeBufferPointer {
         table.insert($0, hash: documentTerms.hash(of: j))
       }
@@ -317,7 +321,9 @@ final class SegmentWriter {
     analyzed.streams.withUnsafeBufferPointer { streams in
       for j in 0..<min(ahead, count) { postings.prefetch(term: ids[j]) }
       for j in 0..<count {
+        // The record, then the byte its stream goes on at (the record at hand by then).
         if j + ahead < count { postings.prefetch(term: ids[j + ahead]) }
+        if j + ahead / 2 < count { postings.prefetchTail(term: ids[j + ahead / 2]) }
         postings.append(
           term: ids[j], firstDoc: base + analyzed.firsts[j], lastDoc: base + analyzed.lasts[j],
           count: analyzed.counts[j],
@@ -533,6 +539,30 @@ struct TermTable {
   @inline(__always)
   func prefetch(hash: UInt64) {
     slots.withUnsafeBufferPointer { aisearch_prefetch($0.baseAddress! + (Int(truncatingIfNeeded: hash) & ($0.count - 1))) }
+  }
+
+  /// The id of the term its first slot holds, if that slot's hash bits are `hash`'s.
+  @inline(__always)
+  private func firstCandidate(hash: UInt64) -> Int? {
+    let entry = slots[Int(truncatingIfNeeded: hash) & (slots.count - 1)]
+    guard entry != 0, entry & 0xFFFF_FFFF_0000_0000 == hash & 0xFFFF_FFFF_0000_0000 else { return nil }
+    return Int(entry & 0xFFFF_FFFF) - 1
+  }
+
+  /// Asks for the record of the term in the first slot of `hash`, if its hash bits match
+  /// (the slot should have been asked for).
+  @inline(__always)
+  func prefetchRecord(hash: UInt64) {
+    guard let id = firstCandidate(hash: hash) else { return }
+    records.withUnsafeBufferPointer { aisearch_prefetch($0.baseAddress! + id) }
+  }
+
+  /// Asks for that term's bytes (its record should have been asked for).
+  @inline(__always)
+  func prefetchBytes(hash: UInt64) {
+    guard let id = firstCandidate(hash: hash) else { return }
+    let start = Int(records[id].start)
+    arena.withUnsafeBufferPointer { aisearch_prefetch($0.baseAddress! + start) }
   }
 
   /// The id of `term`, added with the next id if it is new.
