@@ -26,7 +26,8 @@ final class FileFormatTests: XCTestCase {
 
   /// The segment writer's pool against `PostingsEncoder`: thousands of terms interleaved,
   /// a few long enough to run through many slices and across the pool's 1 MiB pages, added
-  /// as a document's inversion gives them: the stream without the first passage's id.
+  /// as a document's inversion gives them: the stream without the first passage's id; then
+  /// enough short terms to move the term records and pages onto huge-page mappings.
   func testPostingsPoolKeepsEveryTermsStream() throws {
     var random = SystemRandomNumberGenerator()
     let pool = PostingsPool()
@@ -48,11 +49,23 @@ final class FileFormatTests: XCTestCase {
         stream.bytes.withUnsafeBufferPointer { pool.append(term: t, firstDoc: doc, lastDoc: doc, count: 1, stream: $0) }
       }
     }
-    XCTAssertGreaterThan(pool.estimatedBytes, 1 << 20)
+    // Then enough terms of one passage each that the term records move to a huge-page
+    // mapping (over 4 MiB) and the pages span two mappings of two pages.
+    let singles = 150_000
+    encoders += [PostingsEncoder](repeating: PostingsEncoder(), count: singles)
+    for t in termCount..<(termCount + singles) {
+      XCTAssertEqual(pool.addTerm(), t)
+      let doc = UInt32(2_001 + t % 7)
+      encoders[t].add(doc: doc, positions: [Int32(t % 1_000)])
+      var stream = ByteWriter()
+      PostingsEncoder.append([Int32(t % 1_000)], to: &stream)
+      stream.bytes.withUnsafeBufferPointer { pool.append(term: t, firstDoc: doc, lastDoc: doc, count: 1, stream: $0) }
+    }
+    XCTAssertGreaterThan(pool.estimatedBytes, 3 << 20 + singles * 40)
     var docs: [UInt32] = []
     var freqs: [UInt32] = []
     var deltas: [UInt32] = []
-    for t in 0..<termCount {
+    for t in 0..<(termCount + singles) {
       pool.read(term: t, docs: &docs, freqs: &freqs, positionDeltas: &deltas)
       let expected = try encoders[t].flattened()
       XCTAssertEqual(docs, expected.docs, "term \(t)")

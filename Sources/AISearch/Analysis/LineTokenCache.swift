@@ -61,6 +61,7 @@ final class LineTokenCache: @unchecked Sendable {
     let size = max(page, (capacity + page - 1) / page * page)
     let mapped = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
     if let mapped, mapped != MAP_FAILED {
+      HugePages.advise(UnsafeMutableRawBufferPointer(start: mapped, count: size))
       arena = mapped
       mappedBytes = size
       self.capacity = size
@@ -74,6 +75,7 @@ final class LineTokenCache: @unchecked Sendable {
     var count = 1024
     while count * 64 < size { count *= 2 }
     slots = .allocate(capacity: count)
+    HugePages.advise(UnsafeMutableRawBufferPointer(start: slots, count: count * MemoryLayout<Atomic<UInt64>>.stride))
     for i in 0..<count { (slots + i).initialize(to: Atomic(0)) }
     slotMask = count - 1
     seen = .allocate(capacity: LineTokenCache.seenWords)

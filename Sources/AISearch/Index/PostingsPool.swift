@@ -17,6 +17,12 @@ final class PostingsPool {
   private static let largestSlice = 4096
 
   private var pages: [UnsafeMutablePointer<UInt8>] = []
+  /// Where the pages come from: huge-page mappings of two pages each (`HugePages`), or
+  /// pages of their own when a mapping failed.
+  private var mappings: [UnsafeMutableRawPointer] = []
+  private var ownPages: [UnsafeMutablePointer<UInt8>] = []
+  /// The second page of the last mapping, not yet in use.
+  private var sparePage: UnsafeMutablePointer<UInt8>? = nil
   /// The next free pool address.
   private var free = 0
 
@@ -35,13 +41,24 @@ final class PostingsPool {
   /// the array was not shared (2% of a large build's samples).
   private var table = UnsafeMutablePointer<Term>.allocate(capacity: 1024)
   private var tableCapacity = 1024
+  /// Whether `table` is a `HugePages` mapping (it is once it is large).
+  private var tableMapped = false
   private var termCount = 0
 
   init() {}
 
   deinit {
-    for page in pages { page.deallocate() }
-    table.deallocate()
+    for mapping in mappings { HugePages.deallocate(mapping, HugePages.size) }
+    for page in ownPages { page.deallocate() }
+    freeTable()
+  }
+
+  private func freeTable() {
+    if tableMapped {
+      HugePages.deallocate(UnsafeMutableRawPointer(table), tableCapacity * MemoryLayout<Term>.stride)
+    } else {
+      table.deallocate()
+    }
   }
 
   /// Memory held: the pages and the per-term table.
@@ -53,11 +70,21 @@ final class PostingsPool {
   func addTerm() -> Int {
     let start = allocate(PostingsPool.firstSlice)
     if termCount == tableCapacity {
-      let grown = UnsafeMutablePointer<Term>.allocate(capacity: 2 * tableCapacity)
+      let capacity = 2 * tableCapacity
+      let bytes = capacity * MemoryLayout<Term>.stride
+      var grown: UnsafeMutablePointer<Term>
+      var mapped = false
+      if bytes >= 2 * HugePages.size, let mapping = HugePages.allocate(bytes) {
+        grown = mapping.bindMemory(to: Term.self, capacity: capacity)
+        mapped = true
+      } else {
+        grown = UnsafeMutablePointer<Term>.allocate(capacity: capacity)
+      }
       grown.moveInitialize(from: table, count: termCount)
-      table.deallocate()
+      freeTable()
       table = grown
-      tableCapacity *= 2
+      tableCapacity = capacity
+      tableMapped = mapped
     }
     (table + termCount).initialize(
       to: Term(
@@ -137,11 +164,28 @@ final class PostingsPool {
     let pageEnd = pages.count << PostingsPool.pageBits
     if free + size > pageEnd {
       free = pageEnd
-      pages.append(UnsafeMutablePointer<UInt8>.allocate(capacity: PostingsPool.pageSize))
+      pages.append(newPage())
     }
     let address = free
     free = (free + size + 7) & ~7
     return address
+  }
+
+  /// A page: half of a huge-page mapping (two pages are one huge page).
+  private func newPage() -> UnsafeMutablePointer<UInt8> {
+    if let spare = sparePage {
+      sparePage = nil
+      return spare
+    }
+    if let mapping = HugePages.allocate(HugePages.size) {
+      mappings.append(mapping)
+      let first = mapping.bindMemory(to: UInt8.self, capacity: HugePages.size)
+      sparePage = first + PostingsPool.pageSize
+      return first
+    }
+    let page = UnsafeMutablePointer<UInt8>.allocate(capacity: PostingsPool.pageSize)
+    ownPages.append(page)
+    return page
   }
 
   /// Term `t`'s passages, frequencies and position deltas (each passage's first position

@@ -586,10 +586,15 @@ struct TermTable {
       slot = (slot + 1) & mask
     }
     let id = records.count
+    // Grown by doubling as `append` would, into storage on huge pages once it is large.
+    if records.count == records.capacity { records = HugePages.grown(records, capacity: max(16, 2 * records.count)) }
     records.append((hash, UInt32(arena.count), UInt32(term.count)))
+    if arena.count + term.count > arena.capacity {
+      arena = HugePages.grown(arena, capacity: max(64, 2 * arena.count, arena.count + term.count))
+    }
     arena.append(contentsOf: term)
     if 2 * records.count > slots.count {
-      slots = [UInt64](repeating: 0, count: 2 * slots.count)
+      slots = HugePages.array(repeating: 0, count: 2 * slots.count)
       mask = slots.count - 1
       for (other, record) in records.enumerated() {
         var s = Int(truncatingIfNeeded: record.hash) & mask
