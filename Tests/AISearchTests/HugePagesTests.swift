@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 
 @testable import AISearch
@@ -8,13 +9,21 @@ final class HugePagesTests: XCTestCase {
   func testMappingIsAlignedAndZeroed() throws {
     let bytes = 3 * HugePages.size + 5
     let base = try XCTUnwrap(HugePages.allocate(bytes))
-    defer { HugePages.deallocate(base, bytes) }
     XCTAssertEqual(UInt(bitPattern: base) % UInt(HugePages.size), 0)
     XCTAssertEqual(HugePages.roundedUp(bytes), 4 * HugePages.size)
     let memory = UnsafeMutableRawBufferPointer(start: base, count: HugePages.roundedUp(bytes))
     XCTAssertEqual(memory.first { $0 != 0 }, nil)
     memory[memory.count - 1] = 7
     XCTAssertEqual(memory[memory.count - 1], 7)
+    // mincore fails with ENOMEM on a range that is not all mapped: all of it is mapped now,
+    // and no huge page of it once it is given back.
+    var residency = [UInt8](repeating: 0, count: memory.count / 4096)
+    XCTAssertEqual(mincore(base, memory.count, &residency), 0)
+    HugePages.deallocate(base, bytes)
+    for offset in stride(from: 0, to: memory.count, by: HugePages.size) {
+      XCTAssertEqual(mincore(base + offset, 4096, &residency), -1, "offset \(offset)")
+      XCTAssertEqual(errno, ENOMEM)
+    }
   }
 
   /// Arrays made and grown for huge pages hold what ordinary arrays would, small and large.

@@ -17,12 +17,13 @@ final class PostingsPool {
   private static let largestSlice = 4096
 
   private var pages: [UnsafeMutablePointer<UInt8>] = []
-  /// Where the pages come from: huge-page mappings of two pages each (`HugePages`), or
-  /// pages of their own when a mapping failed.
+  /// Where the pages come from: huge-page mappings of `pagesPerMapping` pages each
+  /// (`HugePages`), or pages of their own when a mapping failed.
   private var mappings: [UnsafeMutableRawPointer] = []
   private var ownPages: [UnsafeMutablePointer<UInt8>] = []
-  /// The second page of the last mapping, not yet in use.
-  private var sparePage: UnsafeMutablePointer<UInt8>? = nil
+  private static let pagesPerMapping = max(1, HugePages.size / pageSize)
+  /// The pages of the last mapping not yet in use, the next one last.
+  private var sparePages: [UnsafeMutablePointer<UInt8>] = []
   /// The next free pool address.
   private var free = 0
 
@@ -48,7 +49,7 @@ final class PostingsPool {
   init() {}
 
   deinit {
-    for mapping in mappings { HugePages.deallocate(mapping, HugePages.size) }
+    for mapping in mappings { HugePages.deallocate(mapping, PostingsPool.pagesPerMapping * PostingsPool.pageSize) }
     for page in ownPages { page.deallocate() }
     freeTable()
   }
@@ -171,22 +172,25 @@ final class PostingsPool {
     return address
   }
 
-  /// A page: half of a huge-page mapping (two pages are one huge page).
+  /// A page: a share of a huge-page mapping.
   private func newPage() -> UnsafeMutablePointer<UInt8> {
-    if let spare = sparePage {
-      sparePage = nil
-      return spare
-    }
-    if let mapping = HugePages.allocate(HugePages.size) {
+    if let spare = sparePages.popLast() { return spare }
+    let pages = PostingsPool.pagesPerMapping
+    if let mapping = HugePages.allocate(pages * PostingsPool.pageSize) {
       mappings.append(mapping)
-      let first = mapping.bindMemory(to: UInt8.self, capacity: HugePages.size)
-      sparePage = first + PostingsPool.pageSize
+      let first = mapping.bindMemory(to: UInt8.self, capacity: pages * PostingsPool.pageSize)
+      sparePages = (1..<pages).reversed().map { first + $0 * PostingsPool.pageSize }
       return first
     }
     let page = UnsafeMutablePointer<UInt8>.allocate(capacity: PostingsPool.pageSize)
     ownPages.append(page)
     return page
   }
+
+  /// Huge-page mappings the pages come from, and whether the term records are in one
+  /// (for tests).
+  var hugePageMappings: Int { mappings.count }
+  var recordsAreMapped: Bool { tableMapped }
 
   /// Term `t`'s passages, frequencies and position deltas (each passage's first position
   /// absolute), as flat arrays, into the given buffers (emptied first).

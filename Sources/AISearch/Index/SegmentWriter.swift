@@ -95,9 +95,10 @@ final class SegmentWriter {
 
     init(_ document: Document) {
       self.document = AnalyzedDocument(document: document)
-      // Room made at once, so that the arrays are not copied as they grow: a token per 4
-      // bytes of text and 8 title tokens per passage (ICU alone makes a word per 6 bytes of
-      // the large tier; bigrams add to that).
+      // Room made at once for what most documents take, so that the arrays are seldom
+      // copied as they grow: a token per 4 bytes of text and 8 title tokens per passage
+      // (ICU alone makes a word per 6 bytes of the large tier; bigrams add to that, and a
+      // page of Han text takes more).
       let passages = document.passages.count
       var textBytes = 0
       for passage in document.passages { textBytes += passage.utf8.count }

@@ -13,7 +13,7 @@ enum UTF8Scalars {
     var wide = 0
     var i = 0
     while i + 8 <= bytes.count {
-      let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+      let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
       continuations += continuationCount(word)
       wide += wideCount(word)
       i += 8
@@ -27,8 +27,8 @@ enum UTF8Scalars {
     return (bytes.count - continuations, wide)
   }
 
-  /// The same for the line that starts at `start`: up to the next line feed (LF), or the end
-  /// of `bytes`. Returns where the line ends (the LF's index, or `bytes.count`). Finding the
+  /// The same for the line that starts at `start` (at most `bytes.count`): up to the next
+  /// line feed (LF), or the end of `bytes`. Returns where the line ends (the LF's index, or `bytes.count`). Finding the
   /// LF in the same words (a zero byte of the word XOR LFs; the lowest one found is exact)
   /// saves a pass over the line.
   static func countLine(_ bytes: UnsafeRawBufferPointer, from start: Int) -> (end: Int, scalars: Int, wide: Int) {
@@ -36,7 +36,7 @@ enum UTF8Scalars {
     var wide = 0
     var i = start
     while i + 8 <= bytes.count {
-      let word = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+      let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
       let x = word ^ 0x0A0A_0A0A_0A0A_0A0A
       let zeros = (x &- ones) & ~x & high
       if zeros != 0 {

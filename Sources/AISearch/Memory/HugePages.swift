@@ -40,8 +40,10 @@ enum HugePages {
 
   static func roundedUp(_ bytes: Int) -> Int { (max(bytes, 1) + size - 1) / size * size }
 
-  /// Asks for huge pages for the whole huge pages inside `buffer` (memory from malloc),
-  /// before it is first written. Buffers under two huge pages are left as they are.
+  /// Asks for huge pages for the whole huge pages inside `buffer` (from malloc or an mmap of
+  /// its own), before it is first written. Buffers under two huge pages are left as they
+  /// are. Memory from malloc keeps the advice after it is freed, for whatever malloc puts
+  /// there next.
   static func advise(_ buffer: UnsafeMutableRawBufferPointer) {
     guard buffer.count >= 2 * size, let start = buffer.baseAddress else { return }
     let low = (UInt(bitPattern: start) + UInt(size) - 1) & ~UInt(size - 1)
