@@ -13,50 +13,61 @@ enum UTF8Scalars {
     var wide = 0
     var i = 0
     while i + 8 <= bytes.count {
-      let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-      continuations += continuationCount(word)
-      wide += wideCount(word)
+      tally(word(bytes, at: i), &continuations, &wide)
       i += 8
     }
     while i < bytes.count {
-      let byte = bytes[i]
-      if byte & 0xC0 == 0x80 { continuations += 1 }
-      if byte >= 0xE3 { wide += 1 }
+      tally(byte: bytes[i], &continuations, &wide)
       i += 1
     }
     return (bytes.count - continuations, wide)
   }
 
   /// The same for the line that starts at `start` (at most `bytes.count`): up to the next
-  /// line feed (LF), or the end of `bytes`. Returns where the line ends (the LF's index, or `bytes.count`). Finding the
-  /// LF in the same words (a zero byte of the word XOR LFs; the lowest one found is exact)
-  /// saves a pass over the line.
+  /// line feed (LF), or the end of `bytes`. Returns where the line ends (the LF's index, or
+  /// `bytes.count`). Finding the LF in the same words (a zero byte of the word XOR LFs; the
+  /// lowest one found is exact) saves a pass over the line.
   static func countLine(_ bytes: UnsafeRawBufferPointer, from start: Int) -> (end: Int, scalars: Int, wide: Int) {
     var continuations = 0
     var wide = 0
     var i = start
     while i + 8 <= bytes.count {
-      let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-      let x = word ^ 0x0A0A_0A0A_0A0A_0A0A
+      let chunk = word(bytes, at: i)
+      let x = chunk ^ 0x0A0A_0A0A_0A0A_0A0A
       let zeros = (x &- ones) & ~x & high
       if zeros != 0 {
         let before = zeros.trailingZeroBitCount / 8
-        let kept = before == 0 ? 0 : word & (UInt64.max >> UInt64(64 - 8 * before))
-        continuations += continuationCount(kept)
-        wide += wideCount(kept)
+        tally(before == 0 ? 0 : chunk & (UInt64.max >> UInt64(64 - 8 * before)), &continuations, &wide)
         return (i + before, i + before - start - continuations, wide)
       }
-      continuations += continuationCount(word)
-      wide += wideCount(word)
+      tally(chunk, &continuations, &wide)
       i += 8
     }
     while i < bytes.count && bytes[i] != 0x0A {
-      let byte = bytes[i]
-      if byte & 0xC0 == 0x80 { continuations += 1 }
-      if byte >= 0xE3 { wide += 1 }
+      tally(byte: bytes[i], &continuations, &wide)
       i += 1
     }
     return (i, i - start - continuations, wide)
+  }
+
+  /// The eight bytes at `offset`, the first in the low byte.
+  @inline(__always)
+  private static func word(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt64 {
+    UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+  }
+
+  /// Adds a word's continuation bytes and wide lead bytes to the counts.
+  @inline(__always)
+  private static func tally(_ word: UInt64, _ continuations: inout Int, _ wide: inout Int) {
+    continuations += highBitCount(word & ~(word << 1) & high)
+    wide += highBitCount(word & ((word & ~high) &+ 0x1D1D_1D1D_1D1D_1D1D) & high)
+  }
+
+  /// The same for one byte.
+  @inline(__always)
+  private static func tally(byte: UInt8, _ continuations: inout Int, _ wide: inout Int) {
+    if byte & 0xC0 == 0x80 { continuations += 1 }
+    if byte >= 0xE3 { wide += 1 }
   }
 
   /// Bits set at 0x80 positions only, counted with one multiply (this build may not use
@@ -64,15 +75,5 @@ enum UTF8Scalars {
   @inline(__always)
   private static func highBitCount(_ bits: UInt64) -> Int {
     Int(((bits >> 7) &* ones) >> 56)
-  }
-
-  @inline(__always)
-  private static func continuationCount(_ word: UInt64) -> Int {
-    highBitCount(word & ~(word << 1) & high)
-  }
-
-  @inline(__always)
-  private static func wideCount(_ word: UInt64) -> Int {
-    highBitCount(word & ((word & ~high) &+ 0x1D1D_1D1D_1D1D_1D1D) & high)
   }
 }
