@@ -215,3 +215,42 @@ final class CopySignatureTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(changed, 1)
   }
 }
+
+final class CopyPrefilterTests: XCTestCase {
+  /// The character pairs as first defined, over `unicodeScalars`: the UTF-8 reading must
+  /// give the same bits for every scalar width.
+  private func scalarShingles(_ text: String) -> [UInt64] {
+    var bits = [UInt64](repeating: 0, count: 64)
+    var previous: UInt32 = 0
+    for scalar in text.unicodeScalars {
+      var value = scalar.value
+      if value == 0x20 || value == 0x0A || value == 0x09 || value == 0x0D || value == 0x3000 { continue }
+      if value >= 0x41 && value <= 0x5A { value += 0x20 }
+      if previous != 0 {
+        let bit = Int(((UInt64(previous) << 21 | UInt64(value)) &* 0x9E37_79B9_7F4A_7C15) >> 52)
+        bits[bit >> 6] |= 1 << UInt64(bit & 63)
+      }
+      previous = value
+    }
+    return bits
+  }
+
+  func testPairsReadFromUTF8MatchScalars() {
+    let texts = [
+      "", "a", "華為 Ascend 910C：量产\u{3000}计划", "Café naïve Ünïcödé — ‘quotes’", "emoji 😀🚀 and 𠀀𪚥 (four bytes)",
+      "tabs\tand\r\nlines\n", "Привет мир", "ＦＵＬＬ　ＷＩＤＴＨ ＡＢＣ",
+    ]
+    for text in texts { XCTAssertEqual(Searcher.shingles(text), scalarShingles(text), text) }
+    var generator = SystemRandomNumberGenerator()
+    let alphabet: [UnicodeScalar] = ["A", "z", " ", "\n", "é", "Я", "华", "\u{3000}", "😀", "𠀀", "0"]
+    for _ in 0..<200 {
+      var scalars = String.UnicodeScalarView()
+      for _ in 0..<Int.random(in: 0..<40, using: &generator) { scalars.append(alphabet.randomElement(using: &generator)!) }
+      let text = String(scalars)
+      XCTAssertEqual(Searcher.shingles(text), scalarShingles(text), text)
+    }
+    // Case and spacing do not make two texts differ.
+    XCTAssertEqual(Searcher.shingles("Ascend 910C"), Searcher.shingles("ascend\n910c"))
+    XCTAssertNotEqual(Searcher.shingles("ab"), Searcher.shingles("ba"))
+  }
+}

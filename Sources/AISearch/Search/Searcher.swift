@@ -296,7 +296,8 @@ public final class Searcher {
           if !hitSignatures.contains(entry.signature) { continue }
         }
         let store = index.segments[entry.segment].store
-        let passage = try readAhead?.passage(rank) ?? store.passage(Int(entry.doc))
+        let fetched = try readAhead?.passage(rank)
+        let passage = try fetched?.passage ?? store.passage(Int(entry.doc))
         fetchedPassages += 1
         // A passage with the text of a hit is cited at once: the comparisons below would
         // make it a copy of that hit and no other, as the hits are not copies of each other.
@@ -309,7 +310,7 @@ public final class Searcher {
         // A passage sharing few character pairs with every hit so far cannot be a copy; once
         // k hits are found, such a passage is passed over without computing its term set.
         // Only hits are analyzed with ICU (for their highlights).
-        let shingles = Searcher.shingles(passage.text)
+        let shingles = fetched?.shingles ?? Searcher.shingles(passage.text)
         let similar = hitShingles.indices.filter {
           Searcher.bitJaccard(hitShingles[$0], shingles) >= Searcher.duplicatePrefilter
         }
@@ -405,20 +406,43 @@ public final class Searcher {
   /// 4096-bit set: a fingerprint that needs no analysis and compares in 64 word operations
   /// (hash collisions only raise the estimate, which is safe for a prefilter).
   static func shingles(_ text: String) -> [UInt64] {
-    var bits = [UInt64](repeating: 0, count: 64)
-    var previous: UInt32 = 0
-    for scalar in text.unicodeScalars {
-      var value = scalar.value
-      if value == 0x20 || value == 0x0A || value == 0x09 || value == 0x0D || value == 0x3000 { continue }
-      if value >= 0x41 && value <= 0x5A { value += 0x20 }
-      if previous != 0 {
-        let hash = (UInt64(previous) << 21 | UInt64(value)) &* 0x9E37_79B9_7F4A_7C15
-        let bit = Int(hash >> 52)
-        bits[bit >> 6] |= 1 << UInt64(bit & 63)
+    var text = text
+    return text.withUTF8 { utf8 in
+      [UInt64](unsafeUninitializedCapacity: 64) { bits, count in
+        bits.initialize(repeating: 0)
+        count = 64
+        // Scalars decoded from the (valid) UTF-8 bytes: iterating `unicodeScalars` took
+        // three times as long.
+        var previous: UInt32 = 0
+        var i = 0
+        while i < utf8.count {
+          let lead = UInt32(utf8[i])
+          var value: UInt32
+          if lead < 0x80 {
+            value = lead
+            i += 1
+          } else if lead < 0xE0 {
+            value = (lead & 0x1F) << 6 | UInt32(utf8[i + 1] & 0x3F)
+            i += 2
+          } else if lead < 0xF0 {
+            value = (lead & 0x0F) << 12 | UInt32(utf8[i + 1] & 0x3F) << 6 | UInt32(utf8[i + 2] & 0x3F)
+            i += 3
+          } else {
+            value = (lead & 0x07) << 18 | UInt32(utf8[i + 1] & 0x3F) << 12 | UInt32(utf8[i + 2] & 0x3F) << 6
+              | UInt32(utf8[i + 3] & 0x3F)
+            i += 4
+          }
+          if value == 0x20 || value == 0x0A || value == 0x09 || value == 0x0D || value == 0x3000 { continue }
+          if value >= 0x41 && value <= 0x5A { value += 0x20 }
+          if previous != 0 {
+            let hash = (UInt64(previous) << 21 | UInt64(value)) &* 0x9E37_79B9_7F4A_7C15
+            let bit = Int(hash >> 52)
+            bits[bit >> 6] |= 1 << UInt64(bit & 63)
+          }
+          previous = value
+        }
       }
-      previous = value
     }
-    return bits
   }
 
   /// Jaccard similarity of two `shingles` bit sets.
