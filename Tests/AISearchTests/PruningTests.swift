@@ -55,7 +55,7 @@ final class PruningTests: XCTestCase {
       exhaustive.dynamicPruning = false
       pruned.threadCount = 1
       exhaustive.threadCount = 1
-      // Ranges of segments scored on three threads and merged: the same hits and citations.
+      // Segments shared out among three threads and merged: the same hits and citations.
       let parallel = try Searcher(index: index)
       parallel.threadCount = 3
       parallel.parallelScoringPostings = 0
@@ -81,7 +81,7 @@ final class PruningTests: XCTestCase {
           let b = try exhaustive.search(query, k: k)
           XCTAssertEqual(a, b, "seed \(seed) query \(query) k \(k)")
           XCTAssertEqual(try parallel.search(query, k: k), b, "seed \(seed) query \(query) k \(k), 3 threads")
-          if parallel.scoringRangeCount == 3 { parallelQueries += 1 }
+          if parallel.sharedSegmentCount > 1 { parallelQueries += 1 }
           scoredPruned += pruned.scoredPassages
           scoredExhaustive += exhaustive.scoredPassages
         }
@@ -92,18 +92,15 @@ final class PruningTests: XCTestCase {
     }
   }
 
-  /// Consecutive ranges of about equal postings, cut nearest an even share.
-  func testScoringRangesSplitPostingsEvenly() {
-    XCTAssertEqual(Searcher.scoringRanges(postings: [5, 5, 5, 5], threads: 2, minimum: 0), [0..<2, 2..<4])
-    XCTAssertEqual(Searcher.scoringRanges(postings: [10, 1, 1, 1], threads: 2, minimum: 0), [0..<1, 1..<4])
-    XCTAssertEqual(Searcher.scoringRanges(postings: [1, 1, 1, 10], threads: 2, minimum: 0), [0..<3, 3..<4])
-    XCTAssertEqual(Searcher.scoringRanges(postings: [4, 4, 4], threads: 3, minimum: 0), [0..<1, 1..<2, 2..<3])
-    // All postings in the last segment: nothing to share.
-    XCTAssertEqual(Searcher.scoringRanges(postings: [0, 0, 7], threads: 2, minimum: 0), [0..<3])
-    XCTAssertEqual(Searcher.scoringRanges(postings: [5, 5, 5, 5], threads: 2, minimum: 21), [0..<4])
-    XCTAssertEqual(Searcher.scoringRanges(postings: [3, 0, 0, 3, 0], threads: 2, minimum: 0), [0..<3, 3..<5])
-    XCTAssertEqual(Searcher.scoringRanges(postings: [0, 0, 0], threads: 2, minimum: 0), [0..<3])
-    XCTAssertEqual(Searcher.scoringRanges(postings: [5, 5, 5, 5], threads: 1, minimum: 0), [0..<4])
+  /// A second thread only for a query with postings in two segments or more, and enough of them.
+  func testScoresInParallelOnlyWhenWorthIt() {
+    XCTAssertTrue(Searcher.scoresInParallel(postings: [5, 5, 5, 5], threads: 2, minimum: 0))
+    XCTAssertTrue(Searcher.scoresInParallel(postings: [3, 0, 0, 3, 0], threads: 2, minimum: 6))
+    // All postings in one segment: nothing to share.
+    XCTAssertFalse(Searcher.scoresInParallel(postings: [0, 0, 7], threads: 2, minimum: 0))
+    XCTAssertFalse(Searcher.scoresInParallel(postings: [0, 0, 0], threads: 2, minimum: 0))
+    XCTAssertFalse(Searcher.scoresInParallel(postings: [5, 5, 5, 5], threads: 2, minimum: 21))
+    XCTAssertFalse(Searcher.scoresInParallel(postings: [5, 5, 5, 5], threads: 1, minimum: 0))
   }
 
   /// Pruning cuts below the k-th best score, yet copies collapsed into one hit must not

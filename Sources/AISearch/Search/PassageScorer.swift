@@ -117,7 +117,7 @@ struct PassageScorer {
   mutating func scoreSegment(
     _ s: Int, _ segment: SegmentReader, lists: [PostingList], exclusions: [[PostingList]], allowed: [Bool]?,
     into top: inout CandidateHeap, best kBest: inout CandidateHeap, positions pool: inout PositionPool,
-    admitted: inout [Candidate]?, thresholds: (shared: SharedThresholds, range: Int)? = nil
+    admitted: inout [Candidate]?, thresholds: (shared: SharedThresholds, order: Int)? = nil
   ) throws {
     scoredPassages += try walk(
       s, segment, lists: lists, exclusions: exclusions, allowed: allowed, into: &top, best: &kBest, positions: &pool,
@@ -129,7 +129,7 @@ struct PassageScorer {
   private func walk(
     _ s: Int, _ segment: SegmentReader, lists: [PostingList], exclusions: [[PostingList]], allowed: [Bool]?,
     into top: inout CandidateHeap, best kBest: inout CandidateHeap, positions pool: inout PositionPool,
-    admitted: inout [Candidate]?, thresholds: (shared: SharedThresholds, range: Int)?
+    admitted: inout [Candidate]?, thresholds: (shared: SharedThresholds, order: Int)?
   ) throws -> Int {
     var scoredPassages = 0
     var lists = lists
@@ -150,11 +150,11 @@ struct PassageScorer {
     var essentialLimit = Double.infinity
     // Changes only when a candidate is kept.
     var minimum = threshold(top, kBest)
-    thresholds?.shared.publish(minimum, from: thresholds!.range)
-    let following = (thresholds?.range ?? 0) > 0
+    thresholds?.shared.publish(minimum, from: thresholds!.order)
+    let following = (thresholds?.order ?? 0) > 0
     while true {
       if following {
-        let earlier = thresholds!.shared.highest(before: thresholds!.range)
+        let earlier = thresholds!.shared.highest(before: thresholds!.order)
         if earlier > minimum { minimum = earlier }
       }
       if dynamicPruning && minimum > 0 {
@@ -311,7 +311,7 @@ struct PassageScorer {
             top.insert(candidate)
           }
           minimum = threshold(top, kBest)
-          thresholds?.shared.publish(minimum, from: thresholds!.range)
+          thresholds?.shared.publish(minimum, from: thresholds!.order)
         }
       }
       try PassageScorer.pass(doc, &lists)
@@ -504,19 +504,20 @@ struct PhrasePattern {
   }
 }
 
-/// The pruning thresholds of a query's scoring threads (`Searcher`), each scoring a range of
-/// segments. A range may prune with the threshold an earlier range has reached so far: one
-/// thread scoring every range in order would have had that threshold at least (a heap's
-/// threshold only rises), so what it prunes one thread would have pruned too. Never the
-/// other way round: a later range's candidates came after an earlier range's.
+/// The pruning thresholds reached in each segment a query's threads share out (`Searcher`),
+/// by their place in segment order. A segment may be pruned with the threshold reached in
+/// an earlier one so far: one thread scoring every segment in order would have had that
+/// threshold at least there (a heap's threshold only rises, and every heap has seen a
+/// subset of what that thread's would have). Never the other way round: a later segment's
+/// candidates come after an earlier one's.
 final class SharedThresholds {
   private let values: UnsafeMutablePointer<Atomic<UInt64>>
   private let count: Int
 
-  init(ranges: Int) {
-    count = ranges
-    values = .allocate(capacity: ranges)
-    for r in 0..<ranges { (values + r).initialize(to: Atomic((-Double.infinity).bitPattern)) }
+  init(segments: Int) {
+    count = segments
+    values = .allocate(capacity: segments)
+    for s in 0..<segments { (values + s).initialize(to: Atomic((-Double.infinity).bitPattern)) }
   }
 
   deinit {
@@ -524,14 +525,14 @@ final class SharedThresholds {
     values.deallocate()
   }
 
-  func publish(_ threshold: Double, from range: Int) {
-    values[range].store(threshold.bitPattern, ordering: .relaxed)
+  func publish(_ threshold: Double, from order: Int) {
+    values[order].store(threshold.bitPattern, ordering: .relaxed)
   }
 
-  /// The highest threshold the ranges before `range` have reached.
-  func highest(before range: Int) -> Double {
+  /// The highest threshold reached in the segments before the one at `order`.
+  func highest(before order: Int) -> Double {
     var highest = -Double.infinity
-    for r in 0..<range { highest = max(highest, Double(bitPattern: values[r].load(ordering: .relaxed))) }
+    for s in 0..<order { highest = max(highest, Double(bitPattern: values[s].load(ordering: .relaxed))) }
     return highest
   }
 }
