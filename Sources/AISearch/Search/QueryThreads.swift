@@ -5,8 +5,8 @@ import CPrefetch
 #endif
 
 /// Threads of one `Searcher` for the parts of a query that run on several cores (scoring
-/// ranges of segments, reading passages ahead), started on first use and kept for the next
-/// queries; they wait on a semaphore in between.
+/// segments, reading passages ahead), started on first use and kept for the next queries;
+/// in between they poll, then wait on a semaphore (`wait`).
 ///
 /// Not libdispatch's `concurrentPerform`: its first use in a process starts libdispatch's
 /// thread pool, which made a search from a new process about a millisecond slower (seeds,
