@@ -86,18 +86,8 @@ public struct PassageSplitter: Sendable {
 
   /// The scalar whose UTF-8 encoding starts at `bytes[i]` (valid UTF-8).
   static func decodeFirst(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> Unicode.Scalar? {
-    let lead = UInt32(bytes[i])
-    var value: UInt32
-    var count: Int
-    switch lead {
-    case 0..<0x80: return Unicode.Scalar(lead)
-    case 0xC0..<0xE0: value = lead & 0x1F; count = 1
-    case 0xE0..<0xF0: value = lead & 0x0F; count = 2
-    default: value = lead & 0x07; count = 3
-    }
-    guard i + count < bytes.count else { return nil }
-    for k in 1...count { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
-    return Unicode.Scalar(value)
+    guard i + UTF8Scalars.length(lead: bytes[i]) <= bytes.count else { return nil }
+    return Unicode.Scalar(UTF8Scalars.decode(bytes, at: i).value)
   }
 
   /// The scalar whose UTF-8 encoding ends just before `bytes[end]` (valid UTF-8).

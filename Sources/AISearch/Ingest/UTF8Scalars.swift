@@ -50,6 +50,24 @@ enum UTF8Scalars {
     return (i, i - start - continuations, wide)
   }
 
+  /// The scalar whose encoding starts at `bytes[i]` in valid UTF-8, and its length in bytes
+  /// (the caller makes sure the bytes are there: `length(lead:)`).
+  @inline(__always)
+  static func decode(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> (value: UInt32, length: Int) {
+    let lead = UInt32(bytes[i])
+    let length = length(lead: bytes[i])
+    guard length > 1 else { return (lead, 1) }
+    var value = lead & (0x7F >> UInt32(length))
+    for k in 1..<length { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
+    return (value, length)
+  }
+
+  /// The bytes of the scalar a lead byte starts: 1 below 0x80, 2 from C0, 3 from E0, else 4.
+  @inline(__always)
+  static func length(lead: UInt8) -> Int {
+    lead < 0x80 ? 1 : lead >= 0xC0 && lead < 0xE0 ? 2 : lead >= 0xE0 && lead < 0xF0 ? 3 : 4
+  }
+
   /// The eight bytes at `offset`, the first in the low byte.
   @inline(__always)
   private static func word(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt64 {

@@ -419,22 +419,9 @@ public final class Searcher {
         var previous: UInt32 = 0
         var i = 0
         while i < utf8.count {
-          let lead = UInt32(utf8[i])
-          var value: UInt32
-          if lead < 0x80 {
-            value = lead
-            i += 1
-          } else if lead < 0xE0 {
-            value = (lead & 0x1F) << 6 | UInt32(utf8[i + 1] & 0x3F)
-            i += 2
-          } else if lead < 0xF0 {
-            value = (lead & 0x0F) << 12 | UInt32(utf8[i + 1] & 0x3F) << 6 | UInt32(utf8[i + 2] & 0x3F)
-            i += 3
-          } else {
-            value = (lead & 0x07) << 18 | UInt32(utf8[i + 1] & 0x3F) << 12 | UInt32(utf8[i + 2] & 0x3F) << 6
-              | UInt32(utf8[i + 3] & 0x3F)
-            i += 4
-          }
+          let scalar = UTF8Scalars.decode(utf8, at: i)
+          var value = scalar.value
+          i += scalar.length
           if value == 0x20 || value == 0x0A || value == 0x09 || value == 0x0D || value == 0x3000 { continue }
           if value >= 0x41 && value <= 0x5A { value += 0x20 }
           if previous != 0 {
