@@ -25,7 +25,8 @@ struct SearchCommand: ParsableCommand {
       Operators are upper case. Filters can be negated (-path:*.html) and joined with OR.
       Words are matched after Unicode normalization (full-width and case folded, Traditional
       Chinese folded to Simplified); Chinese words missing from ICU's dictionary match their
-      characters side by side.
+      characters side by side. Common words (the, 可以) count only in passages that also hold
+      a rarer word of the query, unless they carry a quarter of its weight.
       """)
 
   // Unrecognized dashes are query syntax: `aisearch 华为 -910C` excludes 910C.

@@ -99,6 +99,25 @@ final class QueryLanguageCLITests: XCTestCase {
     XCTAssertEqual(try set(w, "+手机 华为"), ["notes/plain.txt:5"])
   }
 
+  /// A word in more than 1% of the passages that carries under a quarter of the query's
+  /// weight counts only in passages holding a rarer word of the query; without such a
+  /// passage, or when the query says what must be held, it matches alone again.
+  func testCommonWordsFollowRarerOnes() throws {
+    let workspace = try Workspace()
+    let p = QueryLanguageCLITests.paragraph
+    try workspace.write("c/many.txt", (0..<300).map { p($0, "the") }.joined(separator: "\n\n") + "\n")
+    try workspace.write("c/zoo.txt", p(400, "the zebra zebra") + "\n\n" + p(401, "the zebra") + "\n")
+    XCTAssertEqual(try workspace.run("index", "c", "--index", "idx").status, 0)
+    XCTAssertEqual(try citations(workspace, "zebra the"), ["c/zoo.txt:1", "c/zoo.txt:3"])
+    XCTAssertTrue(
+      try workspace.run("zebra the", "--index", "idx", "--explain").stderr.contains(
+        "note: common words (the) count only in passages holding a rarer word of the query"))
+    let required = try citations(workspace, "+the zebra")
+    XCTAssertEqual(required.count, 10)
+    XCTAssertEqual(Array(required.prefix(2)), ["c/zoo.txt:1", "c/zoo.txt:3"])
+    XCTAssertEqual(try citations(workspace, "zebra the path:many").count, 10)
+  }
+
   func testFieldFilters() throws {
     let w = try corpus()
     XCTAssertEqual(try set(w, "+芯片 title:gpu"), ["docs/gpu.md:7", "docs/gpu.md:13"])

@@ -25,7 +25,11 @@ final class PruningTests: XCTestCase {
       let vocabulary = (0..<300).map { $0 % 3 == 0 ? "词\($0)语" : "w\($0)" }
       let weights = vocabulary.indices.map { 1.0 / Double($0 + 1) }
       let total = weights.reduce(0, +)
+      // And a tail of words in about two passages each, which make the query's common words
+      // only follow them (`Searcher.anchorTerms`).
+      func rareWord() -> String { "rare\(Int.random(in: 0..<400, using: &random))" }
       func word() -> String {
+        if Int.random(in: 0..<100, using: &random) == 0 { return rareWord() }
         var x = Double.random(in: 0..<total, using: &random)
         for (i, w) in weights.enumerated() {
           x -= w
@@ -61,6 +65,7 @@ final class PruningTests: XCTestCase {
       parallel.parallelScoringPostings = 0
       parallel.rerankDepth = 10
       var parallelQueries = 0
+      var anchoredQueries = 0
       // A shallow re-ranking depth lets a corpus this small show pruning (the threshold is
       // the depth-th best score).
       pruned.rerankDepth = 10
@@ -69,6 +74,7 @@ final class PruningTests: XCTestCase {
       var scoredExhaustive = 0
       for q in 0..<40 {
         var words = (0..<Int.random(in: 1...4, using: &random)).map { _ in word() }
+        if q % 4 == 0 || q % 6 == 1 { words.append(rareWord()) }
         switch q % 6 {
         case 1: if words.count >= 2 { words.insert("OR", at: 1) }
         case 2: words.append("-" + word())
@@ -82,6 +88,7 @@ final class PruningTests: XCTestCase {
           XCTAssertEqual(a, b, "seed \(seed) query \(query) k \(k)")
           XCTAssertEqual(try parallel.search(query, k: k), b, "seed \(seed) query \(query) k \(k), 3 threads")
           if parallel.sharedSegmentCount > 1 { parallelQueries += 1 }
+          if exhaustive.anchorTermCount > 0 { anchoredQueries += 1 }
           scoredPruned += pruned.scoredPassages
           scoredExhaustive += exhaustive.scoredPassages
         }
@@ -89,6 +96,8 @@ final class PruningTests: XCTestCase {
       // Pruning must have skipped work, or the test shows nothing.
       XCTAssertLessThan(Double(scoredPruned), 0.9 * Double(scoredExhaustive), "seed \(seed)")
       XCTAssertGreaterThan(parallelQueries, 40, "seed \(seed)")
+      // Queries where common words only follow the rarer ones (`Searcher.anchorTerms`).
+      XCTAssertGreaterThan(anchoredQueries, 10, "seed \(seed)")
     }
   }
 

@@ -16,6 +16,11 @@ import Synchronization
 /// prefix whose bound cannot beat the worst score kept in the top k is "non-essential":
 /// its lists no longer propose passages, they are only advanced to the passages the other
 /// lists propose. The top k is exactly that of exhaustive scoring (tested).
+///
+/// With `anchors`, the other terms (the query's common words, `Searcher.anchorTerms`) are
+/// non-essential from the start, whatever the threshold: only passages holding an anchor
+/// are proposed, in exhaustive scoring too, so the rule changes which passages are ranked,
+/// not how pruning ranks them.
 struct PassageScorer {
   let plan: QueryPlan
   let idf: [Double]
@@ -41,28 +46,39 @@ struct PassageScorer {
   private let termBounds: [Double]
   private let byBound: [Int]
   private let prefixBounds: [Double]
+  /// The terms whose lists propose passages (`Searcher.anchorTerms`); 0 when every term's
+  /// lists do. The others are looked up only in passages an anchor proposes.
+  let anchors: UInt64
+  /// The terms that are not anchors: the first of `byBound`, non-essential from the start.
+  private let followers: Int
   var dynamicPruning = true
   /// Passages scored (for tests and --timings: what pruning saved).
   private(set) var scoredPassages = 0
 
-  init(plan: QueryPlan, idf: [Double], bm25: BM25, listPagePrior: ListPagePrior, index: IndexReader) throws {
+  init(
+    plan: QueryPlan, idf: [Double], bm25: BM25, listPagePrior: ListPagePrior, index: IndexReader, anchors: UInt64 = 0
+  ) throws {
     self.plan = plan
+    self.anchors = anchors
     listPageFactors = listPagePrior.table
     self.idf = idf
     self.bm25 = bm25
     averageBody = Double(index.tokenCount) / Double(index.passageCount)
     averageTitle = Double(index.titleTokenCount) / Double(index.passageCount)
     shortestNorms = (bm25.lengthNorm(0, averageBody, b: bm25.b), bm25.lengthNorm(0, averageTitle, b: bm25.titleB))
-    let chunkWeights = plan.chunkWeights(idf: idf)
-    totalWeight = plan.clauses.reduce(0.0) { total, clause in
-      total + (clause.alternatives.map { chunkWeights[$0] }.max() ?? 0)
-    }
+    totalWeight = PassageScorer.totalWeight(plan, idf: idf)
     phrases = plan.chunks.map { PhrasePattern($0.tokens.map { ($0.term, $0.position) }) }
     exclusionPatterns = plan.exclusions.map { PhrasePattern($0.tokens.enumerated().map { ($0.offset, $0.element.position) }) }
     counts = plan.terms.map { Double($0.count) }
     let bounds = plan.terms.indices.map { Double(plan.terms[$0].count) * idf[$0] }
     termBounds = bounds
-    byBound = plan.terms.indices.sorted { (bounds[$0], $0) < (bounds[$1], $1) }
+    // Followers first: MaxScore's non-essential terms are a prefix of this order, and the
+    // followers are non-essential whatever the threshold.
+    let isFollower = plan.terms.indices.map { anchors != 0 && anchors & (1 << UInt64($0)) == 0 }
+    followers = isFollower.filter { $0 }.count
+    byBound = plan.terms.indices.sorted {
+      (isFollower[$0] ? 0 : 1, bounds[$0], $0) < (isFollower[$1] ? 0 : 1, bounds[$1], $1)
+    }
     let total = totalWeight
     let coverage = { PassageScorer.coverage(of: $0, plan: plan, idf: idf, totalWeight: total) }
     coverageByMask =
@@ -136,8 +152,9 @@ struct PassageScorer {
     var exclusions = exclusions
     let termCount = plan.terms.count
     // Terms byBound[0..<nonEssential] only follow; the others propose passages.
-    var nonEssential = 0
+    var nonEssential = followers
     var essential = [Bool](repeating: true, count: termCount)
+    for t in byBound[0..<followers] { essential[t] = false }
     // Per term, the bound of its blocks around the last passage looked at, and the last
     // passage it holds for.
     var blockBounds = [Double](repeating: 0, count: termCount)
@@ -147,7 +164,7 @@ struct PassageScorer {
     let lengths = segment.lengths
     let hasDeletions = segment.livePassages < segment.passageCount
     // The most a passage holding essential terms only can score.
-    var essentialLimit = Double.infinity
+    var essentialLimit = followers > 0 ? essentialBound(essential) : Double.infinity
     // Changes only when a candidate is kept.
     var minimum = threshold(top, kBest)
     thresholds?.shared.publish(minimum, from: thresholds!.order)
@@ -390,6 +407,19 @@ struct PassageScorer {
   func coverage(_ mask: UInt64) -> Double {
     mask < UInt64(coverageByMask.count)
       ? coverageByMask[Int(mask)] : PassageScorer.coverage(of: mask, plan: plan, idf: idf, totalWeight: totalWeight)
+  }
+
+  /// The share of the clauses' weight the terms in `mask` carry.
+  static func coverage(of mask: UInt64, plan: QueryPlan, idf: [Double]) -> Double {
+    coverage(of: mask, plan: plan, idf: idf, totalWeight: totalWeight(plan, idf: idf))
+  }
+
+  /// The clauses' total weight: per clause, its heaviest alternative.
+  private static func totalWeight(_ plan: QueryPlan, idf: [Double]) -> Double {
+    let chunkWeights = plan.chunkWeights(idf: idf)
+    return plan.clauses.reduce(0.0) { total, clause in
+      total + (clause.alternatives.map { chunkWeights[$0] }.max() ?? 0)
+    }
   }
 
   /// Per clause, its best alternative's matched idf, over the clauses' total weight.

@@ -57,6 +57,8 @@ public final class Searcher {
   /// 2.10 at 2,000, 2.25 at 8,000 and 20,000, 2.31 at 60,000; waking a second thread costs
   /// little next to even a short list's walk.
   var parallelScoringPostings = 1_000
+  /// The anchor terms of the last query's ranking (`anchorTerms`; for tests).
+  private(set) var anchorTermCount = 0
   /// The segments the last query's threads shared out (0 when one thread scored them all;
   /// for tests).
   private(set) var sharedSegmentCount = 0
@@ -69,6 +71,38 @@ public final class Searcher {
     return threads > 1 && postings.filter { $0 > 0 }.count > 1 && total >= minimum
   }
 
+  /// The share of the index's passages above which a query word is common
+  /// (`anchorTerms`): 1%. On the large tier's 500 latency queries 1% and 2% give the same
+  /// hits and 5% those of no such rule; the development queries score the same at 1–10%.
+  var commonTermShare = 0.01
+
+  /// The terms a passage must hold one of to be ranked, as a mask of the plan's terms: the
+  /// rarer ones, when the query also has common ones (in more than `commonShare` of the
+  /// passages); 0 (no such rule) otherwise, or when the query has required items, which
+  /// already say what a passage must hold. For `NCSA the`, a passage holding only `the`
+  /// cannot be an answer while passages holding `NCSA` exist, and its score is low (BM25's
+  /// idf and coverage see to that) but not zero, so the walk had to visit every passage
+  /// holding `the` until ten better ones were found. The common words still score in the
+  /// passages the anchors propose. This is Lucene's CommonTermsQuery and Elasticsearch's
+  /// `common` query with a low-frequency operator of OR.
+  static func anchorTerms(
+    _ plan: QueryPlan, idf: [Double], documentFrequencies df: [Int], passages: Int, commonShare: Double
+  ) -> UInt64 {
+    guard plan.terms.count <= 64, !plan.clauses.contains(where: \.isRequired) else { return 0 }
+    let limit = commonShare * Double(passages)
+    var anchors: UInt64 = 0
+    var common: UInt64 = 0
+    for t in plan.terms.indices {
+      if Double(df[t]) > limit {
+        common |= 1 << UInt64(t)
+      } else if df[t] > 0 {
+        anchors |= 1 << UInt64(t)
+      }
+    }
+    guard common != 0, anchors != 0 else { return 0 }
+    return PassageScorer.coverage(of: common, plan: plan, idf: idf) < confidentCoverage ? anchors : 0
+  }
+
   /// Probable copies of a candidate kept beside it (to be cited, or shown when their text
   /// turns out not to be a copy), at least k.
   static let followerLimit = 32
@@ -76,8 +110,13 @@ public final class Searcher {
   /// The top `k` passages for `query` (in the query language of `ParsedQuery`), best first,
   /// and whether any of them is a confident answer; no hits when nothing matches.
   public func search(_ query: String, k: Int, explain: Bool = false) throws -> SearchResult {
+    try search(query, k: k, explain: explain, anchoring: true)
+  }
+
+  private func search(_ query: String, k: Int, explain: Bool, anchoring: Bool) throws -> SearchResult {
     let started = ContinuousClock.now
     fetchedPassages = 0
+    anchorTermCount = 0
     rankingDuration = .zero
     let parsed = try ParsedQuery(query)
     var lookups: [String: [TermDictionary.Info?]] = [:]
@@ -112,6 +151,7 @@ public final class Searcher {
     // Dictionaries count deleted passages until a merge drops them, so N counts them too,
     // as Lucene's docCount does: n ≤ N keeps idf positive, which pruning's bounds rely on.
     var idf: [Double] = []
+    var frequencies: [Int] = []
     var missingWord = false
     for term in plan.terms {
       let body = try infos(term.text)
@@ -123,10 +163,22 @@ public final class Searcher {
         titleDF += Int(title[s]?.docFreq ?? 0)
       }
       let df = max(bodyDF, titleDF)
+      frequencies.append(df)
       idf.append(bm25.idf(passages: index.storedPassageCount, containing: df))
       if df == 0, let first = term.text.unicodeScalars.first, !HanRun.isHan(first.value) { missingWord = true }
     }
-    var scorer = try PassageScorer(plan: plan, idf: idf, bm25: bm25, listPagePrior: listPagePrior, index: index)
+    let anchors =
+      anchoring
+      ? Searcher.anchorTerms(
+        plan, idf: idf, documentFrequencies: frequencies, passages: index.storedPassageCount, commonShare: commonTermShare) : 0
+    anchorTermCount = anchors.nonzeroBitCount
+    if explain && anchors != 0 {
+      let common = plan.terms.indices.filter { anchors & (1 << UInt64($0)) == 0 && frequencies[$0] > 0 }
+      result.notes.append(
+        "common words (\(common.map { plan.terms[$0].text }.joined(separator: ", "))) count only in passages holding a rarer word of the query")
+    }
+    var scorer = try PassageScorer(
+      plan: plan, idf: idf, bm25: bm25, listPagePrior: listPagePrior, index: index, anchors: anchors)
     scorer.dynamicPruning = dynamicPruning
     if plan.stretches.isEmpty { scorer.liftLimit = proximity.maximumFactor }
     // The k-th best score among distinct signatures: counting copies would raise it to
@@ -263,6 +315,11 @@ public final class Searcher {
       candidates[i].score *= proximity.factor(phrase: features.phrase, closeness: features.closeness)
     }
     if !plan.chunks.isEmpty { candidates.removeAll { $0.score <= 0 } }
+    if candidates.isEmpty && anchors != 0 {
+      // No passage holding a rarer word passed the query's exclusions and filters: the
+      // common words' passages are better than nothing.
+      return try search(query, k: k, explain: explain, anchoring: false)
+    }
     let ranked = candidates.sorted(by: Candidate.ranksBefore)
     rankingDuration = ContinuousClock.now - started
     let termBytes = plan.terms.map { Array($0.text.utf8) }
