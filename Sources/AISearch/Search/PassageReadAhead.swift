@@ -8,8 +8,8 @@ import Synchronization
 /// the searcher makes hits of the ones before: a block's decompression (10–15 µs, 30 of
 /// them at the median query of the large tier) then overlaps the work on the previous hit.
 /// The passage's character pairs (`Searcher.shingles`, which every passage not a hit's
-/// exact copy needs) are taken by the same thread: the searcher's share of the work was
-/// three times the helper's.
+/// exact copy needs) and its script (`Searcher.writtenInTraditional`) are taken by the same
+/// thread: the searcher's share of the work was three times the helper's.
 ///
 /// Each passage is read by whichever thread claims it first, so the searcher never waits
 /// for more than the one passage the helper is reading. The helper may read passages the
@@ -17,6 +17,7 @@ import Synchronization
 /// `window` ahead; it stops as soon as the searcher has finished.
 final class PassageReadAhead {
   private let entries: [(store: PassageStore.Reader, passage: Int)]
+  private let folding: HanFolding
   private let passages: UnsafeMutableBufferPointer<Result<Fetched, Error>?>
   /// Per entry: 0 unclaimed, 1 being read, 2 read.
   private let states: UnsafeMutablePointer<Atomic<Int>>
@@ -28,18 +29,20 @@ final class PassageReadAhead {
   /// coming (`QueryThreads` runs a job it found no thread for after the caller's).
   static let window = 16
 
-  /// A candidate's stored passage and its character pairs.
+  /// A candidate's stored passage, its character pairs and its script.
   struct Fetched {
     var passage: PassageStore.StoredPassage
     var shingles: [UInt64]
+    var traditional: Bool
   }
 
   static let unclaimed = 0
   static let reading = 1
   static let read = 2
 
-  init(_ entries: [(store: PassageStore.Reader, passage: Int)]) throws {
+  init(_ entries: [(store: PassageStore.Reader, passage: Int)], folding: HanFolding) throws {
     self.entries = entries
+    self.folding = folding
     for entry in entries { try entry.store.prepareDictionary() }
     passages = .allocate(capacity: entries.count)
     passages.initialize(repeating: nil)
@@ -75,7 +78,9 @@ final class PassageReadAhead {
 
   private func fetch(_ i: Int) throws -> Fetched {
     let passage = try entries[i].store.passage(sharing: entries[i].passage)
-    return Fetched(passage: passage, shingles: Searcher.shingles(passage.text))
+    return Fetched(
+      passage: passage, shingles: Searcher.shingles(passage.text),
+      traditional: Searcher.writtenInTraditional(passage.text, folding: folding))
   }
 
   /// Entry `i`'s passage, read here unless the helper has claimed it.
