@@ -487,11 +487,13 @@ public final class Searcher {
           i += UTF8Scalars.length(lead: lead)
           continue
         }
-        let scalar = UTF8Scalars.decode(utf8, at: i)
-        i += scalar.length
-        guard HanFolding.ranges.contains(where: { $0.contains(scalar.value) }) else { continue }
+        // U+3000–U+9FFF, three bytes (the text is valid UTF-8).
+        let unit = UInt16(lead & 0x0F) << 12 | UInt16(utf8[i + 1] & 0x3F) << 6 | UInt16(utf8[i + 2] & 0x3F)
+        i += 3
+        // HanFolding.ranges: Extension A and the Unified Ideographs.
+        guard unit >= 0x3400 && (unit <= 0x4DBF || unit >= 0x4E00) else { continue }
         han += 1
-        if folding.fold(UInt16(scalar.value)) != UInt16(scalar.value) { traditional += 1 }
+        if folding.fold(unit) != unit { traditional += 1 }
       }
       return traditional >= 2 && traditional * 20 >= han
     }
