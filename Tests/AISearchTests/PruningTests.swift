@@ -28,8 +28,14 @@ final class PruningTests: XCTestCase {
       // And a tail of words in about two passages each, which make the query's common words
       // only follow them (`Searcher.anchorTerms`).
       func rareWord() -> String { "rare\(Int.random(in: 0..<400, using: &random))" }
+      // Rare Han characters standing alone: two of them joined in a query make a stretch
+      // (no passage holds the pair), whose passages lose weight before the heaps rank them.
+      let hanCharacters = ["甴", "曱", "乪", "乫", "乭", "乮"]
+      func hanCharacter() -> String { hanCharacters[Int.random(in: 0..<hanCharacters.count, using: &random)] }
       func word() -> String {
-        if Int.random(in: 0..<100, using: &random) == 0 { return rareWord() }
+        let draw = Int.random(in: 0..<100, using: &random)
+        if draw == 0 { return rareWord() }
+        if draw <= 2 { return hanCharacter() }
         var x = Double.random(in: 0..<total, using: &random)
         for (i, w) in weights.enumerated() {
           x -= w
@@ -66,6 +72,7 @@ final class PruningTests: XCTestCase {
       parallel.rerankDepth = 10
       var parallelQueries = 0
       var anchoredQueries = 0
+      var stretchQueries = 0
       // A shallow re-ranking depth lets a corpus this small show pruning (the threshold is
       // the depth-th best score).
       pruned.rerankDepth = 10
@@ -75,6 +82,7 @@ final class PruningTests: XCTestCase {
       for q in 0..<40 {
         var words = (0..<Int.random(in: 1...4, using: &random)).map { _ in word() }
         if q % 4 == 0 || q % 6 == 1 { words.append(rareWord()) }
+        if q % 5 == 2 { words.append(hanCharacter() + hanCharacter()) }
         switch q % 6 {
         case 1: if words.count >= 2 { words.insert("OR", at: 1) }
         case 2: words.append("-" + word())
@@ -89,6 +97,7 @@ final class PruningTests: XCTestCase {
           XCTAssertEqual(try parallel.search(query, k: k), b, "seed \(seed) query \(query) k \(k), 3 threads")
           if parallel.sharedSegmentCount > 1 { parallelQueries += 1 }
           if exhaustive.anchorTermCount > 0 { anchoredQueries += 1 }
+          if exhaustive.stretchCount > 0 { stretchQueries += 1 }
           scoredPruned += pruned.scoredPassages
           scoredExhaustive += exhaustive.scoredPassages
         }
@@ -98,6 +107,7 @@ final class PruningTests: XCTestCase {
       XCTAssertGreaterThan(parallelQueries, 40, "seed \(seed)")
       // Queries where common words only follow the rarer ones (`Searcher.anchorTerms`).
       XCTAssertGreaterThan(anchoredQueries, 10, "seed \(seed)")
+      XCTAssertGreaterThan(stretchQueries, 5, "seed \(seed)")
     }
   }
 

@@ -94,10 +94,10 @@ struct PassageScorer {
     prefixBounds = bounded
   }
 
-  /// How much re-ranking can raise a score (`Proximity.maximumFactor`), or nil when it can
-  /// also lower one (queries with character stretches): then a passage whose score times
-  /// the limit stays below the k-th best score cannot reach the top k, and is neither kept
-  /// nor, with pruning, looked at.
+  /// How much re-ranking can raise a score (`Proximity.maximumFactor`; re-ranking never
+  /// lowers one, as a scattered stretch's loss is taken before the heaps): a passage whose
+  /// score times the limit stays below the k-th best score cannot reach the top k, and is
+  /// neither kept nor, with pruning, looked at. Nil: no such test.
   var liftLimit: Double? = nil
 
   /// The lowest score a passage may have and still matter: above the worst kept when the
@@ -310,6 +310,22 @@ struct PassageScorer {
         // so it is read (a cache miss into the lengths file) only for a passage that would
         // be kept without it: read for every scored passage, it made ranking 12–16% slower.
         var kept = candidate.score >= minimum && admits(candidate, top, kBest)
+        var positions: (body: [[Int32]], title: [[Int32]])? = nil
+        if kept && !plan.stretches.isEmpty {
+          // A stretch held only scattered loses most of its weight
+          // (`Searcher.unmetStretchIDF`); scored here, from the positions, so that what the
+          // heaps rank is a score re-ranking can only raise.
+          let body = try (0..<termCount).map { try lists[2 * $0].positions(at: doc) }
+          let title = try (0..<termCount).map { try lists[2 * $0 + 1].positions(at: doc) }
+          positions = (body, title)
+          let unmet = Searcher.unmetStretchIDF(plan, body: body, title: title, idf: idf)
+          if unmet > 0 {
+            let adjusted = max(0, candidate.coverage - unmet / totalWeight)
+            candidate.score = adjusted > 1e-9 ? candidate.score * adjusted / candidate.coverage : 0
+            candidate.coverage = adjusted
+            kept = candidate.score > 0 && candidate.score >= minimum && admits(candidate, top, kBest)
+          }
+        }
         if kept {
           candidate.score *= listPageFactors[Int(lengths.listShare(d))]
           kept = admits(candidate, top, kBest)
@@ -319,8 +335,8 @@ struct PassageScorer {
           candidate.signature = lengths.signature(d)
           if kBest.admits(candidate) { kBest.insert(candidate) }
           candidate.slot = pool.store(
-            body: try (0..<termCount).map { try lists[2 * $0].positions(at: doc) },
-            title: try (0..<termCount).map { try lists[2 * $0 + 1].positions(at: doc) })
+            body: try positions?.body ?? (0..<termCount).map { try lists[2 * $0].positions(at: doc) },
+            title: try positions?.title ?? (0..<termCount).map { try lists[2 * $0 + 1].positions(at: doc) })
           if admitted == nil {
             top.insert(candidate) { if $0.slot >= 0 { pool.release($0.slot) } }
           } else {

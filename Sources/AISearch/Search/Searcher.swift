@@ -41,8 +41,7 @@ public final class Searcher {
   }
 
   /// Distinct copy signatures whose passages are re-ranked with positions (with their
-  /// probable copies: `CandidateHeap`), at least k; ten times as many for queries with
-  /// character stretches, whose re-ranking can also lower a score. Counting signatures,
+  /// probable copies: `CandidateHeap`), at least k. Counting signatures,
   /// not passages, the development queries score the same at 10, 20, 40 and 100, and 10
   /// gives more distinct hits than 100 passages did (docs/analysis.md).
   var rerankDepth = 10
@@ -59,6 +58,8 @@ public final class Searcher {
   var parallelScoringPostings = 1_000
   /// The anchor terms of the last query's ranking (`anchorTerms`; for tests).
   private(set) var anchorTermCount = 0
+  /// The last query's stretches (`QueryPlan.stretches`; for tests).
+  private(set) var stretchCount = 0
   /// The segments the last query's threads shared out (0 when one thread scored them all;
   /// for tests).
   private(set) var sharedSegmentCount = 0
@@ -117,6 +118,7 @@ public final class Searcher {
     let started = ContinuousClock.now
     fetchedPassages = 0
     anchorTermCount = 0
+    stretchCount = 0
     rankingDuration = .zero
     let parsed = try ParsedQuery(query)
     var lookups: [String: [TermDictionary.Info?]] = [:]
@@ -172,6 +174,7 @@ public final class Searcher {
       ? Searcher.anchorTerms(
         plan, idf: idf, documentFrequencies: frequencies, passages: index.storedPassageCount, commonShare: commonTermShare) : 0
     anchorTermCount = anchors.nonzeroBitCount
+    stretchCount = plan.stretches.count
     if explain && anchors != 0 {
       let common = plan.terms.indices.filter { anchors & (1 << UInt64($0)) == 0 && frequencies[$0] > 0 }
       result.notes.append(
@@ -180,11 +183,11 @@ public final class Searcher {
     var scorer = try PassageScorer(
       plan: plan, idf: idf, bm25: bm25, listPagePrior: listPagePrior, index: index, anchors: anchors)
     scorer.dynamicPruning = dynamicPruning
-    if plan.stretches.isEmpty { scorer.liftLimit = proximity.maximumFactor }
+    scorer.liftLimit = proximity.maximumFactor
     // The k-th best score among distinct signatures: counting copies would raise it to
     // the best copy's score and prune the distinct passages the hits are made of.
     var kBest = CandidateHeap(capacity: k, followerLimit: 0)
-    let depth = max(k, plan.stretches.isEmpty ? rerankDepth : 10 * rerankDepth)
+    let depth = max(k, rerankDepth)
     // A follower is dropped only below k others of its signature: as a heap of k
     // passages would have dropped it.
     var top = CandidateHeap(capacity: depth, followerLimit: max(k, Searcher.followerLimit))
@@ -303,12 +306,6 @@ public final class Searcher {
     for i in candidates.indices {
       guard candidates[i].slot >= 0 else { continue }
       let body = pool.body[candidates[i].slot]
-      let unmet = unmetStretchIDF(plan, body: body, title: pool.title[candidates[i].slot], idf: idf)
-      if unmet > 0 {
-        let coverage = max(0, candidates[i].coverage - unmet / scorer.totalWeight)
-        candidates[i].score = coverage > 1e-9 ? candidates[i].score * coverage / candidates[i].coverage : 0
-        candidates[i].coverage = coverage
-      }
       let features = proximity.features(plan, positions: body, idf: idf)
       candidates[i].phrase = features.phrase
       candidates[i].closeness = features.closeness
@@ -599,7 +596,7 @@ public final class Searcher {
   /// The idf the first ranking credited for stretches (runs of single query characters)
   /// whose characters the passage holds, but never side by side in one field, less the
   /// share such a passage keeps.
-  private func unmetStretchIDF(
+  static func unmetStretchIDF(
     _ plan: QueryPlan, body: Proximity.Positions, title: Proximity.Positions, idf: [Double]
   ) -> Double {
     var unmet = 0.0
