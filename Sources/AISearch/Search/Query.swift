@@ -8,7 +8,7 @@
 /// their bigrams (昇腾 → 昇@0 腾@1 昇腾@0). The plan asks for the bigrams, which only match
 /// the characters side by side; a bigram the index has never seen (补零, where the text says
 /// 填充零) is replaced by its characters, which then form a `stretch`: scattered, they earn
-/// only part of their weight (`Searcher.scatteredStretchCredit`).
+/// only part of their weight (`PassageScorer.scatteredStretchCredit`).
 struct QueryPlan {
   struct Term {
     var text: String

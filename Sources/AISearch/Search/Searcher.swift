@@ -487,8 +487,7 @@ public final class Searcher {
         // U+3000–U+9FFF, three bytes (the text is valid UTF-8).
         let unit = UInt16(lead & 0x0F) << 12 | UInt16(utf8[i + 1] & 0x3F) << 6 | UInt16(utf8[i + 2] & 0x3F)
         i += 3
-        // HanFolding.ranges: Extension A and the Unified Ideographs.
-        guard unit >= 0x3400 && (unit <= 0x4DBF || unit >= 0x4E00) else { continue }
+        guard HanRun.isHan(UInt32(unit)) else { continue }
         han += 1
         if folding.fold(unit) != unit { traditional += 1 }
       }
@@ -585,34 +584,4 @@ public final class Searcher {
   /// development queries (docs/analysis.md): answerable queries' best coverage was ≥ 0.30,
   /// no-answer queries' 0.18–0.48.
   static let confidentCoverage = 0.25
-
-  /// The share of a stretch's idf a passage keeps when it holds the characters but not
-  /// side by side. A stretch exists only where the index lacks the characters' bigram (补零,
-  /// where the text says 填充零), so the characters never stand together as unknown words;
-  /// a little credit lets such a query still find the character it shares with the text,
-  /// while passages holding more of the query stay ahead. Measured in docs/analysis.md.
-  static let scatteredStretchCredit = 0.25
-
-  /// The idf the first ranking credited for stretches (runs of single query characters)
-  /// whose characters the passage holds, but never side by side in one field, less the
-  /// share such a passage keeps.
-  static func unmetStretchIDF(
-    _ plan: QueryPlan, body: Proximity.Positions, title: Proximity.Positions, idf: [Double]
-  ) -> Double {
-    var unmet = 0.0
-    for stretch in plan.stretches {
-      func contiguous(_ positions: Proximity.Positions) -> Bool {
-        let base = stretch[0].position
-        return positions[stretch[0].term].contains { start in
-          stretch.allSatisfy { positions[$0.term].contains(start + $0.position - base) }
-        }
-      }
-      if contiguous(body) || contiguous(title) { continue }
-      // In term order, so the sum is the same in every process (a set's order is not).
-      for term in Proximity.sortedDistinct(stretch.map(\.term)) where !body[term].isEmpty || !title[term].isEmpty {
-        unmet += idf[term] * (1 - Searcher.scatteredStretchCredit)
-      }
-    }
-    return unmet
-  }
 }
