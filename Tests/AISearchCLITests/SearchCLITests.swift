@@ -210,6 +210,24 @@ final class SearchCLITests: XCTestCase {
     XCTAssertTrue(values.allSatisfy { $0[3] >= 0 && $0[3] <= $0[1] }, result.stderr)
   }
 
+  /// `--warm-up` answers the batch twice and prints the second pass only: the same hits,
+  /// one timing line per query, each error and note once.
+  func testWarmUpPrintsOnePass() throws {
+    let workspace = try corpus()
+    try workspace.write("queries.txt", "昇腾\n\ndate:2025-13\n芯片\u{1}\n")
+    let plain = try workspace.run("search", "--batch", "queries.txt", "--index", "idx")
+    let warmed = try workspace.run("search", "--batch", "queries.txt", "--index", "idx", "--warm-up", "--timings")
+    XCTAssertEqual(warmed.status, 2, warmed.stderr)
+    XCTAssertEqual(warmed.stdout, plain.stdout)
+    XCTAssertEqual(try jsonLines(warmed.stdout).map { $0["query_id"] as? Int }, [1, 4, 4])
+    let lines = warmed.stderr.split(separator: "\n")
+    XCTAssertEqual(lines.filter { $0.hasPrefix("aisearch:") }, plain.stderr.split(separator: "\n"))
+    XCTAssertEqual(lines.filter { !$0.hasPrefix("aisearch:") }.map { $0.split(separator: "\t").first }, ["1", "4"])
+    let refused = try workspace.run("search", "昇腾", "--index", "idx", "--warm-up")
+    XCTAssertEqual(refused.status, 2)
+    XCTAssertTrue(refused.stderr.hasPrefix("aisearch: --warm-up needs --batch\n"), refused.stderr)
+  }
+
   /// `aisearch WORDS` takes a parser of its own for speed (QuickSearch); `aisearch search
   /// WORDS` always goes through swift-argument-parser. Both must behave alike.
   func testQuickAndFullParsersAgree() throws {
