@@ -235,7 +235,7 @@ final class CopySignatureTests: XCTestCase {
 final class CopyPrefilterTests: XCTestCase {
   /// The character pairs as first defined, over `unicodeScalars`: the UTF-8 reading must
   /// give the same bits for every scalar width.
-  private func scalarShingles(_ text: String) -> [UInt64] {
+  private func scalarCharacterPairs(_ text: String) -> [UInt64] {
     var bits = [UInt64](repeating: 0, count: 64)
     var previous: UInt32 = 0
     for scalar in text.unicodeScalars {
@@ -256,17 +256,17 @@ final class CopyPrefilterTests: XCTestCase {
       "", "a", "華為 Ascend 910C：量产\u{3000}计划", "Café naïve Ünïcödé — ‘quotes’", "emoji 😀🚀 and 𠀀𪚥 (four bytes)",
       "tabs\tand\r\nlines\n", "Привет мир", "ＦＵＬＬ　ＷＩＤＴＨ ＡＢＣ",
     ]
-    for text in texts { XCTAssertEqual(Searcher.shingles(text), scalarShingles(text), text) }
+    for text in texts { XCTAssertEqual(Copies.characterPairs(text), scalarCharacterPairs(text), text) }
     var generator = SystemRandomNumberGenerator()
     let alphabet: [UnicodeScalar] = ["A", "z", " ", "\n", "é", "Я", "华", "\u{3000}", "😀", "𠀀", "0"]
     for _ in 0..<200 {
       var scalars = String.UnicodeScalarView()
       for _ in 0..<Int.random(in: 0..<40, using: &generator) { scalars.append(alphabet.randomElement(using: &generator)!) }
       let text = String(scalars)
-      XCTAssertEqual(Searcher.shingles(text), scalarShingles(text), text)
+      XCTAssertEqual(Copies.characterPairs(text), scalarCharacterPairs(text), text)
     }
     // Case and spacing do not make two texts differ.
-    XCTAssertEqual(Searcher.shingles("Ascend 910C"), Searcher.shingles("ascend\n910c"))
-    XCTAssertNotEqual(Searcher.shingles("ab"), Searcher.shingles("ba"))
+    XCTAssertEqual(Copies.characterPairs("Ascend 910C"), Copies.characterPairs("ascend\n910c"))
+    XCTAssertNotEqual(Copies.characterPairs("ab"), Copies.characterPairs("ba"))
   }
 }

@@ -7,8 +7,8 @@ import Synchronization
 /// The stored passages of ranked candidates, read in rank order by a second thread while
 /// the searcher makes hits of the ones before: a block's decompression (10–15 µs, 30 of
 /// them at the median query of the large tier) then overlaps the work on the previous hit.
-/// The passage's character pairs (`Searcher.shingles`, which every passage not a hit's
-/// exact copy needs) and its script (`Searcher.writtenInTraditional`) are taken by the same
+/// The passage's character pairs (`Copies.characterPairs`, which every passage not a hit's
+/// exact copy needs) and its script (`Copies.writtenInTraditional`) are taken by the same
 /// thread: the searcher's share of the work was three times the helper's.
 ///
 /// Each passage is read by whichever thread claims it first, so the searcher never waits
@@ -32,7 +32,7 @@ final class PassageReadAhead {
   /// A candidate's stored passage, its character pairs and its script.
   struct Fetched {
     var passage: PassageStore.StoredPassage
-    var shingles: [UInt64]
+    var pairs: [UInt64]
     var traditional: Bool
   }
 
@@ -79,8 +79,8 @@ final class PassageReadAhead {
   private func fetch(_ i: Int) throws -> Fetched {
     let passage = try entries[i].store.passage(sharing: entries[i].passage)
     return Fetched(
-      passage: passage, shingles: Searcher.shingles(passage.text),
-      traditional: Searcher.writtenInTraditional(passage.text, folding: folding))
+      passage: passage, pairs: Copies.characterPairs(passage.text),
+      traditional: Copies.writtenInTraditional(passage.text, folding: folding))
   }
 
   /// Entry `i`'s passage, read here unless the helper has claimed it.

@@ -29,11 +29,11 @@ public final class Searcher {
   /// The last query's time spent finding and ranking candidates (the rest is reading and
   /// preparing hits), and the stored passages it read to make its hits and citations.
   public private(set) var rankingDuration = Duration.zero
-  public private(set) var fetchedPassages = 0
+  public internal(set) var fetchedPassages = 0
   var proximity = Proximity()
   var listPagePrior = ListPagePrior()
-  private let analyzer: Analyzer
-  private let queryThreads = QueryThreads()
+  let analyzer: Analyzer
+  let queryThreads = QueryThreads()
 
   public init(index: IndexReader) throws {
     self.index = index
@@ -184,6 +184,50 @@ public final class Searcher {
       plan: plan, idf: idf, bm25: bm25, listPagePrior: listPagePrior, index: index, anchors: anchors)
     scorer.dynamicPruning = dynamicPruning
     scorer.liftLimit = proximity.maximumFactor
+    let collected = try collectCandidates(plan, k: k, scorer: &scorer, infos: infos)
+    let pool = collected.pool
+    scoredPassages = scorer.scoredPassages
+    var candidates = collected.candidates
+    // Only passages that re-ranking could lift into the top k are re-ranked.
+    if let liftLimit = scorer.liftLimit, let kth = collected.kthScore {
+      candidates.removeAll { $0.score * liftLimit < kth }
+    }
+    for i in candidates.indices {
+      guard candidates[i].slot >= 0 else { continue }
+      let body = pool.body[candidates[i].slot]
+      let features = proximity.features(plan, positions: body, idf: idf)
+      candidates[i].phrase = features.phrase
+      candidates[i].closeness = features.closeness
+      candidates[i].score *= proximity.factor(phrase: features.phrase, closeness: features.closeness)
+    }
+    if !plan.chunks.isEmpty { candidates.removeAll { $0.score <= 0 } }
+    if candidates.isEmpty && anchors != 0 {
+      // No passage holding a rarer word passed the query's exclusions and filters: the
+      // common words' passages are better than nothing.
+      return try search(query, k: k, explain: explain, anchoring: false)
+    }
+    let ranked = candidates.sorted(by: Candidate.ranksBefore)
+    rankingDuration = ContinuousClock.now - started
+    result.hits = try makeHits(ranked, plan: plan, k: k, explain: explain, scorer: scorer, pool: pool)
+    result.confident = !missingWord && (ranked.first.map { $0.coverage >= Searcher.confidentCoverage } ?? false)
+    return result
+  }
+
+  /// What the first ranking hands to re-ranking.
+  private struct CollectedCandidates {
+    var candidates: [Candidate]
+    /// The k-th best first-pass score among distinct copy signatures, once k were found.
+    var kthScore: Double?
+    /// The candidates' positions (`Candidate.slot`).
+    var pool: PositionPool
+  }
+
+  /// The passages to re-rank: with query terms, the best by first-pass score and their
+  /// probable copies (`CandidateHeap`), from the walk on one thread or shared out over
+  /// several; with filters alone, the first passages that pass them.
+  private func collectCandidates(
+    _ plan: QueryPlan, k: Int, scorer: inout PassageScorer, infos: (String) throws -> [TermDictionary.Info?]
+  ) throws -> CollectedCandidates {
     // The k-th best score among distinct signatures: counting copies would raise it to
     // the best copy's score and prune the distinct passages the hits are made of.
     var kBest = CandidateHeap(capacity: k, followerLimit: 0)
@@ -297,263 +341,8 @@ public final class Searcher {
       }
     }
 
-    scoredPassages = scorer.scoredPassages
-    var candidates = plan.chunks.isEmpty ? filtered : top.sorted()
-    // Only passages that re-ranking could lift into the top k are re-ranked.
-    if let liftLimit = scorer.liftLimit, let kth = kBest.floor {
-      candidates.removeAll { $0.score * liftLimit < kth.score }
-    }
-    for i in candidates.indices {
-      guard candidates[i].slot >= 0 else { continue }
-      let body = pool.body[candidates[i].slot]
-      let features = proximity.features(plan, positions: body, idf: idf)
-      candidates[i].phrase = features.phrase
-      candidates[i].closeness = features.closeness
-      candidates[i].score *= proximity.factor(phrase: features.phrase, closeness: features.closeness)
-    }
-    if !plan.chunks.isEmpty { candidates.removeAll { $0.score <= 0 } }
-    if candidates.isEmpty && anchors != 0 {
-      // No passage holding a rarer word passed the query's exclusions and filters: the
-      // common words' passages are better than nothing.
-      return try search(query, k: k, explain: explain, anchoring: false)
-    }
-    let ranked = candidates.sorted(by: Candidate.ranksBefore)
-    rankingDuration = ContinuousClock.now - started
-    let termBytes = plan.terms.map { Array($0.text.utf8) }
-    // Han and kana are segmented only in runs that contain a query term: no token of
-    // another run can be highlighted. A term that also holds other characters (none of
-    // today's analysis does) keeps each run holding one of its Han or kana characters.
-    var highlightedRuns: [[UInt16]] = []
-    for term in plan.terms {
-      let scalars = term.text.unicodeScalars
-      guard scalars.contains(where: { Analyzer.isDictionaryScript($0.value) }) else { continue }
-      if scalars.allSatisfy({ Analyzer.isDictionaryScript($0.value) }) {
-        highlightedRuns.append(Array(term.text.utf16))
-      } else {
-        for scalar in scalars where Analyzer.isDictionaryScript(scalar.value) { highlightedRuns.append(Array(String(scalar).utf16)) }
-      }
-    }
-    // A hit's term set is computed only once a later passage is similar enough to need it.
-    var hitTerms: [[UInt64]?] = []
-    var hitShingles: [[UInt64]] = []
-    var hitTraditional: [Bool] = []
-    let folding = index.manifest.folding
-    // Once k hits are found, the next few candidates are still looked at, to cite copies of
-    // them; only those sharing a hit's copy signature are read (on the large tier, the
-    // others were half the passages a query read, and a tenth of its time).
-    var lookahead = 2 * k
-    var hitSignatures: [UInt16] = []
-    // With a second core, a helper thread reads the candidates' passages ahead of this loop.
-    let readAhead =
-      threadCount > 1 && ranked.count > 1
-      ? try PassageReadAhead(ranked.map { (index.segments[$0.segment].store, Int($0.doc)) }, folding: folding) : nil
-    func makeHits() throws {
-      for (rank, entry) in ranked.enumerated() {
-        if result.hits.count == k {
-          if lookahead == 0 { break }
-          lookahead -= 1
-          if !hitSignatures.contains(entry.signature) { continue }
-        }
-        let store = index.segments[entry.segment].store
-        let fetched = try readAhead?.passage(rank)
-        let passage = try fetched?.passage ?? store.passage(Int(entry.doc))
-        fetchedPassages += 1
-        // A passage with the text of a hit is cited at once: the comparisons below would
-        // make it a copy of that hit and no other, as the hits are not copies of each other.
-        if let h = result.hits.firstIndex(where: { $0.text == passage.text }) {
-          let document = try store.document(passage.document)
-          result.hits[h].duplicates.append(
-            Hit.Citation(path: document.path, lineStart: passage.lineStart, lineEnd: passage.lineEnd))
-          continue
-        }
-        // A passage sharing few character pairs with every hit so far cannot be a copy; once
-        // k hits are found, such a passage is passed over without computing its term set.
-        // A copy is written in its hit's script. Only hits are analyzed with ICU (for their
-        // highlights).
-        let shingles = fetched?.shingles ?? Searcher.shingles(passage.text)
-        let traditional = fetched?.traditional ?? Searcher.writtenInTraditional(passage.text, folding: folding)
-        let similar = hitShingles.indices.filter {
-          hitTraditional[$0] == traditional
-            && Searcher.bitJaccard(hitShingles[$0], shingles) >= Searcher.duplicatePrefilter
-        }
-        if similar.isEmpty && result.hits.count == k { continue }
-        var terms: [UInt64]? = nil
-        if !similar.isEmpty {
-          let mine = try analyzer.fingerprint(passage.text)
-          terms = mine
-          var original: Int? = nil
-          for h in similar {
-            if hitTerms[h] == nil { hitTerms[h] = try analyzer.fingerprint(result.hits[h].text) }
-            if Searcher.jaccard(hitTerms[h]!, mine) >= Searcher.duplicateSimilarity {
-              original = h
-              break
-            }
-          }
-          if let original {
-            let document = try store.document(passage.document)
-            result.hits[original].duplicates.append(
-              Hit.Citation(path: document.path, lineStart: passage.lineStart, lineEnd: passage.lineEnd))
-            continue
-          }
-        }
-        if result.hits.count == k { continue }
-        let document = try store.document(passage.document)
-        hitTerms.append(terms)
-        hitShingles.append(shingles)
-        hitTraditional.append(traditional)
-        hitSignatures.append(entry.signature)
-        try analyzer.analyzeTerms(passage.text, dictionaryRuns: .containing(highlightedRuns))
-        let highlights = Highlighter.highlights(analyzer.terms, terms: termBytes)
-        result.hits.append(
-          Hit(
-            rank: result.hits.count + 1, score: entry.score, path: document.path, lineStart: passage.lineStart,
-            lineEnd: passage.lineEnd, title: document.title, url: document.url, date: document.date,
-            text: passage.text, highlights: highlights,
-            match: entry.coverage >= Searcher.fullCoverage ? .full : .partial,
-            snippet: Snippet.best(passage.text, highlights: highlights),
-            explanation: explain ? explanation(entry, scorer: scorer, pool: pool) : nil))
-      }
-    }
-    if let readAhead {
-      var failure: Error? = nil
-      queryThreads.run(2) { thread in
-        if thread == 1 { return readAhead.readAhead() }
-        do { try makeHits() } catch { failure = error }
-        readAhead.finish()
-      }
-      if let failure { throw failure }
-    } else {
-      try makeHits()
-    }
-    result.confident = !missingWord && (ranked.first.map { $0.coverage >= Searcher.confidentCoverage } ?? false)
-    return result
-  }
-
-  /// The parts of a candidate's score, recomputed from its positions (a term's frequency
-  /// in a field is the number of its positions there).
-  private func explanation(_ entry: Candidate, scorer: PassageScorer, pool: PositionPool) -> Hit.Explanation {
-    let plan = scorer.plan
-    let idf = scorer.idf
-    let segment = index.segments[entry.segment]
-    let length = Int(segment.lengths[Int(entry.doc)])
-    let titleLength = Int(segment.lengths.title(Int(entry.doc)))
-    var terms: [Hit.Explanation.Term] = []
-    var total = 0.0
-    for (t, term) in plan.terms.enumerated() {
-      let tf = entry.slot < 0 ? 0 : pool.body[entry.slot][t].count
-      let titleTF = entry.slot < 0 ? 0 : pool.title[entry.slot][t].count
-      let score = Double(term.count) * bm25.score(
-        body: FieldStatistics(tf: tf, length: length, averageLength: scorer.averageBody),
-        title: FieldStatistics(tf: titleTF, length: titleLength, averageLength: scorer.averageTitle), idf: idf[t])
-      total += score
-      terms.append(.init(term: term.text, idf: idf[t], tf: tf, length: length, titleTF: titleTF, titleLength: titleLength, score: score))
-    }
-    let factor = proximity.factor(phrase: entry.phrase, closeness: entry.closeness)
-    return Hit.Explanation(
-      bm25: total, coverage: entry.coverage, listPage: scorer.listPageFactors[Int(segment.lengths.listShare(Int(entry.doc)))],
-      phrase: entry.phrase, closeness: entry.closeness, proximity: factor, parameters: bm25, terms: terms)
-  }
-
-  /// Passages whose term sets (`Analyzer.fingerprint`) overlap this much (Jaccard) and
-  /// that are written in the same script (`writtenInTraditional`) are copies of one text:
-  /// seed 000 repeats each paragraph as a lightly edited transcript inside <details>, and
-  /// mirrored documentation repeats pages. The best-ranked copy is shown; the others become
-  /// its `duplicates`.
-  static let duplicateSimilarity = 0.6
-
-  /// Copies found by `duplicateSimilarity` share at least 0.43 of their character pairs
-  /// (seed 000's transcripts; docs/analysis.md); below this share a passage is not
-  /// compared term by term.
-  static let duplicatePrefilter = 0.3
-
-  /// Whether a text is written in Traditional Chinese: at least 2 of its Han characters, and
-  /// 1 in 20, are ones `folding` changes. Folded, a zh_TW page and its zh_CN twin hold the
-  /// same terms, but they are read by different readers and neither is a copy of the other:
-  /// each is a hit of its own (the development queries count them as separate evidence:
-  /// R@10 0.771 → 0.875 when they stopped being collapsed into one). Read on UTF-8 bytes:
-  /// the folded ranges are three-byte sequences.
-  static func writtenInTraditional(_ text: String, folding: HanFolding) -> Bool {
-    var text = text
-    return text.withUTF8 { utf8 in
-      var han = 0
-      var traditional = 0
-      var i = 0
-      while i < utf8.count {
-        let lead = utf8[i]
-        guard lead >= 0xE3 && lead <= 0xE9 else {
-          i += UTF8Scalars.length(lead: lead)
-          continue
-        }
-        // U+3000–U+9FFF, three bytes (the text is valid UTF-8).
-        let unit = UInt16(lead & 0x0F) << 12 | UInt16(utf8[i + 1] & 0x3F) << 6 | UInt16(utf8[i + 2] & 0x3F)
-        i += 3
-        guard HanRun.isHan(UInt32(unit)) else { continue }
-        han += 1
-        if folding.fold(unit) != unit { traditional += 1 }
-      }
-      return traditional >= 2 && traditional * 20 >= han
-    }
-  }
-
-  /// A text's pairs of adjacent non-space characters (ASCII lower-cased), hashed into a
-  /// 4096-bit set: a fingerprint that needs no analysis and compares in 64 word operations
-  /// (hash collisions only raise the estimate, which is safe for a prefilter).
-  static func shingles(_ text: String) -> [UInt64] {
-    var text = text
-    return text.withUTF8 { utf8 in
-      [UInt64](unsafeUninitializedCapacity: 64) { bits, count in
-        bits.initialize(repeating: 0)
-        count = 64
-        // Scalars decoded from the (valid) UTF-8 bytes: iterating `unicodeScalars` took
-        // three times as long.
-        var previous: UInt32 = 0
-        var i = 0
-        while i < utf8.count {
-          let scalar = UTF8Scalars.decode(utf8, at: i)
-          var value = scalar.value
-          i += scalar.length
-          if value == 0x20 || value == 0x0A || value == 0x09 || value == 0x0D || value == 0x3000 { continue }
-          if value >= 0x41 && value <= 0x5A { value += 0x20 }
-          if previous != 0 {
-            let hash = (UInt64(previous) << 21 | UInt64(value)) &* 0x9E37_79B9_7F4A_7C15
-            let bit = Int(hash >> 52)
-            bits[bit >> 6] |= 1 << UInt64(bit & 63)
-          }
-          previous = value
-        }
-      }
-    }
-  }
-
-  /// Jaccard similarity of two `shingles` bit sets.
-  static func bitJaccard(_ a: [UInt64], _ b: [UInt64]) -> Double {
-    var shared = 0
-    var union = 0
-    for i in 0..<64 {
-      shared += (a[i] & b[i]).nonzeroBitCount
-      union += (a[i] | b[i]).nonzeroBitCount
-    }
-    return union > 0 ? Double(shared) / Double(union) : 0
-  }
-
-  /// Jaccard similarity of two sorted, distinct integer sets.
-  static func jaccard(_ a: [UInt64], _ b: [UInt64]) -> Double {
-    var i = 0
-    var j = 0
-    var shared = 0
-    while i < a.count && j < b.count {
-      if a[i] == b[j] {
-        shared += 1
-        i += 1
-        j += 1
-      } else if a[i] < b[j] {
-        i += 1
-      } else {
-        j += 1
-      }
-    }
-    let union = a.count + b.count - shared
-    return union > 0 ? Double(shared) / Double(union) : 0
+    return CollectedCandidates(
+      candidates: plan.chunks.isEmpty ? filtered : top.sorted(), kthScore: kBest.floor?.score, pool: pool)
   }
 
   /// Words of the term dictionary looked at per segment for a word indexed only inside
