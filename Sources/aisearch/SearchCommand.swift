@@ -14,7 +14,7 @@ struct SearchCommand: ParsableCommand {
       Query syntax:
         word word            ranked; passages holding every word come first
         "exact phrase"       words side by side, in order (also “…”); required
-        -word  -"phrase"     drop passages holding it
+        -word  -"phrase"     drop passages holding it (also NOT word)
         +word                required
         a OR b               either one (binds tighter than the space between words)
         a AND b              both required

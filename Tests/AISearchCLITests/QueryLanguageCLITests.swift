@@ -97,6 +97,11 @@ final class QueryLanguageCLITests: XCTestCase {
     XCTAssertEqual(try set(w, "量产 OR 下降"), ["docs/gpu.md:7", "docs/gpu.md:11"])
     XCTAssertEqual(try set(w, "芯片 AND 量产"), ["docs/gpu.md:7"])
     XCTAssertEqual(try set(w, "+手机 华为"), ["notes/plain.txt:5"])
+    // NOT is "-" on what follows it (a word, a phrase or a filter); lower-case "not" is a word.
+    XCTAssertEqual(try citations(w, "华为 NOT 910C"), ["notes/plain.txt:5"])
+    XCTAssertEqual(try set(w, "910C NOT \"华为 910C\""), ["docs/news.md:7", "notes/plain.txt:1"])
+    XCTAssertEqual(try set(w, "910C NOT path:notes"), ["docs/gpu.md:7", "docs/news.md:7"])
+    XCTAssertEqual(try set(w, "芯片 AND 量产 NOT 910C"), [])
   }
 
   /// A word in more than 1% of the passages that carries under a quarter of the query's

@@ -53,6 +53,26 @@ final class QuerySyntaxTests: XCTestCase {
     XCTAssertEqual(try ParsedQuery("Note: 华为").notes, [])
   }
 
+  /// NOT negates the item or filter after it, as "-" does; alone, or before a signed item,
+  /// it is dropped with a note.
+  func testNotNegatesWhatFollows() throws {
+    let query = try ParsedQuery("华为 NOT 910C NOT \"训练 成本\" NOT path:notes not")
+    XCTAssertEqual(query.notes, [])
+    XCTAssertEqual(query.clauses.map(\.occur), [.should, .mustNot, .mustNot, .should])
+    XCTAssertEqual(query.clauses.map { $0.alternatives.map(\.text) }, [["华为"], ["910C"], ["训练 成本"], ["not"]])
+    XCTAssertEqual(query.filters, [ParsedQuery.FilterGroup(filters: [.path("notes")], negated: true)])
+    XCTAssertEqual(try ParsedQuery("NOT title:GPU 芯片").clauses.map(\.occur), [.mustNot, .should])
+    for (text, note) in [
+      ("华为 NOT", "a lone NOT was ignored"), ("华为 NOT OR 910C", "a lone NOT was ignored"),
+      ("NOT \"\" 华为", "an empty phrase was ignored"), ("华为 NOT +910C", "NOT before +910C was ignored"),
+    ] {
+      let repaired = try ParsedQuery(text)
+      XCTAssertTrue(repaired.notes.contains(note), "\(text): \(repaired.notes)")
+      XCTAssertFalse(repaired.clauses.contains { $0.occur == .mustNot }, text)
+    }
+    XCTAssertEqual(try ParsedQuery("NOT \"\" 华为").notes, ["an empty phrase was ignored", "a lone NOT was ignored"])
+  }
+
   /// A date the filter cannot read is no date: "tomorrow" sorts after every year as text,
   /// and fell inside any open range like date:2026.. .
   func testUnreadableDocumentDatesMatchNoRange() throws {

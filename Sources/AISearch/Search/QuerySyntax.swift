@@ -2,7 +2,7 @@
 ///
 ///     word word          ranked; passages holding every word come first
 ///     "exact phrase"     the words side by side, in order (also “…”); required
-///     -word  -"phrase"   passages holding it are dropped
+///     -word  -"phrase"   passages holding it are dropped (also NOT word, NOT "phrase")
 ///     +word              required
 ///     a OR b             either (OR binds tighter than the space between words)
 ///     a AND b            both required
@@ -95,6 +95,9 @@ public struct ParsedQuery: Equatable, Sendable {
 
   private mutating func lex(_ s: [Unicode.Scalar]) throws -> [Lexeme] {
     var lexemes: [Lexeme] = []
+    // NOT reads as a "-" on the item or filter after it (Lucene, Xapian and SQLite FTS5
+    // users write `a NOT b`).
+    var negateNext = false
     var i = 0
     while i < s.count {
       if ParsedQuery.isSpace(s[i]) {
@@ -139,13 +142,31 @@ public struct ParsedQuery: Equatable, Sendable {
         value = String(String.UnicodeScalarView(s[i..<j]))
         i = j
       }
-      if !quoted && sign == nil && field == nil && (value == "OR" || value == "AND") {
-        lexemes.append(value == "OR" ? .or : .and)
+      if !quoted && sign == nil && field == nil && (value == "OR" || value == "AND" || value == "NOT") {
+        if negateNext {
+          notes.append("a lone NOT was ignored")
+          negateNext = false
+        }
+        if value == "NOT" {
+          negateNext = true
+        } else {
+          lexemes.append(value == "OR" ? .or : .and)
+        }
         continue
       }
       if value.unicodeScalars.allSatisfy(ParsedQuery.isSpace) {
         if quoted { notes.append("an empty phrase was ignored") }
+        if negateNext { notes.append("a lone NOT was ignored") }
+        negateNext = false
         continue
+      }
+      if negateNext {
+        negateNext = false
+        if sign == nil {
+          sign = "-"
+        } else {
+          notes.append("NOT before \(sign!)\(value) was ignored")
+        }
       }
       switch field {
       case "path":
@@ -159,6 +180,7 @@ public struct ParsedQuery: Equatable, Sendable {
         lexemes.append(.item(item, sign: field == "title" && sign == nil ? "+" : sign))
       }
     }
+    if negateNext { notes.append("a lone NOT was ignored") }
     return lexemes
   }
 
