@@ -16,6 +16,7 @@ struct SearchCommand: ParsableCommand {
         "exact phrase"       words side by side, in order (also “…”); required
         -word  -"phrase"     drop passages holding it (also NOT word)
         +word                required
+        instal*              any indexed word beginning with it (the 16 most frequent)
         a OR b               either one (binds tighter than the space between words)
         a AND b              both required
         title:word           in the document title, section heading or file name

@@ -104,6 +104,26 @@ final class QueryLanguageCLITests: XCTestCase {
     XCTAssertEqual(try set(w, "芯片 AND 量产 NOT 910C"), [])
   }
 
+  /// A prefix stands for the indexed words that begin with it: each is searched, and a
+  /// passage holding any of them covers that part of the query.
+  func testPrefixes() throws {
+    let w = try corpus()
+    XCTAssertEqual(try set(w, "train*"), ["docs/news.md:9", "notes/plain.txt:3"])
+    XCTAssertEqual(try set(w, "HUA*"), ["docs/news.md:7"])
+    XCTAssertEqual(
+      try set(w, "华*"), ["docs/gpu.md:7", "docs/news.md:7", "notes/plain.txt:1", "notes/plain.txt:5"])
+    XCTAssertEqual(try set(w, "华为 -手*"), ["docs/gpu.md:7", "docs/news.md:7", "notes/plain.txt:1"])
+    XCTAssertEqual(try citations(w, "train* +\"cost of training\""), ["notes/plain.txt:3"])
+    let json = try w.run("announc*", "--index", "idx", "--format", "jsonl")
+    let hit = try XCTUnwrap(try jsonLines(json.stdout).first)
+    let text = hit["text"] as! String
+    let marked = (hit["highlights"] as! [[Int]]).map { String(text.unicodeScalars.dropFirst($0[0]).prefix($0[1] - $0[0])) }
+    XCTAssertEqual(marked, ["announced"])
+    let none = try w.run("zzzqq*", "--index", "idx")
+    XCTAssertEqual(none.status, 1)
+    XCTAssertEqual(none.stderr, "aisearch: note: no indexed word begins with zzzqq\n")
+  }
+
   /// A word in more than 1% of the passages that carries under a quarter of the query's
   /// weight counts only in passages holding a rarer word of the query; without such a
   /// passage, or when the query says what must be held, it matches alone again.

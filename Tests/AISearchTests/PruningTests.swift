@@ -73,6 +73,7 @@ final class PruningTests: XCTestCase {
       var parallelQueries = 0
       var anchoredQueries = 0
       var stretchQueries = 0
+      var prefixQueries = 0
       // A shallow re-ranking depth lets a corpus this small show pruning (the threshold is
       // the depth-th best score).
       pruned.rerankDepth = 10
@@ -83,6 +84,8 @@ final class PruningTests: XCTestCase {
         var words = (0..<Int.random(in: 1...4, using: &random)).map { _ in word() }
         if q % 4 == 0 || q % 6 == 1 { words.append(rareWord()) }
         if q % 5 == 2 { words.append(hanCharacter() + hanCharacter()) }
+        // Prefixes: w1* stands for w1, w10–w19 and w100–w199 (the 16 most frequent).
+        if q % 7 == 4 { words.append("w\((q * 7 + Int(seed)) % 29 + 1)*") }
         switch q % 6 {
         case 1: if words.count >= 2 { words.insert("OR", at: 1) }
         case 2: words.append("-" + word())
@@ -98,6 +101,7 @@ final class PruningTests: XCTestCase {
           if parallel.sharedSegmentCount > 1 { parallelQueries += 1 }
           if exhaustive.anchorTermCount > 0 { anchoredQueries += 1 }
           if exhaustive.stretchCount > 0 { stretchQueries += 1 }
+          if query.contains("*") && !b.hits.isEmpty { prefixQueries += 1 }
           scoredPruned += pruned.scoredPassages
           scoredExhaustive += exhaustive.scoredPassages
         }
@@ -108,6 +112,7 @@ final class PruningTests: XCTestCase {
       // Queries where common words only follow the rarer ones (`Searcher.anchorTerms`).
       XCTAssertGreaterThan(anchoredQueries, 10, "seed \(seed)")
       XCTAssertGreaterThan(stretchQueries, 5, "seed \(seed)")
+      XCTAssertGreaterThan(prefixQueries, 5, "seed \(seed)")
     }
   }
 

@@ -73,6 +73,24 @@ final class QuerySyntaxTests: XCTestCase {
     XCTAssertEqual(try ParsedQuery("NOT \"\" 华为").notes, ["an empty phrase was ignored", "a lone NOT was ignored"])
   }
 
+  /// A word ending in * is a prefix, unless quoted or too short to mean one.
+  func testPrefixes() throws {
+    let query = try ParsedQuery("instal* -dpkg-* title:Libre** 华* \"conf*\" path:*.md")
+    XCTAssertEqual(query.notes, [])
+    XCTAssertEqual(query.clauses.map { $0.alternatives.map(\.text) }, [["instal"], ["dpkg-"], ["Libre"], ["华"], ["conf*"]])
+    XCTAssertEqual(query.clauses.map { $0.alternatives.map(\.isPrefix) }, [[true], [true], [true], [true], [false]])
+    XCTAssertEqual(query.clauses.map(\.occur), [.should, .mustNot, .must, .should, .must])
+    XCTAssertEqual(query.filters, [ParsedQuery.FilterGroup(filters: [.path("*.md")], negated: false)])
+    let short = try ParsedQuery("a* 9* ** 芯片")
+    XCTAssertEqual(
+      short.notes,
+      [
+        "a* was searched as a word: a prefix needs two letters or digits, or one Chinese character",
+        "9* was searched as a word: a prefix needs two letters or digits, or one Chinese character",
+      ])
+    XCTAssertFalse(short.clauses.contains { $0.alternatives.contains(where: \.isPrefix) })
+  }
+
   /// A date the filter cannot read is no date: "tomorrow" sorts after every year as text,
   /// and fell inside any open range like date:2026.. .
   func testUnreadableDocumentDatesMatchNoRange() throws {

@@ -458,17 +458,23 @@ struct PassageScorer {
     coverage(of: mask, plan: plan, idf: idf, totalWeight: totalWeight(plan, idf: idf))
   }
 
-  /// The clauses' total weight: per clause, its heaviest alternative.
+  /// The clauses' total weight: per clause, its heaviest alternative (its lightest for a
+  /// prefix's words, `QueryPlan.Clause.isExpansion`).
   private static func totalWeight(_ plan: QueryPlan, idf: [Double]) -> Double {
     let chunkWeights = plan.chunkWeights(idf: idf)
-    return plan.clauses.reduce(0.0) { total, clause in
-      total + (clause.alternatives.map { chunkWeights[$0] }.max() ?? 0)
-    }
+    return plan.clauses.reduce(0.0) { total, clause in total + weight(of: clause, chunkWeights) }
   }
 
-  /// Per clause, its best alternative's matched idf, over the clauses' total weight.
+  private static func weight(of clause: QueryPlan.Clause, _ chunkWeights: [Double]) -> Double {
+    let weights = clause.alternatives.map { chunkWeights[$0] }
+    return (clause.isExpansion ? weights.min() : weights.max()) ?? 0
+  }
+
+  /// Per clause, its best alternative's matched idf (at most the clause's weight), over the
+  /// clauses' total weight.
   private static func coverage(of mask: UInt64, plan: QueryPlan, idf: [Double], totalWeight: Double) -> Double {
     var covered = 0.0
+    let chunkWeights = plan.clauses.contains(where: \.isExpansion) ? plan.chunkWeights(idf: idf) : []
     for clause in plan.clauses {
       var best = 0.0
       for alternative in clause.alternatives {
@@ -478,7 +484,7 @@ struct PassageScorer {
         }
         best = max(best, weight)
       }
-      covered += best
+      covered += clause.isExpansion ? min(best, weight(of: clause, chunkWeights)) : best
     }
     return totalWeight > 0 ? covered / totalWeight : 0
   }

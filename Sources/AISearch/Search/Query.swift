@@ -32,6 +32,10 @@ struct QueryPlan {
   struct Clause {
     var alternatives: [Int]
     var isRequired: Bool
+    /// The alternatives are the indexed words a prefix stands for (`instal*`): holding any
+    /// of them covers the clause, which weighs what its most frequent word does. (Between
+    /// words the user wrote, OR credits each by its own idf.)
+    var isExpansion = false
   }
 
   /// An excluded word or phrase: its terms (not scored) with relative positions.
@@ -48,16 +52,26 @@ struct QueryPlan {
   /// Runs of single Han characters: (term, relative position) with consecutive positions.
   var stretches: [[(term: Int, position: Int32)]] = []
   var notes: [String] = []
+  /// Prefixes (`instal*`) no indexed word begins with (each has its note).
+  var unmatchedPrefixes = 0
 
   /// Most distinct terms a query scores (Lucene's default clause limit is 1024; a query
   /// this long is a pasted paragraph, and its first words carry it).
   static let maxTerms = 64
 
-  /// Plans `query`; `indexed(term)` tells whether the index holds a term, and
-  /// `longerWord(word)` names the indexed word most passages hold that begins with it.
+  /// Most indexed words a prefix stands for: the most frequent (Elasticsearch's
+  /// `max_expansions` is 50 for its prefix queries; here every word is a posting list the
+  /// walk reads, and a query holds at most `maxTerms`).
+  static let maxExpansions = 16
+
+  /// Plans `query`; `indexed(term)` tells whether the index holds a term,
+  /// `longerWord(word)` names the indexed word most passages hold that begins with it, and
+  /// `expand(prefix, n)` the n indexed words most passages hold that begin with the prefix
+  /// (and whether there are more).
   init(
     _ query: ParsedQuery, analyzer: Analyzer, indexed: (String) throws -> Bool,
-    longerWord: (String) throws -> String? = { _ in nil }
+    longerWord: (String) throws -> String? = { _ in nil },
+    expand: (String, Int) throws -> (words: [String], more: Bool) = { _, _ in ([], false) }
   ) throws {
     notes = query.notes
     filters = query.filters
@@ -69,9 +83,32 @@ struct QueryPlan {
     let dropsQuestionWords = zip(query.clauses, analyzed).contains { clause, items in
       clause.occur != .mustNot && items.joined().contains { !QueryPlan.questionWords.contains($0.term) }
     }
+    // A prefix's words, each a token of its own, in place of its analysis.
+    var expansions: [[Int: [Token]]] = Array(repeating: [:], count: query.clauses.count)
+    for (c, clause) in query.clauses.enumerated() {
+      for (i, item) in clause.alternatives.enumerated() where item.isPrefix {
+        guard let prefix = try QueryPlan.prefixTerm(item.text, analyzer: analyzer) else {
+          notes.append("\(item.text)* is more than one word, so it was searched as words")
+          continue
+        }
+        let found = try expand(prefix, QueryPlan.maxExpansions)
+        if found.words.isEmpty {
+          unmatchedPrefixes += 1
+          notes.append("no indexed word begins with \(prefix)")
+        } else if found.more {
+          notes.append(
+            "\(item.text)* stands for more than \(QueryPlan.maxExpansions) indexed words; the \(QueryPlan.maxExpansions) most frequent were searched")
+        }
+        expansions[c][i] = found.words.map { Token(term: $0, position: 0, start: 0, end: 0) }
+      }
+    }
     for (c, clause) in query.clauses.enumerated() {
       if clause.occur == .mustNot {
         for (i, item) in clause.alternatives.enumerated() {
+          if let words = expansions[c][i] {
+            for word in words { exclusions.append(Exclusion(tokens: [(word.term, 0)], inTitle: item.inTitle)) }
+            continue
+          }
           let tokens = try QueryPlan.preferBigrams(analyzed[c][i], indexed: indexed)
           guard let first = tokens.map(\.position).min() else { continue }
           exclusions.append(Exclusion(tokens: tokens.map { ($0.term, $0.position - first) }, inTitle: item.inTitle))
@@ -79,8 +116,17 @@ struct QueryPlan {
         continue
       }
       var alternatives: [Int] = []
+      // Each word of a prefix is an alternative of its own.
+      var items: [(item: ParsedQuery.Item, tokens: [Token])] = []
       for (i, item) in clause.alternatives.enumerated() {
-        var analyzedItem = analyzed[c][i]
+        if let words = expansions[c][i] {
+          items += words.map { (item, [$0]) }
+        } else {
+          items.append((item, analyzed[c][i]))
+        }
+      }
+      for (item, tokens) in items {
+        var analyzedItem = tokens
         if dropsQuestionWords && !item.isPhrase { analyzedItem.removeAll { QueryPlan.questionWords.contains($0.term) } }
         var tokens = try QueryPlan.preferBigrams(analyzedItem, indexed: indexed)
         for i in tokens.indices where QueryPlan.isHanWord(tokens[i]) {
@@ -112,9 +158,28 @@ struct QueryPlan {
         chunks.append(chunk)
         stretches += QueryPlan.stretches(tokens.map { (index[$0.term]!, $0) })
       }
-      if !alternatives.isEmpty { clauses.append(Clause(alternatives: alternatives, isRequired: clause.occur == .must)) }
+      if !alternatives.isEmpty {
+        clauses.append(
+          Clause(
+            alternatives: alternatives, isRequired: clause.occur == .must,
+            isExpansion: clause.alternatives.count == 1 && expansions[c][0] != nil))
+      }
     }
     if truncated { notes.append("only the first \(QueryPlan.maxTerms) distinct terms of the query were used") }
+  }
+
+  /// The indexed form of a prefix: ASCII as it is, lower-cased (not stemmed: ins* is not
+  /// in*); other text as the analyzer folds it (full-width, case, Traditional Chinese), when
+  /// it reads as one word; nil when it reads as several.
+  static func prefixTerm(_ text: String, analyzer: Analyzer) throws -> String? {
+    if text.utf8.allSatisfy({ $0 < 0x80 }) {
+      let lowered = text.lowercased()
+      // Analysis splits ASCII at punctuation, but keeps dpkg-query and dh_installdocs
+      // whole: a prefix with no letter or digit after its last mark is searched as written.
+      return lowered
+    }
+    let tokens = try analyzer.analyze(text)
+    return tokens.count == 1 ? tokens[0].term : nil
   }
 
   /// Chinese interrogative words and question particles (after folding, so 為什麼 and

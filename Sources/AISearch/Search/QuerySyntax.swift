@@ -4,6 +4,7 @@
 ///     "exact phrase"     the words side by side, in order (also “…”); required
 ///     -word  -"phrase"   passages holding it are dropped (also NOT word, NOT "phrase")
 ///     +word              required
+///     instal*            any indexed word that begins with it (the most frequent ones)
 ///     a OR b             either (OR binds tighter than the space between words)
 ///     a AND b            both required
 ///     title:word         the word in the document title, section heading or file name
@@ -30,6 +31,8 @@ public struct ParsedQuery: Equatable, Sendable {
     public var isPhrase: Bool
     /// Matched in the title field only (title:…).
     public var inTitle: Bool
+    /// Any indexed word beginning with `text` (written `text*`).
+    public var isPrefix = false
   }
 
   /// Items joined by OR; one of them must match when the clause is `must`.
@@ -176,12 +179,30 @@ public struct ParsedQuery: Equatable, Sendable {
       case "date":
         lexemes.append(.filter(try ParsedQuery.dateRange(value), negated: sign == "-"))
       default:
-        let item = Item(text: value, isPhrase: quoted, inTitle: field == "title")
+        var item = Item(text: value, isPhrase: quoted, inTitle: field == "title")
+        if !quoted && value.hasSuffix("*") {
+          var stem = value
+          while stem.hasSuffix("*") { stem.removeLast() }
+          if ParsedQuery.isPrefix(stem) {
+            item.text = stem
+            item.isPrefix = true
+          } else if stem.unicodeScalars.contains(where: { $0.properties.isAlphabetic || $0.properties.numericType != nil }) {
+            notes.append("\(value) was searched as a word: a prefix needs two letters or digits, or one Chinese character")
+          }
+        }
         lexemes.append(.item(item, sign: field == "title" && sign == nil ? "+" : sign))
       }
     }
     if negateNext { notes.append("a lone NOT was ignored") }
     return lexemes
+  }
+
+  /// Whether `text*` may be a prefix query: two letters or digits, or a Han character
+  /// (a one-letter prefix would stand for a large part of the dictionary).
+  static func isPrefix(_ text: String) -> Bool {
+    guard !text.contains("*") else { return false }
+    let scalars = text.unicodeScalars.filter { $0.properties.isAlphabetic || $0.properties.numericType != nil }
+    return scalars.count >= 2 || scalars.contains { HanRun.isHan($0.value) }
   }
 
   /// date:2025, date:2025-01..2025-12, date:2025-03.., date:..2025-06-30. A month or day

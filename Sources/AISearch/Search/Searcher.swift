@@ -131,13 +131,14 @@ public final class Searcher {
       return found
     }
     let plan = try QueryPlan(
-      parsed, analyzer: analyzer, indexed: { try infos($0).contains { $0 != nil } }, longerWord: longerWord)
+      parsed, analyzer: analyzer, indexed: { try infos($0).contains { $0 != nil } }, longerWord: longerWord,
+      expand: wordsBeginning)
     var result = SearchResult(hits: [], confident: false, notes: plan.notes)
     if !parsed.hasPositiveItems && plan.filters.isEmpty {
       result.notes.append(
         parsed.clauses.isEmpty
           ? "the query has nothing to search for" : "the query has nothing to search for (only exclusions)")
-    } else if parsed.hasPositiveItems && plan.chunks.isEmpty {
+    } else if parsed.hasPositiveItems && plan.chunks.isEmpty && plan.unmatchedPrefixes == 0 {
       // Words the analyzer reads as nothing (punctuation, symbols, tokens too long to be
       // indexed) leave no term.
       result.notes.append(
@@ -362,6 +363,25 @@ public final class Searcher {
     }
     let best = passages.min { a, b in a.value != b.value ? a.value > b.value : a.key.lexicographicallyPrecedes(b.key) }
     return best.map { String(decoding: $0.key, as: UTF8.self) }
+  }
+
+  /// Words of the term dictionary looked at per segment for a prefix (`wordsBeginning`).
+  static let prefixCandidates = 4096
+
+  /// The `limit` indexed words beginning with `prefix` that most passages hold (ties in
+  /// byte order), and whether there are more (or more than `prefixCandidates` per segment
+  /// were not looked at).
+  private func wordsBeginning(_ prefix: String, limit: Int) throws -> (words: [String], more: Bool) {
+    let bytes = Array(prefix.utf8)
+    var passages: [[UInt8]: Int] = [:]
+    var more = false
+    for segment in index.segments {
+      let found = try segment.terms.terms(withPrefix: bytes, limit: Searcher.prefixCandidates)
+      if found.count == Searcher.prefixCandidates { more = true }
+      for (term, info) in found { passages[term, default: 0] += Int(info.docFreq) }
+    }
+    let ranked = passages.sorted { a, b in a.value != b.value ? a.value > b.value : a.key.lexicographicallyPrecedes(b.key) }
+    return (ranked.prefix(limit).map { String(decoding: $0.key, as: UTF8.self) }, more || ranked.count > limit)
   }
 
   /// Coverage at or above which a passage holds the whole query (rounding aside).
