@@ -114,6 +114,8 @@ final class QueryLanguageCLITests: XCTestCase {
       try set(w, "华*"), ["docs/gpu.md:7", "docs/news.md:7", "notes/plain.txt:1", "notes/plain.txt:5"])
     XCTAssertEqual(try set(w, "华为 -手*"), ["docs/gpu.md:7", "docs/news.md:7", "notes/plain.txt:1"])
     XCTAssertEqual(try citations(w, "train* +\"cost of training\""), ["notes/plain.txt:3"])
+    // In titles, from the titles' words: "Industry news" is no body's.
+    XCTAssertEqual(try set(w, "title:indus*"), ["docs/news.md:7", "docs/news.md:9"])
     let json = try w.run("announc*", "--index", "idx", "--format", "jsonl")
     let hit = try XCTUnwrap(try jsonLines(json.stdout).first)
     let text = hit["text"] as! String

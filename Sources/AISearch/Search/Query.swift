@@ -66,12 +66,12 @@ struct QueryPlan {
 
   /// Plans `query`; `indexed(term)` tells whether the index holds a term,
   /// `longerWord(word)` names the indexed word most passages hold that begins with it, and
-  /// `expand(prefix, n)` the n indexed words most passages hold that begin with the prefix
-  /// (and whether there are more).
+  /// `expand(prefix, n, inTitle)` the n indexed words (of titles, or of bodies) most passages
+  /// hold that begin with the prefix (and whether there are more).
   init(
     _ query: ParsedQuery, analyzer: Analyzer, indexed: (String) throws -> Bool,
     longerWord: (String) throws -> String? = { _ in nil },
-    expand: (String, Int) throws -> (words: [String], more: Bool) = { _, _ in ([], false) }
+    expand: (String, Int, Bool) throws -> (words: [String], more: Bool) = { _, _, _ in ([], false) }
   ) throws {
     notes = query.notes
     filters = query.filters
@@ -91,7 +91,7 @@ struct QueryPlan {
           notes.append("\(item.text)* is more than one word, so it was searched as words")
           continue
         }
-        let found = try expand(prefix, QueryPlan.maxExpansions)
+        let found = try expand(prefix, QueryPlan.maxExpansions, item.inTitle)
         if found.words.isEmpty {
           unmatchedPrefixes += 1
           notes.append("no indexed word begins with \(prefix)")

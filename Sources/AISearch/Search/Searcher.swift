@@ -368,17 +368,18 @@ public final class Searcher {
   /// Words of the term dictionary looked at per segment for a prefix (`wordsBeginning`).
   static let prefixCandidates = 4096
 
-  /// The `limit` indexed words beginning with `prefix` that most passages hold (ties in
-  /// byte order), and whether there are more (or more than `prefixCandidates` per segment
-  /// were not looked at).
-  private func wordsBeginning(_ prefix: String, limit: Int) throws -> (words: [String], more: Bool) {
-    let bytes = Array(prefix.utf8)
+  /// The `limit` indexed words beginning with `prefix` that most passages hold in their
+  /// body (or, `inTitle`, their title field; ties in byte order), and whether there are more
+  /// (or more than `prefixCandidates` per segment were not looked at).
+  private func wordsBeginning(_ prefix: String, limit: Int, inTitle: Bool) throws -> (words: [String], more: Bool) {
+    let field = inTitle ? Array(Field.titlePrefix.utf8) : []
+    let bytes = field + Array(prefix.utf8)
     var passages: [[UInt8]: Int] = [:]
     var more = false
     for segment in index.segments {
       let found = try segment.terms.terms(withPrefix: bytes, limit: Searcher.prefixCandidates)
       if found.count == Searcher.prefixCandidates { more = true }
-      for (term, info) in found { passages[term, default: 0] += Int(info.docFreq) }
+      for (term, info) in found { passages[Array(term.dropFirst(field.count)), default: 0] += Int(info.docFreq) }
     }
     let ranked = passages.sorted { a, b in a.value != b.value ? a.value > b.value : a.key.lexicographicallyPrecedes(b.key) }
     return (ranked.prefix(limit).map { String(decoding: $0.key, as: UTF8.self) }, more || ranked.count > limit)
