@@ -19,6 +19,7 @@ struct SearchCommand: ParsableCommand {
         instal*              any indexed word beginning with it (the 16 most frequent)
         a OR b               either one (binds tighter than the space between words)
         a AND b              both required
+        -(a OR b)            a sign or NOT before parentheses applies to each word inside
         title:word           in the document title, section heading or file name
         path:GLOB            file path matches (* ? [..]; without them: contains)
         tag:NAME             front matter tags

@@ -102,6 +102,10 @@ final class QueryLanguageCLITests: XCTestCase {
     XCTAssertEqual(try set(w, "910C NOT \"华为 910C\""), ["docs/news.md:7", "notes/plain.txt:1"])
     XCTAssertEqual(try set(w, "910C NOT path:notes"), ["docs/gpu.md:7", "docs/news.md:7"])
     XCTAssertEqual(try set(w, "芯片 AND 量产 NOT 910C"), [])
+    // Parentheses carry a sign (or NOT) to every item inside.
+    XCTAssertEqual(try set(w, "华为 -(910C OR 手机)"), [])
+    XCTAssertEqual(try citations(w, "华为 NOT (量产 OR 910C)"), ["notes/plain.txt:5"])
+    XCTAssertEqual(try set(w, "(量产 OR 下降) AND 芯片"), ["docs/gpu.md:7"])
   }
 
   /// A prefix stands for the indexed words that begin with it: each is searched, and a

@@ -73,6 +73,27 @@ final class QuerySyntaxTests: XCTestCase {
     XCTAssertEqual(try ParsedQuery("NOT \"\" 华为").notes, ["an empty phrase was ignored", "a lone NOT was ignored"])
   }
 
+  /// A sign or NOT before parentheses applies to each item inside that has none.
+  func testParentheses() throws {
+    func parsed(_ text: String) throws -> [(String, ParsedQuery.Occur)] {
+      try ParsedQuery(text).clauses.flatMap { clause in clause.alternatives.map { ($0.text, clause.occur) } }
+    }
+    func same(_ a: [(String, ParsedQuery.Occur)], _ b: [(String, ParsedQuery.Occur)], _ text: String) {
+      XCTAssertEqual(a.map(\.0), b.map(\.0), text)
+      XCTAssertEqual(a.map(\.1), b.map(\.1), text)
+    }
+    same(try parsed("华为 -(手机 OR \"发布 会\")"), [("华为", .should), ("手机", .mustNot), ("发布 会", .mustNot)], "-( )")
+    same(try parsed("华为 NOT (手机 +芯片)"), [("华为", .should), ("手机", .mustNot), ("芯片", .must)], "NOT ( )")
+    same(try parsed("(华为 OR 中兴) AND 芯片"), [("华为", .must), ("中兴", .must), ("芯片", .must)], "( ) AND")
+    same(try parsed("-(a (b) c) d"), [("a", .mustNot), ("b", .mustNot), ("c", .mustNot), ("d", .should)], "nested")
+    same(try parsed("printf() f(x)"), [("printf()", .should), ("f(x)", .should)], "no group")
+    XCTAssertEqual(try ParsedQuery("华为 -(手机 OR 芯片)").notes, [])
+    let open = try ParsedQuery("华为 -(手机 芯片")
+    XCTAssertEqual(open.notes, ["an unbalanced parenthesis was closed at the end of the query"])
+    XCTAssertEqual(open.clauses.map(\.occur), [.should, .mustNot, .mustNot])
+    XCTAssertEqual(try ParsedQuery("华为) 芯片").clauses.map(\.occur), [.should, .should])
+  }
+
   /// A word ending in * is a prefix, unless quoted or too short to mean one.
   func testPrefixes() throws {
     let query = try ParsedQuery("instal* -dpkg-* title:Libre** 华* \"conf*\" path:*.md")

@@ -7,6 +7,7 @@
 ///     instal*            any indexed word that begins with it (the most frequent ones)
 ///     a OR b             either (OR binds tighter than the space between words)
 ///     a AND b            both required
+///     -(a OR b)          a sign (or NOT) before parentheses applies to each item inside
 ///     title:word         the word in the document title, section heading or file name
 ///     path:GLOB          the file path matches (* ? [..]; without them: contains)
 ///     tag:NAME           front matter tags (tags:, tag:, keywords:, categories:)
@@ -101,9 +102,17 @@ public struct ParsedQuery: Equatable, Sendable {
     // NOT reads as a "-" on the item or filter after it (Lucene, Xapian and SQLite FTS5
     // users write `a NOT b`).
     var negateNext = false
+    // The sign of each open parenthesis (nil: none): what the items inside take when they
+    // have none of their own.
+    var groups: [Character?] = []
     var i = 0
     while i < s.count {
       if ParsedQuery.isSpace(s[i]) {
+        i += 1
+        continue
+      }
+      if s[i] == ")" {
+        if !groups.isEmpty { groups.removeLast() }
         i += 1
         continue
       }
@@ -113,6 +122,13 @@ public struct ParsedQuery: Equatable, Sendable {
         i += 1
       } else if s[i] == "-" || s[i] == "+" {
         notes.append("a lone \"\(s[i])\" was ignored")
+        i += 1
+        continue
+      }
+      if s[i] == "(" {
+        if negateNext && sign == nil { sign = "-" }
+        negateNext = false
+        groups.append(sign ?? groups.last ?? nil)
         i += 1
         continue
       }
@@ -142,9 +158,18 @@ public struct ParsedQuery: Equatable, Sendable {
       } else {
         var j = i
         while j < s.count && !ParsedQuery.isSpace(s[j]) { j += 1 }
-        value = String(String.UnicodeScalarView(s[i..<j]))
-        i = j
+        // Closing parentheses end the word (f(x) keeps its own).
+        var end = j
+        var closing = 0
+        while end > i && s[end - 1] == ")" && closing < groups.count {
+          end -= 1
+          closing += 1
+        }
+        value = String(String.UnicodeScalarView(s[i..<end]))
+        i = end
       }
+      // The enclosing parentheses' sign, for an item of no sign of its own.
+      let groupSign = groups.last ?? nil
       if !quoted && sign == nil && field == nil && (value == "OR" || value == "AND" || value == "NOT") {
         if negateNext {
           notes.append("a lone NOT was ignored")
@@ -171,6 +196,7 @@ public struct ParsedQuery: Equatable, Sendable {
           notes.append("NOT before \(sign!)\(value) was ignored")
         }
       }
+      if sign == nil { sign = groupSign }
       switch field {
       case "path":
         lexemes.append(.filter(.path(value), negated: sign == "-"))
@@ -194,6 +220,7 @@ public struct ParsedQuery: Equatable, Sendable {
       }
     }
     if negateNext { notes.append("a lone NOT was ignored") }
+    if !groups.isEmpty { notes.append("an unbalanced parenthesis was closed at the end of the query") }
     return lexemes
   }
 
@@ -258,7 +285,9 @@ public struct ParsedQuery: Equatable, Sendable {
           clauses[clauses.count - 1].alternatives.append(item)
           if occur == .must { clauses[clauses.count - 1].occur = .must }
         } else {
-          if pendingOr { notes.append("OR joins words or filters of one kind; it was read as a space") }
+          // -(a OR b) drops what holds either: two exclusions, as written.
+          let bothExcluded = occur == .mustNot && lastWasItem == true && clauses.last?.occur == .mustNot
+          if pendingOr && !bothExcluded { notes.append("OR joins words or filters of one kind; it was read as a space") }
           var clause = Clause(alternatives: [item], occur: occur)
           if pendingAnd, lastWasItem == true {
             if clauses[clauses.count - 1].occur == .should { clauses[clauses.count - 1].occur = .must }
