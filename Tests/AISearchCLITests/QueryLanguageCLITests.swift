@@ -130,6 +130,21 @@ final class QueryLanguageCLITests: XCTestCase {
     XCTAssertEqual(none.stderr, "aisearch: note: no indexed word begins with zzzqq\n")
   }
 
+  /// A passage holding several words of one prefix scores what the best of them scores:
+  /// naming configure-request, configure-naks and configure-rejects does not outrank
+  /// holding configure and the query's other word.
+  func testAPrefixsWordsCountWithTheBestOfThem() throws {
+    let w = try Workspace()
+    let p = QueryLanguageCLITests.paragraph
+    try w.write(
+      "pppd.txt",
+      p(1, "lcp-max-configure n: configure-request configure-naks configure-rejects configure-request 次数") + "\n\n"
+        + p(2, "configure 文件 的 位置") + "\n\n" + p(3, "文件 列表") + "\n")
+    XCTAssertEqual(try w.run("index", "pppd.txt", "--index", "idx").status, 0)
+    let result = try w.run("configur* 文件", "--index", "idx", "--format", "jsonl")
+    XCTAssertEqual(try jsonLines(result.stdout).map { $0["line_start"] as! Int }, [3, 1, 5])
+  }
+
   /// A word in more than 1% of the passages that carries under a quarter of the query's
   /// weight counts only in passages holding a rarer word of the query; without such a
   /// passage, or when the query says what must be held, it matches alone again.

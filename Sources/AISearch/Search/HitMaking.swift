@@ -126,16 +126,19 @@ extension Searcher {
     let length = Int(segment.lengths[Int(entry.doc)])
     let titleLength = Int(segment.lengths.title(Int(entry.doc)))
     var terms: [Hit.Explanation.Term] = []
-    var total = 0.0
+    var scores: [Double] = []
     for (t, term) in plan.terms.enumerated() {
       let tf = entry.slot < 0 ? 0 : pool.body[entry.slot][t].count
       let titleTF = entry.slot < 0 ? 0 : pool.title[entry.slot][t].count
       let score = Double(term.count) * bm25.score(
         body: FieldStatistics(tf: tf, length: length, averageLength: scorer.averageBody),
         title: FieldStatistics(tf: titleTF, length: titleLength, averageLength: scorer.averageTitle), idf: idf[t])
-      total += score
+      scores.append(score)
       terms.append(.init(term: term.text, idf: idf[t], tf: tf, length: length, titleTF: titleTF, titleLength: titleLength, score: score))
     }
+    // A prefix's words count with their best (`PassageScorer.sum`).
+    let total =
+      scorer.expansionGroup.isEmpty ? scores.reduce(0, +) : PassageScorer.sum(scores, groups: scorer.expansionGroup)
     let factor = proximity.factor(phrase: entry.phrase, closeness: entry.closeness)
     return Hit.Explanation(
       bm25: total, coverage: entry.coverage, listPage: scorer.listPageFactors[Int(segment.lengths.listShare(Int(entry.doc)))],

@@ -51,6 +51,9 @@ struct PassageScorer {
   let anchors: UInt64
   /// The terms that are not anchors: the first of `byBound`, non-essential from the start.
   private let followers: Int
+  /// Per term, its prefix's clause or -1 (`QueryPlan.expansionGroups`); empty when the
+  /// query has no prefix.
+  let expansionGroup: [Int]
   var dynamicPruning = true
   /// Passages scored (for tests and --timings: what pruning saved).
   private(set) var scoredPassages = 0
@@ -60,6 +63,8 @@ struct PassageScorer {
   ) throws {
     self.plan = plan
     self.anchors = anchors
+    let groups = plan.expansionGroups()
+    expansionGroup = groups.contains { $0 >= 0 } ? groups : []
     listPageFactors = listPagePrior.table
     self.idf = idf
     self.bm25 = bm25
@@ -300,8 +305,7 @@ struct PassageScorer {
       }
       // Summed in term order, so the score is the same to the last bit whichever terms
       // were essential.
-      sum = 0
-      for t in 0..<termCount { sum += contributions[t] }
+      sum = expansionGroup.isEmpty ? contributions.reduce(0, +) : PassageScorer.sum(contributions, groups: expansionGroup)
       if try requiredClausesHold(doc, mask, &lists), try !isExcluded(doc, &exclusions) {
         let coverage = self.coverage(mask)
         var candidate = Candidate(segment: s, doc: doc, coverage: coverage, score: sum * coverage)
@@ -377,6 +381,23 @@ struct PassageScorer {
       }
     }
     return unmet
+  }
+
+  /// The terms' contributions in term order, a prefix's words counting with their best
+  /// (where the first of them stands). Every bound sums them all, which is no less.
+  static func sum(_ contributions: [Double], groups: [Int]) -> Double {
+    var sum = 0.0
+    for t in contributions.indices {
+      let g = groups[t]
+      if g < 0 {
+        sum += contributions[t]
+      } else if groups.firstIndex(of: g) == t {
+        var best = 0.0
+        for u in t..<contributions.count where groups[u] == g { best = max(best, contributions[u]) }
+        sum += best
+      }
+    }
+    return sum
   }
 
   /// The most a passage holding no terms but the essential ones can score.

@@ -55,6 +55,21 @@ struct QueryPlan {
   /// Prefixes (`instal*`) no indexed word begins with (each has its note).
   var unmatchedPrefixes = 0
 
+  /// Per term, the prefix (`Clause.isExpansion`) it is one of the words of, or -1: a
+  /// passage's words of one prefix score what the best of them scores, not their sum (the
+  /// dismax of Lucene's DisjunctionMaxQuery), or a passage naming configure-request,
+  /// configure-naks and configure-rejects outranked every one holding configure and the
+  /// query's other words. A term the query also holds elsewhere is summed as usual.
+  func expansionGroups() -> [Int] {
+    var group = [Int](repeating: -1, count: terms.count)
+    for (g, clause) in clauses.enumerated() where clause.isExpansion {
+      for alternative in clause.alternatives {
+        for token in chunks[alternative].tokens where terms[token.term].count == 1 { group[token.term] = g }
+      }
+    }
+    return group
+  }
+
   /// Most distinct terms a query scores (Lucene's default clause limit is 1024; a query
   /// this long is a pasted paragraph, and its first words carry it).
   static let maxTerms = 64
