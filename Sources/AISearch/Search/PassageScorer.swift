@@ -32,6 +32,7 @@ struct PassageScorer {
   private let shortestNorms: (body: Double, title: Double)
   /// The weight of the query's clauses: the denominator of coverage.
   let totalWeight: Double
+  private let clauseWeights: ClauseWeights
   private let phrases: [PhrasePattern]
   private let exclusionPatterns: [PhrasePattern]
   /// Coverage of every term subset, for queries of at most `coverageTableTerms` terms.
@@ -71,7 +72,9 @@ struct PassageScorer {
     averageBody = Double(index.tokenCount) / Double(index.passageCount)
     averageTitle = Double(index.titleTokenCount) / Double(index.passageCount)
     shortestNorms = (bm25.lengthNorm(0, averageBody, b: bm25.b), bm25.lengthNorm(0, averageTitle, b: bm25.titleB))
-    totalWeight = PassageScorer.totalWeight(plan, idf: idf)
+    let clauseWeights = ClauseWeights(plan, idf: idf)
+    self.clauseWeights = clauseWeights
+    totalWeight = clauseWeights.total
     phrases = plan.chunks.map { PhrasePattern($0.tokens.map { ($0.term, $0.position) }) }
     exclusionPatterns = plan.exclusions.map { PhrasePattern($0.tokens.enumerated().map { ($0.offset, $0.element.position) }) }
     counts = plan.terms.map { Double($0.count) }
@@ -84,17 +87,19 @@ struct PassageScorer {
     byBound = plan.terms.indices.sorted {
       (isFollower[$0] ? 0 : 1, bounds[$0], $0) < (isFollower[$1] ? 0 : 1, bounds[$1], $1)
     }
-    let total = totalWeight
-    let coverage = { PassageScorer.coverage(of: $0, plan: plan, idf: idf, totalWeight: total) }
+    let coverage = { clauseWeights.coverage(of: $0, plan: plan, idf: idf) }
     coverageByMask =
       plan.terms.count <= PassageScorer.coverageTableTerms ? (0..<(1 << plan.terms.count)).map { coverage(UInt64($0)) } : []
     var bounded = [0.0]
     var mask: UInt64 = 0
     var sum = 0.0
+    var held = [Double](repeating: 0, count: plan.terms.count)
     for t in byBound {
       mask |= 1 << UInt64(t)
       sum += bounds[t]
-      bounded.append(sum * coverage(mask))
+      held[t] = bounds[t]
+      // A prefix's words count with their best (`sum`).
+      bounded.append((expansionGroup.isEmpty ? sum : PassageScorer.sum(held, groups: expansionGroup)) * coverage(mask))
     }
     prefixBounds = bounded
   }
@@ -165,6 +170,7 @@ struct PassageScorer {
     var blockBounds = [Double](repeating: 0, count: termCount)
     var boundUntil = [Int64](repeating: -1, count: termCount)
     var contributions = [Double](repeating: 0, count: termCount)
+    var groupBounds = [Double](repeating: 0, count: expansionGroup.isEmpty ? 0 : termCount)
     // Read once: each access through the segment object would retain and release it.
     let lengths = segment.lengths
     let hasDeletions = segment.livePassages < segment.passageCount
@@ -242,6 +248,11 @@ struct PassageScorer {
             nonEssentialBound += blockBounds[t]
             nonEssentialPossible |= 1 << UInt64(t)
           }
+        }
+        if !expansionGroup.isEmpty {
+          // A prefix's words count with their best: so do their blocks' bounds.
+          for t in 0..<termCount { groupBounds[t] = blockBounds[t] > 0 ? blockBounds[t] : 0 }
+          bound = PassageScorer.sum(groupBounds, groups: expansionGroup)
         }
         if cannotMatter(bound * coverage(possible), minimum) {
           guard windowEnd < Int64(UInt32.max) else { return scoredPassages }
@@ -386,6 +397,7 @@ struct PassageScorer {
   /// The terms' contributions in term order, a prefix's words counting with their best
   /// (where the first of them stands). Every bound sums them all, which is no less.
   static func sum(_ contributions: [Double], groups: [Int]) -> Double {
+    guard !groups.isEmpty else { return contributions.reduce(0, +) }
     var sum = 0.0
     for t in contributions.indices {
       let g = groups[t]
@@ -404,11 +416,13 @@ struct PassageScorer {
   private func essentialBound(_ essential: [Bool]) -> Double {
     var mask: UInt64 = 0
     var sum = 0.0
+    var held = [Double](repeating: 0, count: expansionGroup.isEmpty ? 0 : essential.count)
     for t in essential.indices where essential[t] {
       mask |= 1 << UInt64(t)
       sum += termBounds[t]
+      if !expansionGroup.isEmpty { held[t] = termBounds[t] }
     }
-    return sum * coverage(mask)
+    return (expansionGroup.isEmpty ? sum : PassageScorer.sum(held, groups: expansionGroup)) * coverage(mask)
   }
 
   /// Whether term t's lists stand on passage `doc`.
@@ -471,43 +485,59 @@ struct PassageScorer {
   @inline(__always)
   func coverage(_ mask: UInt64) -> Double {
     mask < UInt64(coverageByMask.count)
-      ? coverageByMask[Int(mask)] : PassageScorer.coverage(of: mask, plan: plan, idf: idf, totalWeight: totalWeight)
+      ? coverageByMask[Int(mask)] : clauseWeights.coverage(of: mask, plan: plan, idf: idf)
   }
 
   /// The share of the clauses' weight the terms in `mask` carry.
   static func coverage(of mask: UInt64, plan: QueryPlan, idf: [Double]) -> Double {
-    coverage(of: mask, plan: plan, idf: idf, totalWeight: totalWeight(plan, idf: idf))
+    ClauseWeights(plan, idf: idf).coverage(of: mask, plan: plan, idf: idf)
   }
 
-  /// The clauses' total weight: per clause, its heaviest alternative (its lightest for a
-  /// prefix's words, `QueryPlan.Clause.isExpansion`).
-  private static func totalWeight(_ plan: QueryPlan, idf: [Double]) -> Double {
-    let chunkWeights = plan.chunkWeights(idf: idf)
-    return plan.clauses.reduce(0.0) { total, clause in total + weight(of: clause, chunkWeights) }
-  }
+  /// What coverage needs of a query's clauses, computed once: per clause its weight (its
+  /// heaviest alternative; for a prefix's words, `QueryPlan.Clause.isExpansion`, its
+  /// lightest, which holding any of them covers), and their total.
+  struct ClauseWeights {
+    let weights: [Double]
+    /// Per clause, the mask of a prefix's words (any of them covers the clause), or 0.
+    let expansionMasks: [UInt64]
+    let total: Double
 
-  private static func weight(of clause: QueryPlan.Clause, _ chunkWeights: [Double]) -> Double {
-    let weights = clause.alternatives.map { chunkWeights[$0] }
-    return (clause.isExpansion ? weights.min() : weights.max()) ?? 0
-  }
-
-  /// Per clause, its best alternative's matched idf (at most the clause's weight), over the
-  /// clauses' total weight.
-  private static func coverage(of mask: UInt64, plan: QueryPlan, idf: [Double], totalWeight: Double) -> Double {
-    var covered = 0.0
-    let chunkWeights = plan.clauses.contains(where: \.isExpansion) ? plan.chunkWeights(idf: idf) : []
-    for clause in plan.clauses {
-      var best = 0.0
-      for alternative in clause.alternatives {
-        var weight = 0.0
-        for token in plan.chunks[alternative].tokens where mask & (1 << UInt64(token.term)) != 0 {
-          weight += idf[token.term]
-        }
-        best = max(best, weight)
+    init(_ plan: QueryPlan, idf: [Double]) {
+      let chunkWeights = plan.chunkWeights(idf: idf)
+      weights = plan.clauses.map { clause in
+        let weights = clause.alternatives.map { chunkWeights[$0] }
+        return (clause.isExpansion ? weights.min() : weights.max()) ?? 0
       }
-      covered += clause.isExpansion ? min(best, weight(of: clause, chunkWeights)) : best
+      expansionMasks = plan.clauses.map { clause in
+        guard clause.isExpansion else { return 0 }
+        return clause.alternatives.reduce(0) { mask, alternative in
+          plan.chunks[alternative].tokens.reduce(mask) { $0 | 1 << UInt64($1.term) }
+        }
+      }
+      total = weights.reduce(0, +)
     }
-    return totalWeight > 0 ? covered / totalWeight : 0
+
+    /// Per clause, its best alternative's matched idf (all its weight for a prefix's word),
+    /// over the clauses' total weight.
+    func coverage(of mask: UInt64, plan: QueryPlan, idf: [Double]) -> Double {
+      var covered = 0.0
+      for (c, clause) in plan.clauses.enumerated() {
+        if expansionMasks[c] != 0 {
+          if mask & expansionMasks[c] != 0 { covered += weights[c] }
+          continue
+        }
+        var best = 0.0
+        for alternative in clause.alternatives {
+          var weight = 0.0
+          for token in plan.chunks[alternative].tokens where mask & (1 << UInt64(token.term)) != 0 {
+            weight += idf[token.term]
+          }
+          best = max(best, weight)
+        }
+        covered += best
+      }
+      return total > 0 ? covered / total : 0
+    }
   }
 
   /// Every required clause has an alternative present: a word with a term at each of its
