@@ -86,6 +86,8 @@ final class PruningTests: XCTestCase {
         if q % 5 == 2 { words.append(hanCharacter() + hanCharacter()) }
         // Prefixes: w1* stands for w1, w10–w19 and w100–w199 (the 16 most frequent).
         if q % 7 == 4 { words.append("w\((q * 7 + Int(seed)) % 29 + 1)*") }
+        // Long queries: more terms than the coverage table holds (`coverageOfManyTerms`).
+        if q % 9 == 5 { words += (0..<14).map { vocabulary[(q * 31 + $0 * 17 + Int(seed)) % vocabulary.count] } }
         switch q % 6 {
         case 1: if words.count >= 2 { words.insert("OR", at: 1) }
         case 2: words.append("-" + word())
@@ -114,6 +116,28 @@ final class PruningTests: XCTestCase {
       XCTAssertGreaterThan(stretchQueries, 5, "seed \(seed)")
       XCTAssertGreaterThan(prefixQueries, 5, "seed \(seed)")
     }
+  }
+
+  /// Coverage of a query of more than 12 terms, summed term by term, is clause by clause's
+  /// to the last bits of rounding: words, a Chinese run, OR, a phrase and a prefix.
+  func testCoverageOfManyTermsMatchesClauseByClause() throws {
+    let analyzer = try Analyzer(folding: .identity)
+    let parsed = try ParsedQuery("alpha beta gamma 训练成本 delta OR epsilon \"zeta eta\" theta iota kappa lambda mu nu xi* omicron")
+    let plan = try QueryPlan(
+      parsed, analyzer: analyzer, indexed: { _ in true },
+      expand: { prefix, _, _ in ([prefix + "1", prefix + "2", prefix + "3"], false) })
+    XCTAssertGreaterThan(plan.terms.count, PassageScorer.coverageTableTerms)
+    XCTAssertTrue(plan.clauses.contains { $0.isExpansion })
+    XCTAssertTrue(plan.clauses.contains { $0.alternatives.count == 2 && !$0.isExpansion })
+    let idf = plan.terms.indices.map { 1.0 + Double($0 * 7 % 11) / 3 }
+    let weights = PassageScorer.ClauseWeights(plan, idf: idf)
+    var random = SplitMix(state: 7)
+    for _ in 0..<2000 {
+      let mask = UInt64.random(in: 0..<(1 << UInt64(plan.terms.count)), using: &random)
+      let byClause = weights.coverage(of: mask, plan: plan, idf: idf)
+      XCTAssertEqual(weights.coverageOfManyTerms(mask, plan: plan, idf: idf), byClause, accuracy: 1e-12)
+    }
+    XCTAssertEqual(weights.coverageOfManyTerms(UInt64.max >> (64 - UInt64(plan.terms.count)), plan: plan, idf: idf), 1, accuracy: 1e-12)
   }
 
   /// A second thread only for a query with postings in two segments or more, and enough of them.

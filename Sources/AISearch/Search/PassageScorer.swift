@@ -37,7 +37,7 @@ struct PassageScorer {
   private let exclusionPatterns: [PhrasePattern]
   /// Coverage of every term subset, for queries of at most `coverageTableTerms` terms.
   private let coverageByMask: [Double]
-  private static let coverageTableTerms = 12
+  static let coverageTableTerms = 12
   /// Each term's count in the query, as a factor.
   private let counts: [Double]
   /// `ListPagePrior`'s factor per stored list share.
@@ -87,9 +87,13 @@ struct PassageScorer {
     byBound = plan.terms.indices.sorted {
       (isFollower[$0] ? 0 : 1, bounds[$0], $0) < (isFollower[$1] ? 0 : 1, bounds[$1], $1)
     }
-    let coverage = { clauseWeights.coverage(of: $0, plan: plan, idf: idf) }
-    coverageByMask =
-      plan.terms.count <= PassageScorer.coverageTableTerms ? (0..<(1 << plan.terms.count)).map { coverage(UInt64($0)) } : []
+    let tabled = plan.terms.count <= PassageScorer.coverageTableTerms
+    // The bounds below see the coverage the walk will (`coverage(_:)`).
+    let coverage = {
+      tabled
+        ? clauseWeights.coverage(of: $0, plan: plan, idf: idf) : clauseWeights.coverageOfManyTerms($0, plan: plan, idf: idf)
+    }
+    coverageByMask = tabled ? (0..<(1 << plan.terms.count)).map { coverage(UInt64($0)) } : []
     var bounded = [0.0]
     var mask: UInt64 = 0
     var sum = 0.0
@@ -485,7 +489,7 @@ struct PassageScorer {
   @inline(__always)
   func coverage(_ mask: UInt64) -> Double {
     mask < UInt64(coverageByMask.count)
-      ? coverageByMask[Int(mask)] : clauseWeights.coverage(of: mask, plan: plan, idf: idf)
+      ? coverageByMask[Int(mask)] : clauseWeights.coverageOfManyTerms(mask, plan: plan, idf: idf)
   }
 
   /// The share of the clauses' weight the terms in `mask` carry.
@@ -501,6 +505,11 @@ struct PassageScorer {
     /// Per clause, the mask of a prefix's words (any of them covers the clause), or 0.
     let expansionMasks: [UInt64]
     let total: Double
+    /// Per term, the idf it adds to the clauses of one alternative holding it (as often as
+    /// their words hold it), which cover linearly: `coverageOfManyTerms` sums these over
+    /// the mask's bits and loops over the other clauses only.
+    private let linear: [Double]
+    private let otherClauses: [Int]
 
     init(_ plan: QueryPlan, idf: [Double]) {
       let chunkWeights = plan.chunkWeights(idf: idf)
@@ -515,6 +524,44 @@ struct PassageScorer {
         }
       }
       total = weights.reduce(0, +)
+      var linear = [Double](repeating: 0, count: plan.terms.count)
+      var otherClauses: [Int] = []
+      for (c, clause) in plan.clauses.enumerated() {
+        if clause.isExpansion || clause.alternatives.count != 1 {
+          if !clause.isExpansion { otherClauses.append(c) }
+          continue
+        }
+        for token in plan.chunks[clause.alternatives[0]].tokens { linear[token.term] += idf[token.term] }
+      }
+      self.linear = linear
+      self.otherClauses = otherClauses
+    }
+
+    /// `coverage(of:)` for a query too long for a table: the same value but for the last
+    /// bits of rounding (the idf is summed by term, not by clause). Long pasted questions
+    /// spent a third of their time in coverage, clause by clause for every passage.
+    func coverageOfManyTerms(_ mask: UInt64, plan: QueryPlan, idf: [Double]) -> Double {
+      var covered = 0.0
+      var bits = mask
+      while bits != 0 {
+        covered += linear[bits.trailingZeroBitCount]
+        bits &= bits - 1
+      }
+      for (c, expansion) in expansionMasks.enumerated() where expansion != 0 && mask & expansion != 0 {
+        covered += weights[c]
+      }
+      for c in otherClauses {
+        var best = 0.0
+        for alternative in plan.clauses[c].alternatives {
+          var weight = 0.0
+          for token in plan.chunks[alternative].tokens where mask & (1 << UInt64(token.term)) != 0 {
+            weight += idf[token.term]
+          }
+          best = max(best, weight)
+        }
+        covered += best
+      }
+      return total > 0 ? covered / total : 0
     }
 
     /// Per clause, its best alternative's matched idf (all its weight for a prefix's word),
