@@ -550,18 +550,21 @@ struct PassageScorer {
       for (c, expansion) in expansionMasks.enumerated() where expansion != 0 && mask & expansion != 0 {
         covered += weights[c]
       }
-      for c in otherClauses {
-        var best = 0.0
-        for alternative in plan.clauses[c].alternatives {
-          var weight = 0.0
-          for token in plan.chunks[alternative].tokens where mask & (1 << UInt64(token.term)) != 0 {
-            weight += idf[token.term]
-          }
-          best = max(best, weight)
-        }
-        covered += best
-      }
+      for c in otherClauses { covered += ClauseWeights.bestAlternative(plan.clauses[c], mask, plan: plan, idf: idf) }
       return total > 0 ? covered / total : 0
+    }
+
+    /// The idf a clause's best alternative holds of the terms in `mask`.
+    private static func bestAlternative(_ clause: QueryPlan.Clause, _ mask: UInt64, plan: QueryPlan, idf: [Double]) -> Double {
+      var best = 0.0
+      for alternative in clause.alternatives {
+        var weight = 0.0
+        for token in plan.chunks[alternative].tokens where mask & (1 << UInt64(token.term)) != 0 {
+          weight += idf[token.term]
+        }
+        best = max(best, weight)
+      }
+      return best
     }
 
     /// Per clause, its best alternative's matched idf (all its weight for a prefix's word),
@@ -573,15 +576,7 @@ struct PassageScorer {
           if mask & expansionMasks[c] != 0 { covered += weights[c] }
           continue
         }
-        var best = 0.0
-        for alternative in clause.alternatives {
-          var weight = 0.0
-          for token in plan.chunks[alternative].tokens where mask & (1 << UInt64(token.term)) != 0 {
-            weight += idf[token.term]
-          }
-          best = max(best, weight)
-        }
-        covered += best
+        covered += ClauseWeights.bestAlternative(clause, mask, plan: plan, idf: idf)
       }
       return total > 0 ? covered / total : 0
     }
