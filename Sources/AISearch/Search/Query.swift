@@ -187,12 +187,9 @@ struct QueryPlan {
   /// in*); other text as the analyzer folds it (full-width, case, Traditional Chinese), when
   /// it reads as one word; nil when it reads as several.
   static func prefixTerm(_ text: String, analyzer: Analyzer) throws -> String? {
-    if text.utf8.allSatisfy({ $0 < 0x80 }) {
-      let lowered = text.lowercased()
-      // Analysis splits ASCII at punctuation, but keeps dpkg-query and dh_installdocs
-      // whole: a prefix with no letter or digit after its last mark is searched as written.
-      return lowered
-    }
+    // The dictionary holds dpkg-query and dh_installdocs whole (and their parts), so
+    // dpkg-* is looked up as written.
+    if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.lowercased() }
     let tokens = try analyzer.analyze(text)
     return tokens.count == 1 ? tokens[0].term : nil
   }
