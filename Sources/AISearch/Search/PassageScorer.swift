@@ -174,7 +174,6 @@ struct PassageScorer {
     var blockBounds = [Double](repeating: 0, count: termCount)
     var boundUntil = [Int64](repeating: -1, count: termCount)
     var contributions = [Double](repeating: 0, count: termCount)
-    var groupBounds = [Double](repeating: 0, count: expansionGroup.isEmpty ? 0 : termCount)
     // Read once: each access through the segment object would retain and release it.
     let lengths = segment.lengths
     let hasDeletions = segment.livePassages < segment.passageCount
@@ -253,11 +252,8 @@ struct PassageScorer {
             nonEssentialPossible |= 1 << UInt64(t)
           }
         }
-        if !expansionGroup.isEmpty {
-          // A prefix's words count with their best: so do their blocks' bounds.
-          for t in 0..<termCount { groupBounds[t] = blockBounds[t] > 0 ? blockBounds[t] : 0 }
-          bound = PassageScorer.sum(groupBounds, groups: expansionGroup)
-        }
+        // A prefix's words count with their best: so do their blocks' bounds.
+        if !expansionGroup.isEmpty { bound = PassageScorer.sum(blockBounds, groups: expansionGroup) }
         if cannotMatter(bound * coverage(possible), minimum) {
           guard windowEnd < Int64(UInt32.max) else { return scoredPassages }
           let next = UInt32(windowEnd + 1)
