@@ -143,6 +143,10 @@ final class QueryLanguageCLITests: XCTestCase {
     XCTAssertEqual(try w.run("index", "pppd.txt", "--index", "idx").status, 0)
     let result = try w.run("configur* 文件", "--index", "idx", "--format", "jsonl")
     XCTAssertEqual(try jsonLines(result.stdout).map { $0["line_start"] as! Int }, [3, 1, 5])
+    // --explain lists the prefix's words the passage holds, not the others.
+    let explained = try w.run("configur* 文件", "--index", "idx", "--format", "jsonl", "--explain", "-k", "1")
+    let explanation = try XCTUnwrap(try jsonLines(explained.stdout).first?["explain"] as? [String: Any])
+    XCTAssertEqual((explanation["terms"] as? [[String: Any]])?.compactMap { $0["term"] as? String }, ["configure", "文件"])
   }
 
   /// A word in more than 1% of the passages that carries under a quarter of the query's

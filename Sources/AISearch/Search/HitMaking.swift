@@ -134,6 +134,9 @@ extension Searcher {
         body: FieldStatistics(tf: tf, length: length, averageLength: scorer.averageBody),
         title: FieldStatistics(tf: titleTF, length: titleLength, averageLength: scorer.averageTitle), idf: idf[t])
       scores.append(score)
+      // A prefix's words the passage does not hold are left out: up to 16 lines of zeros.
+      let absentExpansion = !scorer.expansionGroup.isEmpty && scorer.expansionGroup[t] >= 0 && tf == 0 && titleTF == 0
+      if absentExpansion { continue }
       terms.append(.init(term: term.text, idf: idf[t], tf: tf, length: length, titleTF: titleTF, titleLength: titleLength, score: score))
     }
     // A prefix's words count with their best (`PassageScorer.sum`).
