@@ -149,6 +149,20 @@ final class QueryLanguageCLITests: XCTestCase {
     XCTAssertEqual((explanation["terms"] as? [[String: Any]])?.compactMap { $0["term"] as? String }, ["configure", "文件"])
   }
 
+  /// A query word no passage holds gets the indexed word nearest to it as a note; not a
+  /// word the analysis changed (the user did not write the stem).
+  func testMissingWordsGetASuggestion() throws {
+    let w = try corpus()
+    let typo = try w.run("trainnig", "--index", "idx")
+    XCTAssertEqual(typo.status, 1)
+    XCTAssertEqual(typo.stderr, "aisearch: note: no passage holds trainnig; did you mean training?\n")
+    let mixed = try w.run("Annouced 华为", "--index", "idx", "--format", "jsonl")
+    XCTAssertEqual(mixed.status, 0)
+    XCTAssertEqual(mixed.stderr, "aisearch: note: no passage holds annouced; did you mean announced?\n")
+    XCTAssertEqual(try w.run("trainnigs", "--index", "idx").stderr, "")
+    XCTAssertEqual(try w.run("zqxwv", "--index", "idx").stderr, "")
+  }
+
   /// A word in more than 1% of the passages that carries under a quarter of the query's
   /// weight counts only in passages holding a rarer word of the query; without such a
   /// passage, or when the query says what must be held, it matches alone again.

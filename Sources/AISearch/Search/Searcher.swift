@@ -168,7 +168,16 @@ public final class Searcher {
       let df = max(bodyDF, titleDF)
       frequencies.append(df)
       idf.append(bm25.idf(passages: index.storedPassageCount, containing: df))
-      if df == 0, let first = term.text.unicodeScalars.first, !HanRun.isHan(first.value) { missingWord = true }
+      if df == 0, let first = term.text.unicodeScalars.first, !HanRun.isHan(first.value) {
+        missingWord = true
+        // Only for a word written as the index would hold it: the stem of Redis is redi,
+        // which the user did not write.
+        if query.lowercased().split(whereSeparator: \.isWhitespace).contains(Substring(term.text)),
+          let nearest = try suggestion(for: term.text)
+        {
+          result.notes.append("no passage holds \(term.text); did you mean \(nearest)?")
+        }
+      }
     }
     let anchors =
       anchoring
@@ -383,6 +392,20 @@ public final class Searcher {
     }
     let ranked = passages.sorted { a, b in a.value != b.value ? a.value > b.value : a.key.lexicographicallyPrecedes(b.key) }
     return (ranked.prefix(limit).map { String(decoding: $0.key, as: UTF8.self) }, more || ranked.count > limit)
+  }
+
+  /// An indexed word near `word`, which no passage holds (`Suggestion`).
+  private func suggestion(for word: String) throws -> String? {
+    let scalars = Array(word.unicodeScalars)
+    guard scalars.count >= Suggestion.minimumLength else { return nil }
+    let prefix = Array(String(String.UnicodeScalarView(scalars.prefix(2))).utf8)
+    var passages: [[UInt8]: Int] = [:]
+    for segment in index.segments {
+      for (term, info) in try segment.terms.terms(withPrefix: prefix, limit: Suggestion.candidates) {
+        passages[term, default: 0] += Int(info.docFreq)
+      }
+    }
+    return Suggestion.nearest(to: word, among: passages.map { (String(decoding: $0.key, as: UTF8.self), $0.value) })
   }
 
   /// Coverage at or above which a passage holds the whole query (rounding aside).
