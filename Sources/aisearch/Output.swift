@@ -19,7 +19,8 @@ struct Output {
     switch format {
     case .json:
       Output.write(
-        "{\"query\":\(JSON.string(query)),\"confident\":\(result.confident),\"hits\":["
+        "{\"query\":\(JSON.string(query)),\"confident\":\(result.confident),\"notes\":["
+          + result.notes.map(JSON.string).joined(separator: ",") + "],\"hits\":["
           + hits.map { $0.json() }.joined(separator: ",") + "]}\n")
     case .jsonl:
       for hit in hits { Output.write(hit.json() + "\n") }

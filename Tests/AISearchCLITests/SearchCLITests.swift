@@ -115,9 +115,16 @@ final class SearchCLITests: XCTestCase {
     let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
     XCTAssertEqual(object["confident"] as? Bool, false)
     XCTAssertEqual((object["hits"] as? [[String: Any]])?.map { $0["match"] as? String }, ["partial"])
+    XCTAssertEqual(object["notes"] as? [String], [])
+    // The notes stderr gets are in the object too (here: "did you mean").
+    let typo = try workspace.run("昇腾 nothign", "--index", "idx", "--format", "json")
+    let typoObject = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(typo.stdout.utf8)) as? [String: Any])
+    XCTAssertEqual(typoObject["notes"] as? [String], ["no passage holds nothign; did you mean nothing?"])
+    XCTAssertEqual(typo.stderr, "aisearch: note: no passage holds nothign; did you mean nothing?\n")
     let strong = try workspace.run("昇腾 910B", "--index", "idx", "--format", "json")
     let strongObject = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(strong.stdout.utf8)) as? [String: Any])
     XCTAssertEqual(strongObject["confident"] as? Bool, true)
+    XCTAssertEqual(strongObject["notes"] as? [String], [])
     XCTAssertEqual((strongObject["hits"] as? [[String: Any]])?.first?["match"] as? String, "full")
   }
 
