@@ -140,6 +140,21 @@ final class PruningTests: XCTestCase {
     XCTAssertEqual(weights.coverageOfManyTerms(UInt64.max >> (64 - UInt64(plan.terms.count)), plan: plan, idf: idf), 1, accuracy: 1e-12)
   }
 
+  /// A prefix's words count with their best; words outside any prefix, also between a
+  /// prefix's words, are summed.
+  func testPrefixWordsCountWithTheirBest() throws {
+    XCTAssertEqual(PassageScorer.sum([1, 2, 5, 3, 4, 10, 7], groups: [-1, 0, 0, -1, 0, 1, 1]), 1 + 3 + 5 + 10)
+    XCTAssertEqual(PassageScorer.sum([1, 2, 5], groups: []), 8)
+    XCTAssertEqual(PassageScorer.sum([0, 0, 6], groups: [2, 2, 2]), 6)
+    let analyzer = try Analyzer(folding: .identity)
+    let plan = try QueryPlan(
+      try ParsedQuery("content co* code ca*"), analyzer: analyzer, indexed: { _ in true },
+      expand: { prefix, _, _ in (prefix == "co" ? ["content", "code", "contents"] : ["cat", "car"], false) })
+    // content and code are also words of the query: summed, not grouped.
+    XCTAssertEqual(plan.terms.map(\.text), ["content", "code", "contents", "cat", "car"])
+    XCTAssertEqual(plan.expansionGroups(), [-1, -1, 1, 3, 3])
+  }
+
   /// A second thread only for a query with postings in two segments or more, and enough of them.
   func testScoresInParallelOnlyWhenWorthIt() {
     XCTAssertTrue(Searcher.scoresInParallel(postings: [5, 5, 5, 5], threads: 2, minimum: 0))

@@ -395,21 +395,29 @@ struct PassageScorer {
   }
 
   /// The terms' contributions in term order, a prefix's words counting with their best
-  /// (where the first of them stands). Every bound sums them all, which is no less.
+  /// (added where the next prefix's words begin, or at the end). A prefix's words are added
+  /// to the plan one after the other, so its group is one stretch of term indexes (save
+  /// words the query also holds elsewhere, which are not in it), and one pass suffices: a
+  /// query of four broad prefixes (64 terms) took 1.5 s on the large tier when each
+  /// passage looked its groups up term by term.
   static func sum(_ contributions: [Double], groups: [Int]) -> Double {
     guard !groups.isEmpty else { return contributions.reduce(0, +) }
     var sum = 0.0
+    var group = -1
+    var best = 0.0
     for t in contributions.indices {
       let g = groups[t]
       if g < 0 {
         sum += contributions[t]
-      } else if groups.firstIndex(of: g) == t {
-        var best = 0.0
-        for u in t..<contributions.count where groups[u] == g { best = max(best, contributions[u]) }
-        sum += best
+      } else if g == group {
+        best = max(best, contributions[t])
+      } else {
+        if group >= 0 { sum += best }
+        group = g
+        best = contributions[t]
       }
     }
-    return sum
+    return group >= 0 ? sum + best : sum
   }
 
   /// The most a passage holding no terms but the essential ones can score.

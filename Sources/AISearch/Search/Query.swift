@@ -59,7 +59,8 @@ struct QueryPlan {
   /// passage's words of one prefix score what the best of them scores, not their sum (the
   /// dismax of Lucene's DisjunctionMaxQuery), or a passage naming configure-request,
   /// configure-naks and configure-rejects outranked every one holding configure and the
-  /// query's other words. A term the query also holds elsewhere is summed as usual.
+  /// query's other words. A term the query also holds elsewhere is summed as usual. A
+  /// group's terms come after every term of the groups before it (`PassageScorer.sum`).
   func expansionGroups() -> [Int] {
     var group = [Int](repeating: -1, count: terms.count)
     for (g, clause) in clauses.enumerated() where clause.isExpansion {
