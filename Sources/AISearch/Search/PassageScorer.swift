@@ -229,6 +229,7 @@ struct PassageScorer {
       // What the non-essential terms' blocks around `doc` allow (summed by the window test).
       var nonEssentialBound = 0.0
       var nonEssentialPossible: UInt64 = 0
+      var windowEnd = Int64(UInt32.max)
       if dynamicPruning && minimum > 0 {
         // Block-max over every term (as Lucene's MaxScore scores windows of blocks): until
         // the first of the terms' current blocks ends, no passage can score more than their
@@ -238,7 +239,6 @@ struct PassageScorer {
         // below.
         var bound = 0.0
         var possible: UInt64 = 0
-        var windowEnd = Int64(UInt32.max)
         for t in 0..<termCount {
           if Int64(doc) > boundUntil[t] {
             (blockBounds[t], boundUntil[t]) = try termBlockBound(t, at: doc, &lists)
@@ -263,6 +263,12 @@ struct PassageScorer {
           }
           continue
         }
+      }
+      if dynamicPruning && minimum > 0 && termCount - nonEssential == 1,
+        try passOverBodyOnly(byBound[nonEssential], from: doc, through: windowEnd, &lists, lengths: lengths,
+          nonEssential: (nonEssentialBound, nonEssentialPossible), minimum: minimum)
+      {
+        continue
       }
       let d = Int(doc)
       guard !(hasDeletions && segment.isDeleted(d)) && allowed?[d] != false else {
@@ -364,6 +370,36 @@ struct PassageScorer {
       }
       try PassageScorer.pass(doc, &lists)
     }
+  }
+
+  /// With one essential term `e` (a word alone, or the rarest once the others fell
+  /// non-essential), moves its body list past the passages up to `last` (the window, where
+  /// the non-essential terms' block bounds hold) that hold `e` in the body only and cannot
+  /// matter, by the tests the walk makes, in their order and with their arithmetic: the
+  /// frequency at the shortest length, then the body length. Most turns of a median
+  /// single-word query on the large tier end in one of them, in a block that holds a copy
+  /// of a top text. Returns whether it moved past any: if not, the walk takes `doc` itself.
+  @inline(__always)
+  private func passOverBodyOnly(
+    _ e: Int, from doc: UInt32, through last: Int64, _ lists: inout [PostingList], lengths: PassageLengths.Reader,
+    nonEssential: (bound: Double, possible: UInt64), minimum: Double
+  ) throws -> Bool {
+    // Passages the title list stands on go to the walk: the title's frequency counts.
+    let limit = min(last, Int64(lists[2 * e + 1].doc) - 1)
+    let possible = nonEssential.possible | 1 << UInt64(e)
+    let cover = coverage(possible)
+    var moved = false
+    while Int64(lists[2 * e].doc) <= limit {
+      let next = lists[2 * e].doc
+      let frequencyBound = nonEssential.bound + contribution(e, next, lists, shortestNorms)
+      if !cannotMatter(frequencyBound * cover, minimum) {
+        let norms = (body: bm25.lengthNorm(Int(lengths[Int(next)]), averageBody, b: bm25.b), title: 1.0)
+        if !cannotMatter((contribution(e, next, lists, norms) + nonEssential.bound) * cover, minimum) { break }
+      }
+      try lists[2 * e].advance()
+      moved = true
+    }
+    return moved
   }
 
   /// The share of a stretch's idf a passage keeps when it holds the characters but not
