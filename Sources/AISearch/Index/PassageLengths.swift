@@ -55,6 +55,12 @@ enum PassageLengths {
       aisearch_prefetch(file.bytes.baseAddress! + start + 2 * (count + doc))
     }
 
+    /// Starts loading passage `doc`'s body length into the cache.
+    @inline(__always)
+    func prefetchBody(_ doc: Int) {
+      aisearch_prefetch(file.bytes.baseAddress! + start + 2 * doc)
+    }
+
     func title(_ doc: Int) -> UInt32 {
       UInt32(file.bytes.loadUnaligned(fromByteOffset: start + 2 * (count + doc), as: UInt16.self).littleEndian)
     }

@@ -590,6 +590,14 @@ final class PostingsCursor {
   }
 
   /// Moves to the next passage; false at the end of the list.
+  /// The passage `n` places after the current one in the decoded block, or the block's
+  /// last when fewer are left.
+  @inline(__always)
+  func doc(ahead n: Int) -> UInt32 {
+    guard block >= 0, count > 0 else { return doc }
+    return docs[min(index + n, count - 1)]
+  }
+
   func next() throws -> Bool {
     if block >= 0 && index + 1 < count {
       index += 1

@@ -391,6 +391,8 @@ struct PassageScorer {
     var moved = false
     while Int64(lists[2 * e].doc) <= limit {
       let next = lists[2 * e].doc
+      let ahead = lists[2 * e].doc(ahead: 6)
+      if ahead != .max { lengths.prefetchBody(Int(ahead)) }
       let frequencyBound = nonEssential.bound + contribution(e, next, lists, shortestNorms)
       if !cannotMatter(frequencyBound * cover, minimum) {
         let norms = (body: bm25.lengthNorm(Int(lengths[Int(next)]), averageBody, b: bm25.b), title: 1.0)

@@ -15,6 +15,10 @@ struct PostingList {
   /// The term's occurrences in the current passage.
   var freq: Int { cursor?.freq ?? 0 }
 
+  /// The passage `n` places ahead in the current block (`PostingsCursor.doc(ahead:)`).
+  @inline(__always)
+  func doc(ahead n: Int) -> UInt32 { cursor?.doc(ahead: n) ?? doc }
+
   mutating func advance() throws {
     cachedPositions = nil
     if cursor != nil, try cursor!.next() {
