@@ -145,6 +145,10 @@ final class QueryLanguageCLITests: XCTestCase {
     XCTAssertEqual(try jsonLines(result.stdout).map { $0["line_start"] as! Int }, [3, 1, 5])
     // --explain lists the prefix's words the passage holds, not the others.
     let explained = try w.run("configur* 文件", "--index", "idx", "--format", "jsonl", "--explain", "-k", "1")
+    // The words a prefix stood for, most held first (here one passage each: byte order).
+    XCTAssertEqual(
+      explained.stderr,
+      "aisearch: note: configur* was searched as configure, configure-naks, configure-rejects, configure-request\n")
     let explanation = try XCTUnwrap(try jsonLines(explained.stdout).first?["explain"] as? [String: Any])
     XCTAssertEqual((explanation["terms"] as? [[String: Any]])?.compactMap { $0["term"] as? String }, ["configure", "文件"])
   }

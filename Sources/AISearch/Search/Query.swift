@@ -54,6 +54,8 @@ struct QueryPlan {
   var notes: [String] = []
   /// Prefixes (`instal*`) no indexed word begins with (each has its note).
   var unmatchedPrefixes = 0
+  /// Each prefix as written and the indexed words it stands for (for `--explain`).
+  var expandedPrefixes: [(prefix: String, words: [String])] = []
 
   /// Per term, the prefix (`Clause.isExpansion`) it is one of the words of, or -1: a
   /// passage's words of one prefix score what the best of them scores, not their sum (the
@@ -116,6 +118,7 @@ struct QueryPlan {
             "\(item.text)* stands for more than \(QueryPlan.maxExpansions) indexed words; the \(QueryPlan.maxExpansions) most frequent were searched")
         }
         expansions[c][i] = found.words.map { Token(term: $0, position: 0, start: 0, end: 0) }
+        if !found.words.isEmpty { expandedPrefixes.append((item.text, found.words)) }
       }
     }
     for (c, clause) in query.clauses.enumerated() {

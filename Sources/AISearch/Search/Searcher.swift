@@ -185,6 +185,11 @@ public final class Searcher {
         plan, idf: idf, documentFrequencies: frequencies, passages: index.storedPassageCount, commonShare: commonTermShare) : 0
     anchorTermCount = anchors.nonzeroBitCount
     stretchCount = plan.stretches.count
+    if explain {
+      for (prefix, words) in plan.expandedPrefixes {
+        result.notes.append("\(prefix)* was searched as \(words.joined(separator: ", "))")
+      }
+    }
     if explain && anchors != 0 {
       let common = plan.terms.indices.filter { anchors & (1 << UInt64($0)) == 0 && frequencies[$0] > 0 }
       result.notes.append(
