@@ -51,7 +51,7 @@ enum PassageLengths {
     /// Starts loading passage `doc`'s lengths into the cache.
     @inline(__always)
     func prefetch(_ doc: Int) {
-      aisearch_prefetch(file.bytes.baseAddress! + start + 2 * doc)
+      prefetchBody(doc)
       aisearch_prefetch(file.bytes.baseAddress! + start + 2 * (count + doc))
     }
 

@@ -589,7 +589,6 @@ final class PostingsCursor {
     freqsReady = true
   }
 
-  /// Moves to the next passage; false at the end of the list.
   /// The passage `n` places after the current one in the decoded block, or the block's
   /// last when fewer are left.
   @inline(__always)
@@ -598,6 +597,7 @@ final class PostingsCursor {
     return docs[min(index + n, count - 1)]
   }
 
+  /// Moves to the next passage; false at the end of the list.
   func next() throws -> Bool {
     if block >= 0 && index + 1 < count {
       index += 1

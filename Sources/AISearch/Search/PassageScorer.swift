@@ -265,7 +265,7 @@ struct PassageScorer {
         }
       }
       if dynamicPruning && minimum > 0 && termCount - nonEssential == 1,
-        try passOverBodyOnly(byBound[nonEssential], from: doc, through: windowEnd, &lists, lengths: lengths,
+        try passOverBodyOnly(byBound[nonEssential], through: windowEnd, &lists, lengths: lengths,
           nonEssential: (nonEssentialBound, nonEssentialPossible), minimum: minimum)
       {
         continue
@@ -378,10 +378,11 @@ struct PassageScorer {
   /// matter, by the tests the walk makes, in their order and with their arithmetic: the
   /// frequency at the shortest length, then the body length. Most turns of a median
   /// single-word query on the large tier end in one of them, in a block that holds a copy
-  /// of a top text. Returns whether it moved past any: if not, the walk takes `doc` itself.
+  /// of a top text. Returns whether it moved past any: if not, the walk takes the passage
+  /// the list stands on itself.
   @inline(__always)
   private func passOverBodyOnly(
-    _ e: Int, from doc: UInt32, through last: Int64, _ lists: inout [PostingList], lengths: PassageLengths.Reader,
+    _ e: Int, through last: Int64, _ lists: inout [PostingList], lengths: PassageLengths.Reader,
     nonEssential: (bound: Double, possible: UInt64), minimum: Double
   ) throws -> Bool {
     // Passages the title list stands on go to the walk: the title's frequency counts.

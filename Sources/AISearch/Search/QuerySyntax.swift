@@ -212,7 +212,7 @@ public struct ParsedQuery: Equatable, Sendable {
           if ParsedQuery.isPrefix(stem) {
             item.text = stem
             item.isPrefix = true
-          } else if stem.unicodeScalars.contains(where: { $0.properties.isAlphabetic || $0.properties.numericType != nil }) {
+          } else if stem.unicodeScalars.contains(where: ParsedQuery.isLetterOrDigit) {
             notes.append("\(value) was searched as a word: a prefix needs two letters or digits, or one Chinese character")
           }
         }
@@ -228,8 +228,12 @@ public struct ParsedQuery: Equatable, Sendable {
   /// (a one-letter prefix would stand for a large part of the dictionary).
   static func isPrefix(_ text: String) -> Bool {
     guard !text.contains("*") else { return false }
-    let scalars = text.unicodeScalars.filter { $0.properties.isAlphabetic || $0.properties.numericType != nil }
+    let scalars = text.unicodeScalars.filter(isLetterOrDigit)
     return scalars.count >= 2 || scalars.contains { HanRun.isHan($0.value) }
+  }
+
+  private static func isLetterOrDigit(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.properties.isAlphabetic || scalar.properties.numericType != nil
   }
 
   /// date:2025, date:2025-01..2025-12, date:2025-03.., date:..2025-06-30. A month or day

@@ -368,15 +368,28 @@ public final class Searcher {
   /// tie, the first in byte order.
   private func longerWord(_ word: String) throws -> String? {
     let prefix = Array(word.utf8)
+    let found = try passagesByWord(beginning: prefix, limit: Searcher.longerWordCandidates).passages
+    return found.filter { $0.key.count > prefix.count }.min(by: Searcher.morePassagesFirst)
+      .map { String(decoding: $0.key, as: UTF8.self) }
+  }
+
+  /// The indexed words beginning with `prefix` (at most `limit` per segment, in the
+  /// dictionary's order), each with the passages holding it over all segments, and whether
+  /// a segment had more.
+  private func passagesByWord(beginning prefix: [UInt8], limit: Int) throws -> (passages: [[UInt8]: Int], more: Bool) {
     var passages: [[UInt8]: Int] = [:]
+    var more = false
     for segment in index.segments {
-      for (term, info) in try segment.terms.terms(withPrefix: prefix, limit: Searcher.longerWordCandidates)
-      where term.count > prefix.count {
-        passages[term, default: 0] += Int(info.docFreq)
-      }
+      let found = try segment.terms.terms(withPrefix: prefix, limit: limit)
+      if found.count == limit { more = true }
+      for (term, info) in found { passages[term, default: 0] += Int(info.docFreq) }
     }
-    let best = passages.min { a, b in a.value != b.value ? a.value > b.value : a.key.lexicographicallyPrecedes(b.key) }
-    return best.map { String(decoding: $0.key, as: UTF8.self) }
+    return (passages, more)
+  }
+
+  /// The word more passages hold first; on a tie, the first in byte order.
+  private static func morePassagesFirst(_ a: (key: [UInt8], value: Int), _ b: (key: [UInt8], value: Int)) -> Bool {
+    a.value != b.value ? a.value > b.value : a.key.lexicographicallyPrecedes(b.key)
   }
 
   /// Words of the term dictionary looked at per segment for a prefix (`wordsBeginning`).
@@ -387,16 +400,12 @@ public final class Searcher {
   /// (or more than `prefixCandidates` per segment were not looked at).
   private func wordsBeginning(_ prefix: String, limit: Int, inTitle: Bool) throws -> (words: [String], more: Bool) {
     let field = inTitle ? Array(Field.titlePrefix.utf8) : []
-    let bytes = field + Array(prefix.utf8)
-    var passages: [[UInt8]: Int] = [:]
-    var more = false
-    for segment in index.segments {
-      let found = try segment.terms.terms(withPrefix: bytes, limit: Searcher.prefixCandidates)
-      if found.count == Searcher.prefixCandidates { more = true }
-      for (term, info) in found { passages[Array(term.dropFirst(field.count)), default: 0] += Int(info.docFreq) }
-    }
-    let ranked = passages.sorted { a, b in a.value != b.value ? a.value > b.value : a.key.lexicographicallyPrecedes(b.key) }
-    return (ranked.prefix(limit).map { String(decoding: $0.key, as: UTF8.self) }, more || ranked.count > limit)
+    let found = try passagesByWord(beginning: field + Array(prefix.utf8), limit: Searcher.prefixCandidates)
+    let ranked = found.passages.sorted(by: Searcher.morePassagesFirst)
+    return (
+      ranked.prefix(limit).map { String(decoding: $0.key.dropFirst(field.count), as: UTF8.self) },
+      found.more || ranked.count > limit
+    )
   }
 
   /// An indexed word near `word`, which no passage holds (`Suggestion`).
@@ -404,13 +413,8 @@ public final class Searcher {
     let scalars = Array(word.unicodeScalars)
     guard scalars.count >= Suggestion.minimumLength else { return nil }
     let prefix = Array(String(String.UnicodeScalarView(scalars.prefix(2))).utf8)
-    var passages: [[UInt8]: Int] = [:]
-    for segment in index.segments {
-      for (term, info) in try segment.terms.terms(withPrefix: prefix, limit: Suggestion.candidates) {
-        passages[term, default: 0] += Int(info.docFreq)
-      }
-    }
-    return Suggestion.nearest(to: word, among: passages.map { (String(decoding: $0.key, as: UTF8.self), $0.value) })
+    let found = try passagesByWord(beginning: prefix, limit: Suggestion.candidates).passages
+    return Suggestion.nearest(to: word, among: found.map { (String(decoding: $0.key, as: UTF8.self), $0.value) })
   }
 
   /// Coverage at or above which a passage holds the whole query (rounding aside).
