@@ -103,6 +103,23 @@ final class IndexCLITests: XCTestCase {
     XCTAssertEqual(try workspace.run("def", "--index", "idx").status, 0)
   }
 
+  /// Empty files are documents without passages; a segment may hold more of them than
+  /// passages. Three of them before a text made the passages file unreadable ("tables run
+  /// past the start"), as the reader took more documents than passages + 1 for damage.
+  func testEmptyFilesBeforeATextKeepTheIndexReadable() throws {
+    let workspace = try Workspace()
+    for name in ["a1", "a2", "a3"] { try workspace.write("docs/\(name).txt", "") }
+    try workspace.write("docs/b.txt", "hello 昇腾\n")
+    let index = try workspace.run("index", "docs", "--index", "idx")
+    XCTAssertEqual(index.status, 0, index.stderr)
+    XCTAssertTrue(index.stdout.hasPrefix("indexed 4 files (4 new, 0 changed, 0 deleted, 0 unchanged), 1 passages"), index.stdout)
+    let search = try workspace.run("昇腾", "--index", "idx", "--format", "jsonl")
+    XCTAssertEqual(search.status, 0, search.stderr)
+    XCTAssertEqual(search.stdout.split(separator: "\n").count, 1)
+    XCTAssertTrue(search.stdout.contains("\"path\":\"docs/b.txt\",\"line_start\":1,\"line_end\":1"), search.stdout)
+    XCTAssertEqual(try workspace.run("check", "--index", "idx").status, 0)
+  }
+
   func testConcurrentIndexIsRefusedWithThePID() throws {
     let workspace = try Workspace()
     try workspace.write("docs/a.txt", "alpha\n")

@@ -563,7 +563,7 @@ enum PassageStore {
       // The tables end where the counts start; each is found from the one after it.
       restartCount = (documentCount + PassageStore.documentRestart - 1) / PassageStore.documentRestart
       let tablesLength = 8 * (restartCount + 1) + 4 * (documentCount + 1) + 16 * blockCount
-      guard blockCount <= passageCount, documentCount <= passageCount + 1, tablesLength + 16 <= body.count else {
+      guard blockCount <= passageCount, tablesLength + 16 <= body.count else {
         throw AISearchError.corrupt(file.path, "tables run past the start")
       }
       blocksStart = body.upperBound - 16 - 16 * blockCount
