@@ -516,7 +516,8 @@ final class ParallelIndexTests: XCTestCase {
 
 final class MergerTests: XCTestCase {
   /// Segments with deletions merged into one are byte for byte the segment a fresh build of
-  /// the same files writes: same passage order, same postings, no tombstones.
+  /// the same files writes: same passage order, same postings, no tombstones. The files
+  /// sit in two directories, so that document order (`DocumentOrder`) is not path order.
   func testFullMergeEqualsAFreshBuild() throws {
     let corpus = try TemporaryDirectory()
     let index = corpus.path + "/index"
@@ -524,9 +525,10 @@ final class MergerTests: XCTestCase {
     let writer = try IndexWriter(directory: index)
     for round in 0..<4 {
       for f in 0..<6 where (f + round) % 3 != 0 {
-        try corpus.write("c/f\(f).md", "# 第\(f)篇\n\n华为昇腾 round\(round) file\(f) " + String(repeating: "芯片 ", count: f + 1) + "\n")
+        try corpus.write(
+          "c/v\(f % 2)/f\(f).md", "# 第\(f)篇\n\n华为昇腾 round\(round) file\(f) " + String(repeating: "芯片 ", count: f + 1) + "\n")
       }
-      if round == 2 { try corpus.remove("c/f1.md") }
+      if round == 2 { try corpus.remove("c/v1/f1.md") }
       _ = try writer.update(roots: [root])
     }
     let manifest = try XCTUnwrap(try Manifest.read(directory: index))
@@ -659,5 +661,37 @@ final class MergePolicyMemoryTests: XCTestCase {
     XCTAssertEqual(Merger.plan(manifest, maxSegments: 2), [0, 1, 3, 4])
     XCTAssertEqual(Merger.plan(manifest, maxSegments: 2, maxTokens: 1000), [3, 4])
     XCTAssertEqual(Merger.plan(manifest, maxSegments: 2, maxTokens: 50), [])
+  }
+}
+
+final class DocumentOrderTests: XCTestCase {
+  /// By file name, then by the directories from the innermost out; a shorter name or
+  /// directory before a longer one it begins.
+  func testOrderIsByNameThenDirectoriesInnermostFirst() {
+    let paths = ["v2/docs/a.md", "v1/docs/b.md", "v1/docs/a.md", "v1/guide/a.md", "a.md", "v1/docs/a.md.txt", "v10/docs/a.md"]
+    XCTAssertEqual(
+      DocumentOrder.sorted(paths).map { paths[$0] },
+      ["a.md", "v1/docs/a.md", "v10/docs/a.md", "v2/docs/a.md", "v1/guide/a.md", "v1/docs/a.md.txt", "v1/docs/b.md"])
+    XCTAssertEqual(DocumentOrder.key("v1/docs/a.md"), Array("a.md\0docs\0v1\0".utf8))
+  }
+
+  /// A build adds copies of a file under different roots side by side: their passages
+  /// take consecutive ids.
+  func testCopiesOfAFileTakeConsecutivePassages() throws {
+    let corpus = try TemporaryDirectory()
+    for version in ["v1", "v2", "v3"] {
+      try corpus.write("c/\(version)/docs/install.md", "# Install\n\napt install aisearch \(version)\n")
+      try corpus.write("c/\(version)/docs/usage.md", "# Usage\n\naisearch 昇腾 \(version)\n")
+    }
+    let index = corpus.path + "/index"
+    _ = try IndexWriter(directory: index).update(roots: [corpus.path + "/c"])
+    let manifest = try XCTUnwrap(try Manifest.read(directory: index))
+    let byPassage = manifest.files.sorted { ($0.segment, $0.firstPassage) < ($1.segment, $1.firstPassage) }
+    let prefix = corpus.path + "/c/"
+    XCTAssertEqual(
+      byPassage.map { String($0.path.dropFirst(prefix.count)) },
+      ["v1/docs/install.md", "v2/docs/install.md", "v3/docs/install.md", "v1/docs/usage.md", "v2/docs/usage.md", "v3/docs/usage.md"])
+    // The manifest itself stays in path order: it is looked up by path.
+    XCTAssertEqual(manifest.files.map(\.path), manifest.files.map(\.path).sorted())
   }
 }

@@ -198,8 +198,11 @@ public final class IndexWriter {
         selected.append((Int32(index), Int32(existing ?? -1)))
       }
     }
+    // Files are added in document order (`DocumentOrder`), which puts copies of a file side
+    // by side; the scan gives path order.
+    let order = DocumentOrder.sorted(selected.map { scan.files[Int($0.file)].path })
     // A constant from here on: the workers read it.
-    let toRead = selected
+    let toRead = order.map { selected[$0] }
     let files = scan.files
     // The manifest entry of the i-th file to read, if it had one.
     func existingEntry(_ i: Int) -> Int? { toRead[i].existing < 0 ? nil : Int(toRead[i].existing) }

@@ -1,8 +1,8 @@
 /// Merges segments into one, at the level of postings: no passage is analyzed again.
 ///
-/// The merged segment holds the live passages of the chosen segments, file by file in the
-/// manifest's path order (the order a fresh build of the same files gives), so a merged
-/// index answers exactly as one built in one go. Deleted passages are dropped here: this is
+/// The merged segment holds the live passages of the chosen segments, file by file in
+/// `DocumentOrder` (the order a fresh build of the same files gives), so a merged index
+/// answers exactly as one built in one go. Deleted passages are dropped here: this is
 /// where tombstones disappear.
 ///
 /// Merge policy (`plan`): when a commit leaves more than `IndexWriter.maxSegments` segments,
@@ -47,7 +47,7 @@ enum Merger {
       try readers[s]!.verifyChecksums()
     }
 
-    // New passage ids, file by file in path order; stored records copied as they are.
+    // New passage ids, file by file in document order; stored records copied as they are.
     var docMaps: [Int: [Int32]] = [:]
     for s in chosen { docMaps[s] = [Int32](repeating: -1, count: readers[s]!.passageCount) }
     let store = try PassageStore.Writer(path: directory + "/" + name + ".passages")
@@ -55,7 +55,11 @@ enum Merger {
     var tables = PassageTables()
     var result = manifest
     var movedFiles: [(index: Int, first: UInt32)] = []
-    for (f, file) in manifest.files.enumerated() where file.passageCount > 0 && chosenSet.contains(file.segment) {
+    let moving = manifest.files.indices.filter {
+      manifest.files[$0].passageCount > 0 && chosenSet.contains(manifest.files[$0].segment)
+    }
+    for f in DocumentOrder.sorted(moving.map { manifest.files[$0].path }).map({ moving[$0] }) {
+      let file = manifest.files[f]
       let reader = readers[file.segment]!
       let first = UInt32(store.passageCount)
       var documentIndex: Int? = nil

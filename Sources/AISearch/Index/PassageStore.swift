@@ -23,8 +23,8 @@ import Synchronization
 /// to the file as it is compressed (a segment's compressed text is not held in memory); a
 /// reader finds the counts just before the footer and each table from the one after it.
 /// A block ends where the next one starts (the last where the Dictionary does); its frame
-/// has no magic number, dictionary id or content size (`trimFrames`). Documents are in path
-/// order, and each path keeps SharedPathBytes leading bytes of the previous document's
+/// has no magic number, dictionary id or content size (`trimFrames`). Documents are in
+/// `DocumentOrder`, and each path keeps SharedPathBytes leading bytes of the previous document's
 /// (0 for every `documentRestart`-th document, where a run of records restarts) and adds
 /// PathSuffix: on the large tier, 23.0 → 6.5 MB of records. RestartCount is
 /// ⌈DocumentCount / documentRestart⌉; RestartOffset r is where document r·documentRestart's
