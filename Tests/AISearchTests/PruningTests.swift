@@ -190,6 +190,35 @@ final class PruningTests: XCTestCase {
       XCTAssertEqual(result.hits.map(\.duplicates.count), [Int](repeating: 2, count: 10), "edited: \(edited)")
     }
   }
+
+  /// Near-copies of one text with different copy signatures (each adds words of its own,
+  /// and the smallest hash may fall on one of them) take several of the k places pruning
+  /// counts, then collapse into one hit: the other texts below them must still fill the
+  /// k hits, in score order.
+  func testNearCopiesWithOtherSignaturesDoNotLeaveTheHitsShort() throws {
+    let corpus = try TemporaryDirectory()
+    let common = (0..<12).map { "base\($0)" }.joined(separator: " ")
+    for c in 0..<16 {
+      try corpus.write("c/copy\(c).txt", "target \(common) only\(c)a only\(c)b only\(c)c\n")
+    }
+    for t in 0..<6 {
+      let filler = (0..<(30 + 10 * t)).map { "t\(t)w\($0)" }.joined(separator: " ")
+      try corpus.write("c/other\(t).txt", "target \(filler)\n")
+    }
+    let directory = corpus.path + "/idx"
+    _ = try IndexWriter(directory: directory, workers: 1).update(roots: [corpus.path + "/c"])
+    let index = try IndexReader(directory: directory)
+    let signatures = Set((0..<index.segments[0].passageCount).map { index.segments[0].lengths.signature($0) })
+    XCTAssertGreaterThan(signatures.count, 6 + 3, "the copies must carry several signatures for this test")
+    for threads in [1, 2] {
+      let searcher = try Searcher(index: index)
+      searcher.threadCount = threads
+      let result = try searcher.search("target", k: 4)
+      XCTAssertEqual(result.hits.count, 4, "threads: \(threads)")
+      XCTAssertEqual(result.hits.dropFirst().map { URL(fileURLWithPath: $0.path).lastPathComponent }, ["other0.txt", "other1.txt", "other2.txt"])
+      XCTAssertEqual(result.hits[0].duplicates.count, 15, "threads: \(threads)")
+    }
+  }
 }
 
 final class CandidateHeapTests: XCTestCase {
