@@ -205,6 +205,30 @@ final class QueryLanguageCLITests: XCTestCase {
     XCTAssertEqual(try citations(w, "tag:news"), ["docs/news.md:7", "docs/news.md:9"])
   }
 
+  /// A query without hits names the filter no document passes; with a hit, or when some
+  /// document passes every filter, nothing is said.
+  func testFiltersThatMatchNoDocumentAreNamed() throws {
+    let w = try corpus()
+    let expectations = [
+      ("华为 path:nosuch/*", "aisearch: note: no indexed document matches path:nosuch/*\n"),
+      ("华为 path:[", "aisearch: note: no indexed document matches path:[\n"),
+      ("华为 tag:none OR tag:nothing", "aisearch: note: no indexed document matches tag:none OR tag:nothing\n"),
+      ("华为 date:1999", "aisearch: note: no indexed document matches date:1999\n"),
+      ("华为 -path:*", "aisearch: note: every indexed document matches path:*, which the query excludes\n"),
+      ("910C date:2025-03-15..", "aisearch: note: no indexed document matches date:2025-03-15..\n"),
+      // A document passes the filter, just not with the word: no note.
+      ("手机 tag:news", ""),
+    ]
+    for (query, stderr) in expectations {
+      let result = try w.run(query, "--index", "idx")
+      XCTAssertEqual(result.status, 1, query)
+      XCTAssertEqual(result.stderr, stderr, query)
+    }
+    let json = try w.run("华为 path:nosuch", "--index", "idx", "--format", "json")
+    XCTAssertTrue(json.stdout.contains("\"notes\":[\"no indexed document matches path:nosuch\"],\"hits\":[]"), json.stdout)
+    XCTAssertEqual(try w.run("华为 path:docs", "--index", "idx").stderr, "")
+  }
+
   func testMalformedQueries() throws {
     let w = try corpus()
     let unbalanced = try w.run("\"华为 910C", "--index", "idx", "--format", "jsonl")

@@ -23,6 +23,16 @@ enum Filters {
     return allowed
   }
 
+  /// Whether a document of `segment` passes `group`.
+  static func anyDocument(passes group: ParsedQuery.FilterGroup, in segment: SegmentReader) throws -> Bool {
+    var found = false
+    try segment.store.documents { _, document in
+      found = group.filters.contains { matches($0, document) } != group.negated
+      return !found
+    }
+    return found
+  }
+
   static func matches(_ filter: ParsedQuery.Filter, _ document: PassageStore.StoredDocument) -> Bool {
     switch filter {
     case .path(let pattern):

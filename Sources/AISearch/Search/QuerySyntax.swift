@@ -47,6 +47,15 @@ public struct ParsedQuery: Equatable, Sendable {
     case tag(String)
     /// Inclusive bounds compared as prefixes of an ISO date: 2025-01..2025-12.
     case date(from: String?, to: String?)
+
+    /// The filter as a query writes it.
+    public var text: String {
+      switch self {
+      case .path(let pattern): return "path:" + pattern
+      case .tag(let name): return "tag:" + name
+      case .date(let from, let to): return from == to ? "date:" + (from ?? "") : "date:\(from ?? "")..\(to ?? "")"
+      }
+    }
   }
 
   /// Filters joined by OR; `negated` drops what matches.

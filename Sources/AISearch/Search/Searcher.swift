@@ -111,7 +111,19 @@ public final class Searcher {
   /// The top `k` passages for `query` (in the query language of `ParsedQuery`), best first,
   /// and whether any of them is a confident answer; no hits when nothing matches.
   public func search(_ query: String, k: Int, explain: Bool = false) throws -> SearchResult {
-    try search(query, k: k, explain: explain, anchoring: true)
+    var result = try search(query, k: k, explain: explain, anchoring: true)
+    // Without hits, a filter that no document passes is the likely reason (a mistyped
+    // path, a tag never used), and says so; with hits none can be.
+    if result.hits.isEmpty {
+      for group in try ParsedQuery(query).filters {
+        guard try !index.segments.contains(where: { try Filters.anyDocument(passes: group, in: $0) }) else { continue }
+        let text = group.filters.map(\.text).joined(separator: " OR ")
+        result.notes.append(
+          group.negated
+            ? "every indexed document matches \(text), which the query excludes" : "no indexed document matches \(text)")
+      }
+    }
+    return result
   }
 
   private func search(_ query: String, k: Int, explain: Bool, anchoring: Bool) throws -> SearchResult {
