@@ -12,10 +12,7 @@ enum Filters {
     guard !groups.isEmpty else { return nil }
     var allowed = [Bool](repeating: false, count: segment.passageCount)
     try segment.store.documents { d, document in
-      let passes = groups.allSatisfy { group in
-        group.filters.contains { matches($0, document) } != group.negated
-      }
-      if passes {
+      if groups.allSatisfy({ passes($0, document) }) {
         for p in try segment.store.passageRange(ofDocument: d) { allowed[p] = true }
       }
       return true
@@ -27,10 +24,15 @@ enum Filters {
   static func anyDocument(passes group: ParsedQuery.FilterGroup, in segment: SegmentReader) throws -> Bool {
     var found = false
     try segment.store.documents { _, document in
-      found = group.filters.contains { matches($0, document) } != group.negated
+      found = passes(group, document)
       return !found
     }
     return found
+  }
+
+  /// Whether `document` passes `group`: matches one of its filters, or, negated, none.
+  static func passes(_ group: ParsedQuery.FilterGroup, _ document: PassageStore.StoredDocument) -> Bool {
+    group.filters.contains { matches($0, document) } != group.negated
   }
 
   static func matches(_ filter: ParsedQuery.Filter, _ document: PassageStore.StoredDocument) -> Bool {
