@@ -118,6 +118,52 @@ final class PruningTests: XCTestCase {
     }
   }
 
+  /// A word in the title of a document stands on every passage of it, most of which hold
+  /// it in the title only; the walk passes over those that cannot matter in a loop of its
+  /// own (`PassageScorer.passOverOneField`), which must keep the ones that can. Titles of
+  /// one to eight words, holding the word once or twice, give such passages scores that
+  /// differ a little from document to document, and some passages hold the word in the
+  /// body as well.
+  func testTitleOnlyPassagesArePrunedExactly() throws {
+    var random = SplitMix(state: 7)
+    let corpus = try TemporaryDirectory()
+    for f in 0..<60 {
+      let topic = "topic\(f % 3)"
+      let title = ([topic] + (0..<(f % 2)).map { _ in topic } + (0..<(f % 7)).map { "h\($0)" }).joined(separator: " ")
+      var text = "# \(title)\n\n"
+      for _ in 0..<Int.random(in: 3...8, using: &random) {
+        var words = (0..<Int.random(in: 60...120, using: &random)).map { _ in "w\(Int.random(in: 0..<5000, using: &random))" }
+        if Int.random(in: 0..<6, using: &random) == 0 {
+          for _ in 0..<Int.random(in: 1...3, using: &random) {
+            words.insert("topic\(Int.random(in: 0..<3, using: &random))", at: Int.random(in: 0...words.count, using: &random))
+          }
+        }
+        text += words.joined(separator: " ") + "\n\n"
+      }
+      try corpus.write("c/f\(f).md", text)
+    }
+    let directory = corpus.path + "/idx"
+    _ = try IndexWriter(directory: directory, workers: 1, ramBudgetMB: 16).update(roots: [corpus.path + "/c"])
+    let index = try IndexReader(directory: directory)
+    let pruned = try Searcher(index: index)
+    let exhaustive = try Searcher(index: index)
+    exhaustive.dynamicPruning = false
+    var titleOnlyHits = 0
+    var scored = (pruned: 0, exhaustive: 0)
+    for query in ["topic0", "topic1", "topic2", "topic1 w3", "topic2 w10"] {
+      for k in [1, 3, 10, 40] {
+        let expected = try exhaustive.search(query, k: k)
+        XCTAssertEqual(try pruned.search(query, k: k), expected, "query \(query) k \(k)")
+        titleOnlyHits += expected.hits.filter { !$0.text.contains(query.split(separator: " ")[0]) }.count
+        scored = (scored.pruned + pruned.scoredPassages, scored.exhaustive + exhaustive.scoredPassages)
+      }
+    }
+    // Hits holding the word in their title only, and passages passed over, or the test
+    // shows nothing.
+    XCTAssertGreaterThan(titleOnlyHits, 10)
+    XCTAssertLessThan(Double(scored.pruned), 0.9 * Double(scored.exhaustive))
+  }
+
   /// Coverage of a query of more than 12 terms, summed term by term, is clause by clause's
   /// to the last bits of rounding: words, a Chinese run, OR, a phrase and a prefix.
   func testCoverageOfManyTermsMatchesClauseByClause() throws {
