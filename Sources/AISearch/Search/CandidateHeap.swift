@@ -141,9 +141,9 @@ struct CandidateHeap {
   }
 }
 
-/// A passage competing for the top k. Its query terms' positions (for phrase and
-/// proximity re-ranking) live in a `PositionPool` slot, so that moving candidates in the
-/// heap copies no arrays.
+/// A passage competing for the top k. Once it reaches re-ranking, its query terms'
+/// positions (for phrase and proximity) are read into a `PositionPool` slot
+/// (`Searcher.readPositions`), so that moving candidates copies no arrays.
 struct Candidate {
   var segment: Int
   var doc: UInt32
@@ -161,26 +161,15 @@ struct Candidate {
   }
 }
 
-/// Per candidate slot, each query term's positions in the body and in the title. A slot
-/// released by a candidate pushed out of the candidates is reused by the next one.
+/// Per candidate slot, each query term's positions in the body and in the title.
 struct PositionPool {
   private(set) var body: [[[Int32]]] = []
   private(set) var title: [[[Int32]]] = []
-  private var free: [Int] = []
 
-  /// Stores positions in a free slot or a new one; returns the slot.
+  /// Stores positions in a new slot; returns the slot.
   mutating func store(body b: [[Int32]], title t: [[Int32]]) -> Int {
-    if let slot = free.popLast() {
-      body[slot] = b
-      title[slot] = t
-      return slot
-    }
     body.append(b)
     title.append(t)
     return body.count - 1
-  }
-
-  mutating func release(_ slot: Int) {
-    free.append(slot)
   }
 }

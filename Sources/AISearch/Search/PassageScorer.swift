@@ -141,16 +141,17 @@ struct PassageScorer {
     scoredPassages += count
   }
 
-  /// With `admitted`, every candidate the heap admits is also appended there, and keeps its
-  /// positions when the heap drops it: a later replay into another heap (`Searcher`'s
-  /// threads) needs what a heap that had seen more would have kept.
+  /// With `admitted`, every candidate the heap admits is also appended there: a later
+  /// replay into another heap (`Searcher`'s threads) needs what a heap that had seen more
+  /// would have kept. Candidates come without positions (`Searcher` reads them for the few
+  /// that reach re-ranking).
   mutating func scoreSegment(
     _ s: Int, _ segment: SegmentReader, lists: [PostingList], exclusions: [[PostingList]], allowed: [Bool]?,
-    into top: inout CandidateHeap, best kBest: inout CandidateHeap, positions pool: inout PositionPool,
+    into top: inout CandidateHeap, best kBest: inout CandidateHeap,
     admitted: inout [Candidate]?, thresholds: (shared: SharedThresholds, order: Int)? = nil
   ) throws {
     scoredPassages += try walk(
-      s, segment, lists: lists, exclusions: exclusions, allowed: allowed, into: &top, best: &kBest, positions: &pool,
+      s, segment, lists: lists, exclusions: exclusions, allowed: allowed, into: &top, best: &kBest,
       admitted: &admitted, thresholds: thresholds)
   }
 
@@ -158,7 +159,7 @@ struct PassageScorer {
   /// method, every call of a helper on `self` copied the scorer's 200 bytes.
   private func walk(
     _ s: Int, _ segment: SegmentReader, lists: [PostingList], exclusions: [[PostingList]], allowed: [Bool]?,
-    into top: inout CandidateHeap, best kBest: inout CandidateHeap, positions pool: inout PositionPool,
+    into top: inout CandidateHeap, best kBest: inout CandidateHeap,
     admitted: inout [Candidate]?, thresholds: (shared: SharedThresholds, order: Int)?
   ) throws -> Int {
     var scoredPassages = 0
@@ -333,14 +334,12 @@ struct PassageScorer {
         // so it is read (a cache miss into the lengths file) only for a passage that would
         // be kept without it: read for every scored passage, it made ranking 12–16% slower.
         var kept = candidate.score >= minimum && admits(candidate, top, kBest)
-        var positions: (body: [[Int32]], title: [[Int32]])? = nil
         if kept && !plan.stretches.isEmpty {
           // A stretch held only scattered loses most of its weight
           // (`unmetStretchIDF`); scored here, from the positions, so that what the
           // heaps rank is a score re-ranking can only raise.
           let body = try (0..<termCount).map { try lists[2 * $0].positions(at: doc) }
           let title = try (0..<termCount).map { try lists[2 * $0 + 1].positions(at: doc) }
-          positions = (body, title)
           let unmet = unmetStretchIDF(body: body, title: title)
           if unmet > 0 {
             let adjusted = max(0, candidate.coverage - unmet / totalWeight)
@@ -357,15 +356,8 @@ struct PassageScorer {
           // Read only now: most scored passages are not kept, and admission ignores it.
           candidate.signature = lengths.signature(d)
           if kBest.admits(candidate) { kBest.insert(candidate) }
-          candidate.slot = pool.store(
-            body: try positions?.body ?? (0..<termCount).map { try lists[2 * $0].positions(at: doc) },
-            title: try positions?.title ?? (0..<termCount).map { try lists[2 * $0 + 1].positions(at: doc) })
-          if admitted == nil {
-            top.insert(candidate) { if $0.slot >= 0 { pool.release($0.slot) } }
-          } else {
-            admitted!.append(candidate)
-            top.insert(candidate)
-          }
+          admitted?.append(candidate)
+          top.insert(candidate)
           minimum = threshold(top, kBest)
           thresholds?.shared.publish(minimum, from: thresholds!.order)
         }

@@ -242,13 +242,13 @@ public final class Searcher {
     scorer.dynamicPruning = dynamicPruning
     scorer.liftLimit = proximity.maximumFactor
     let collected = try collectCandidates(plan, k: depth, scorer: &scorer, infos: infos)
-    let pool = collected.pool
     scoredPassages += scorer.scoredPassages
     var candidates = collected.candidates
     // Only passages that re-ranking could lift into the top k are re-ranked.
     if let liftLimit = scorer.liftLimit, let kth = collected.kthScore {
       candidates.removeAll { $0.score * liftLimit < kth }
     }
+    let pool = plan.chunks.isEmpty ? PositionPool() : try readPositions(&candidates, plan: plan, infos: infos)
     for i in candidates.indices {
       guard candidates[i].slot >= 0 else { continue }
       let body = pool.body[candidates[i].slot]
@@ -262,6 +262,45 @@ public final class Searcher {
     return (candidates.sorted(by: Candidate.ranksBefore), scorer, pool, collected.kthScore != nil)
   }
 
+  /// Reads the query terms' positions in `candidates` into a pool (`Candidate.slot`), a
+  /// segment at a time in passage order, with cursors of their own. The walk reads none:
+  /// its heaps admit 530 passages for a median query of the large tier (650 on two threads,
+  /// each heap starting lower), of which some 70 reach re-ranking; reading and keeping the
+  /// positions of every admitted passage was most of what admitting one cost.
+  private func readPositions(
+    _ candidates: inout [Candidate], plan: QueryPlan, infos: (String) throws -> [TermDictionary.Info?]
+  ) throws -> PositionPool {
+    var pool = PositionPool()
+    let order = candidates.indices.sorted {
+      (candidates[$0].segment, candidates[$0].doc) < (candidates[$1].segment, candidates[$1].doc)
+    }
+    var lists: [PostingList] = []
+    var segment = -1
+    for i in order {
+      let doc = candidates[i].doc
+      if candidates[i].segment != segment {
+        segment = candidates[i].segment
+        let reader = index.segments[segment]
+        lists = try plan.terms.flatMap { term in
+          [
+            try PostingList(infos(term.text)[segment].map { try reader.cursor($0) }),
+            try PostingList(infos(Field.titlePrefix + term.text)[segment].map { try reader.cursor($0) }),
+          ]
+        }
+      }
+      var body: [[Int32]] = []
+      var title: [[Int32]] = []
+      for t in plan.terms.indices {
+        try lists[2 * t].advance(to: doc)
+        try lists[2 * t + 1].advance(to: doc)
+        body.append(try lists[2 * t].positions(at: doc))
+        title.append(try lists[2 * t + 1].positions(at: doc))
+      }
+      candidates[i].slot = pool.store(body: body, title: title)
+    }
+    return pool
+  }
+
   /// How deep the collection of candidates may go for k hits (`search`).
   static func maxCollectionDepth(_ k: Int) -> Int { max(16 * k, 100) }
 
@@ -270,8 +309,6 @@ public final class Searcher {
     var candidates: [Candidate]
     /// The k-th best first-pass score among distinct copy signatures, once k were found.
     var kthScore: Double?
-    /// The candidates' positions (`Candidate.slot`).
-    var pool: PositionPool
   }
 
   /// The passages to re-rank: with query terms, the best by first-pass score and their
@@ -287,7 +324,6 @@ public final class Searcher {
     // A follower is dropped only below k others of its signature: as a heap of k
     // passages would have dropped it.
     var top = CandidateHeap(capacity: depth, followerLimit: max(k, Searcher.followerLimit))
-    var pool = PositionPool()
     // Filters alone: the first `depth` passages that pass, in index order (no ranking, so
     // no heap: a full heap refused the next segment's passages, and inserting one crashed).
     var filtered: [Candidate] = []
@@ -314,7 +350,7 @@ public final class Searcher {
       let filters = plan.filters
       func score(
         _ s: Int, _ scorer: inout PassageScorer, _ top: inout CandidateHeap, _ kBest: inout CandidateHeap,
-        _ pool: inout PositionPool, _ admitted: inout [Candidate]?, _ thresholds: (shared: SharedThresholds, order: Int)? = nil
+        _ admitted: inout [Candidate]?, _ thresholds: (shared: SharedThresholds, order: Int)? = nil
       ) throws {
         let segment = segments[s]
         func lists(_ body: TermDictionary.Info?, _ title: TermDictionary.Info?) throws -> [PostingList] {
@@ -325,7 +361,7 @@ public final class Searcher {
         let allowed = try Filters.allowed(filters, in: segment)
         try scorer.scoreSegment(
           s, segment, lists: termLists, exclusions: exclusionLists, allowed: allowed, into: &top, best: &kBest,
-          positions: &pool, admitted: &admitted, thresholds: thresholds)
+          admitted: &admitted, thresholds: thresholds)
       }
       let postings = segments.indices.map { s in
         entries.reduce(0) { $0 + Int($1.body[s]?.docFreq ?? 0) + Int($1.title[s]?.docFreq ?? 0) }
@@ -333,7 +369,7 @@ public final class Searcher {
       var noLog: [Candidate]? = nil
       if !Searcher.scoresInParallel(postings: postings, threads: threadCount, minimum: parallelScoringPostings) {
         sharedSegmentCount = 0
-        for s in segments.indices { try score(s, &scorer, &top, &kBest, &pool, &noLog) }
+        for s in segments.indices { try score(s, &scorer, &top, &kBest, &noLog) }
       } else {
         // The threads take the segments in order, each the next one not yet taken, and
         // score them with heaps of their own, logging per segment every candidate they
@@ -348,12 +384,11 @@ public final class Searcher {
         let units = segments.indices.filter { postings[$0] > 0 }
         sharedSegmentCount = units.count
         let threads = min(threadCount, units.count)
-        // Per segment its log and the thread that scored it; per thread its scorer and the
-        // positions its logged candidates point into.
-        let logs = UnsafeMutableBufferPointer<Result<(log: [Candidate], thread: Int), Error>?>.allocate(capacity: units.count)
+        // Per segment its log; per thread its scorer.
+        let logs = UnsafeMutableBufferPointer<Result<[Candidate], Error>?>.allocate(capacity: units.count)
         logs.initialize(repeating: nil)
         defer { logs.deinitialize(); logs.deallocate() }
-        let ends = UnsafeMutableBufferPointer<(scorer: PassageScorer, pool: PositionPool)?>.allocate(capacity: threads)
+        let ends = UnsafeMutableBufferPointer<PassageScorer?>.allocate(capacity: threads)
         ends.initialize(repeating: nil)
         defer { ends.deinitialize(); ends.deallocate() }
         let start = scorer
@@ -363,30 +398,24 @@ public final class Searcher {
           var scorer = start
           var top = CandidateHeap(capacity: depth, followerLimit: max(k, Searcher.followerLimit))
           var kBest = CandidateHeap(capacity: k, followerLimit: 0)
-          var pool = PositionPool()
           while true {
             let u = claimed.wrappingAdd(1, ordering: .relaxed).oldValue
             guard u < units.count else { break }
             var log: [Candidate]? = []
             logs[u] = Result {
-              try score(units[u], &scorer, &top, &kBest, &pool, &log, (thresholds, u))
-              return (log!, thread)
+              try score(units[u], &scorer, &top, &kBest, &log, (thresholds, u))
+              return log!
             }
           }
-          ends[thread] = (scorer, pool)
+          ends[thread] = scorer
         }
         var scored = 0
-        for end in ends { scored += end!.scorer.scoredPassages }
+        for end in ends { scored += end!.scoredPassages }
         for entry in logs {
-          let (log, thread) = try entry!.get()
-          let partPool = ends[thread]!.pool
-          for var candidate in log {
+          for candidate in try entry!.get() {
             guard scorer.admits(candidate, top, kBest) else { continue }
             if kBest.admits(candidate) { kBest.insert(candidate) }
-            if candidate.slot >= 0 {
-              candidate.slot = pool.store(body: partPool.body[candidate.slot], title: partPool.title[candidate.slot])
-            }
-            top.insert(candidate) { if $0.slot >= 0 { pool.release($0.slot) } }
+            top.insert(candidate)
           }
         }
         scorer.addScoredPassages(scored)
@@ -394,7 +423,7 @@ public final class Searcher {
     }
 
     return CollectedCandidates(
-      candidates: plan.chunks.isEmpty ? filtered : top.sorted(), kthScore: kBest.floor?.score, pool: pool)
+      candidates: plan.chunks.isEmpty ? filtered : top.sorted(), kthScore: kBest.floor?.score)
   }
 
   /// Words of the term dictionary looked at per segment for a word indexed only inside
