@@ -577,6 +577,16 @@ final class PostingsCursor {
     }
   }
 
+  /// Back to before the first passage. The skip entries decoded so far are kept: a new
+  /// cursor would decode its table again from the start to reach a passage near the end.
+  func rewind() {
+    block = -1
+    index = 0
+    count = 0
+    doc = 0
+    blockLastDoc = .max
+  }
+
   /// The current passage's frequency.
   var freq: Int {
     if !freqsReady { unpackFreqs() }

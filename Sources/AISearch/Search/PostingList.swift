@@ -15,6 +15,12 @@ struct PostingList {
   /// The term's occurrences in the current passage.
   var freq: Int { cursor?.freq ?? 0 }
 
+  /// The list from its first passage again, over the same cursor (`PostingsCursor.rewind`).
+  func rewound() throws -> PostingList {
+    cursor?.rewind()
+    return try PostingList(cursor)
+  }
+
   /// The passage `n` places ahead in the current block (`PostingsCursor.doc(ahead:)`).
   @inline(__always)
   func doc(ahead n: Int) -> UInt32 { cursor?.doc(ahead: n) ?? doc }

@@ -248,7 +248,7 @@ public final class Searcher {
     if let liftLimit = scorer.liftLimit, let kth = collected.kthScore {
       candidates.removeAll { $0.score * liftLimit < kth }
     }
-    let pool = plan.chunks.isEmpty ? PositionPool() : try readPositions(&candidates, plan: plan, infos: infos)
+    let pool = plan.chunks.isEmpty ? PositionPool() : try readPositions(&candidates, plan: plan, lists: collected.lists)
     for i in candidates.indices {
       guard candidates[i].slot >= 0 else { continue }
       let body = pool.body[candidates[i].slot]
@@ -263,12 +263,14 @@ public final class Searcher {
   }
 
   /// Reads the query terms' positions in `candidates` into a pool (`Candidate.slot`), a
-  /// segment at a time in passage order, with cursors of their own. The walk reads none:
-  /// its heaps admit 530 passages for a median query of the large tier (650 on two threads,
+  /// segment at a time in passage order, over the cursors the segment's walk left
+  /// (`lists`), rewound: they keep the skip entries they decoded, which new cursors would
+  /// decode again (0.11 ms of a median large-tier query). The walk reads no positions: its
+  /// heaps admit 530 passages for a median query of the large tier (650 on two threads,
   /// each heap starting lower), of which some 70 reach re-ranking; reading and keeping the
   /// positions of every admitted passage was most of what admitting one cost.
   private func readPositions(
-    _ candidates: inout [Candidate], plan: QueryPlan, infos: (String) throws -> [TermDictionary.Info?]
+    _ candidates: inout [Candidate], plan: QueryPlan, lists walked: [[PostingList]?]
   ) throws -> PositionPool {
     var pool = PositionPool()
     let order = candidates.indices.sorted {
@@ -280,13 +282,8 @@ public final class Searcher {
       let doc = candidates[i].doc
       if candidates[i].segment != segment {
         segment = candidates[i].segment
-        let reader = index.segments[segment]
-        lists = try plan.terms.flatMap { term in
-          [
-            try PostingList(infos(term.text)[segment].map { try reader.cursor($0) }),
-            try PostingList(infos(Field.titlePrefix + term.text)[segment].map { try reader.cursor($0) }),
-          ]
-        }
+        guard let left = walked[segment] else { preconditionFailure("a candidate of segment \(segment), which no walk took") }
+        lists = try left.map { try $0.rewound() }
       }
       var body: [[Int32]] = []
       var title: [[Int32]] = []
@@ -309,6 +306,8 @@ public final class Searcher {
     var candidates: [Candidate]
     /// The k-th best first-pass score among distinct copy signatures, once k were found.
     var kthScore: Double?
+    /// Per segment, the lists its walk took (nil for a segment not walked).
+    var lists: [[PostingList]?] = []
   }
 
   /// The passages to re-rank: with query terms, the best by first-pass score and their
@@ -348,6 +347,10 @@ public final class Searcher {
       }
       let segments = index.segments
       let filters = plan.filters
+      // Written by the thread that walks the segment.
+      let walked = UnsafeMutableBufferPointer<[PostingList]?>.allocate(capacity: segments.count)
+      walked.initialize(repeating: nil)
+      defer { walked.deinitialize(); walked.deallocate() }
       func score(
         _ s: Int, _ scorer: inout PassageScorer, _ top: inout CandidateHeap, _ kBest: inout CandidateHeap,
         _ admitted: inout [Candidate]?, _ thresholds: (shared: SharedThresholds, order: Int)? = nil
@@ -357,6 +360,7 @@ public final class Searcher {
           [try PostingList(body.map { try segment.cursor($0) }), try PostingList(title.map { try segment.cursor($0) })]
         }
         let termLists = try entries.flatMap { try lists($0.body[s], $0.title[s]) }
+        walked[s] = termLists
         let exclusionLists = try excluded.map { tokens in try tokens.flatMap { try lists($0.body?[s], $0.title[s]) } }
         let allowed = try Filters.allowed(filters, in: segment)
         try scorer.scoreSegment(
@@ -420,10 +424,10 @@ public final class Searcher {
         }
         scorer.addScoredPassages(scored)
       }
+      return CollectedCandidates(candidates: top.sorted(), kthScore: kBest.floor?.score, lists: Array(walked))
     }
 
-    return CollectedCandidates(
-      candidates: plan.chunks.isEmpty ? filtered : top.sorted(), kthScore: kBest.floor?.score)
+    return CollectedCandidates(candidates: filtered, kthScore: kBest.floor?.score)
   }
 
   /// Words of the term dictionary looked at per segment for a word indexed only inside
