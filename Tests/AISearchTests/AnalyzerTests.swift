@@ -41,6 +41,28 @@ final class AnalyzerTests: XCTestCase {
     XCTAssertEqual(try analyzer.fingerprint(""), [])
   }
 
+  /// Fingerprints read UTF-8 directly; scalars off the ASCII and Han fast paths are
+  /// normalized one at a time (NFKC, case folding, then Han folding), as analysis does.
+  func testFingerprintsNormalizeScalarsOffTheFastPaths() throws {
+    XCTAssertEqual(try analyzer.fingerprint("ﬁle Straße Ⅻ"), try analyzer.fingerprint("file strasse xii"))
+    // A compatibility ideograph becomes the unified one, then folds like it.
+    XCTAssertEqual(try analyzer.fingerprint("\u{F900}為"), try analyzer.fingerprint("\u{8C48}为"))
+    XCTAssertNotEqual(try analyzer.fingerprint("ﬁle"), try analyzer.fingerprint("fle"))
+  }
+
+  /// The sorted, distinct hashes of a fingerprint, by buckets, for spread hashes as for
+  /// hashes that crowd one bucket (which `sort` takes instead).
+  func testSortedDistinctHashes() {
+    var generator = SystemRandomNumberGenerator()
+    for n in [0, 1, 2, 3, 17, 400, 5_000] {
+      let spread = (0..<n).map { _ in UInt64.random(in: 0...UInt64.max, using: &generator) }
+      let repeated = spread + spread.prefix(n / 3)
+      XCTAssertEqual(AnalysisState.sortedDistinct(repeated.shuffled()), Array(Set(spread)).sorted(), "n \(n)")
+      let crowded = (0..<n).map { UInt64($0 % 50) }
+      XCTAssertEqual(AnalysisState.sortedDistinct(crowded), Array(Set(crowded)).sorted(), "n \(n)")
+    }
+  }
+
   func testSkippingDictionaryScriptsKeepsTheOtherTokensAndTheirOffsets() throws {
     // Han (also outside the BMP: 𠀀 is a surrogate pair in UTF-16) and kana are skipped;
     // every other token keeps the term and the scalar offsets of a full analysis.

@@ -4,25 +4,24 @@ import XCTest
 @testable import AISearch
 
 /// Copies are cited under their hit only when written in its script: a zh_TW passage and
-/// its zh_CN twin are two hits (`Copies.writtenInTraditional`).
+/// its zh_CN twin are two hits (`Copies.sketch`).
 final class CopyScriptTests: XCTestCase {
   private static let simplified = "把输入行按随机顺序输出到标准输出，不带文件或者文件为“-”时读取标准输入。"
   private static let traditional = "把輸入行按隨機順序輸出到標準輸出，不帶檔案或者檔案為“-”時讀取標準輸入。"
 
   func testTraditionalIsToldFromSimplified() throws {
     let folding = try HanFolding.fromICU()
-    XCTAssertTrue(Copies.writtenInTraditional(CopyScriptTests.traditional, folding: folding))
-    XCTAssertFalse(Copies.writtenInTraditional(CopyScriptTests.simplified, folding: folding))
-    XCTAssertFalse(Copies.writtenInTraditional("shuf - generate random permutations", folding: folding))
+    XCTAssertTrue(Copies.sketch(CopyScriptTests.traditional, folding: folding).traditional)
+    XCTAssertFalse(Copies.sketch(CopyScriptTests.simplified, folding: folding).traditional)
+    XCTAssertFalse(Copies.sketch("shuf - generate random permutations", folding: folding).traditional)
     // One folded character is not enough, nor two among more than forty Han characters.
-    XCTAssertFalse(Copies.writtenInTraditional("这是一個例子", folding: folding))
-    XCTAssertTrue(Copies.writtenInTraditional("這是一個例子", folding: folding))
+    XCTAssertFalse(Copies.sketch("这是一個例子", folding: folding).traditional)
+    XCTAssertTrue(Copies.sketch("這是一個例子", folding: folding).traditional)
     XCTAssertFalse(
-      Copies.writtenInTraditional(
-        String(repeating: "这是中文", count: 10) + "這個", folding: folding))
+      Copies.sketch(String(repeating: "这是中文", count: 10) + "這個", folding: folding).traditional)
     // Extension A (three-byte UTF-8 from U+3400) counts as Han; emoji and kana do not.
-    XCTAssertTrue(Copies.writtenInTraditional("㑯這個🙂かな", folding: folding))
-    XCTAssertFalse(Copies.writtenInTraditional(".folding", folding: .identity))
+    XCTAssertTrue(Copies.sketch("㑯這個🙂かな", folding: folding).traditional)
+    XCTAssertFalse(Copies.sketch(".folding", folding: .identity).traditional)
   }
 
   func testTwinsInTwoScriptsAreTwoHitsAndCopiesAreCited() throws {

@@ -375,17 +375,17 @@ final class CopyPrefilterTests: XCTestCase {
       "", "a", "華為 Ascend 910C：量产\u{3000}计划", "Café naïve Ünïcödé — ‘quotes’", "emoji 😀🚀 and 𠀀𪚥 (four bytes)",
       "tabs\tand\r\nlines\n", "Привет мир", "ＦＵＬＬ　ＷＩＤＴＨ ＡＢＣ",
     ]
-    for text in texts { XCTAssertEqual(Copies.characterPairs(text), scalarCharacterPairs(text), text) }
+    for text in texts { XCTAssertEqual(Copies.sketch(text, folding: .identity).pairs, scalarCharacterPairs(text), text) }
     var generator = SystemRandomNumberGenerator()
     let alphabet: [UnicodeScalar] = ["A", "z", " ", "\n", "é", "Я", "华", "\u{3000}", "😀", "𠀀", "0"]
     for _ in 0..<200 {
       var scalars = String.UnicodeScalarView()
       for _ in 0..<Int.random(in: 0..<40, using: &generator) { scalars.append(alphabet.randomElement(using: &generator)!) }
       let text = String(scalars)
-      XCTAssertEqual(Copies.characterPairs(text), scalarCharacterPairs(text), text)
+      XCTAssertEqual(Copies.sketch(text, folding: .identity).pairs, scalarCharacterPairs(text), text)
     }
     // Case and spacing do not make two texts differ.
-    XCTAssertEqual(Copies.characterPairs("Ascend 910C"), Copies.characterPairs("ascend\n910c"))
-    XCTAssertNotEqual(Copies.characterPairs("ab"), Copies.characterPairs("ba"))
+    XCTAssertEqual(Copies.sketch("Ascend 910C", folding: .identity).pairs, Copies.sketch("ascend\n910c", folding: .identity).pairs)
+    XCTAssertNotEqual(Copies.sketch("ab", folding: .identity).pairs, Copies.sketch("ba", folding: .identity).pairs)
   }
 }

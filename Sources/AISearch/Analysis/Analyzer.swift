@@ -334,9 +334,11 @@ struct AnalysisState {
   }
 
   mutating func fingerprint(_ text: String) throws -> [UInt64] {
-    try normalize(text)
+    // Read from the UTF-8 bytes, each scalar normalized as `normalize` does but without
+    // writing the normalized text and its offsets out: the normalization was a third of
+    // this function's time.
     var hashes: [UInt64] = []
-    hashes.reserveCapacity(normalized.count / 2)
+    hashes.reserveCapacity(text.utf8.count / 2)
     let basis: UInt64 = 0xcbf2_9ce4_8422_2325
     func mix(_ hash: UInt64, _ value: UInt32) -> UInt64 { (hash ^ UInt64(value)) &* 0x100_0000_01b3 }
     var word = basis
@@ -348,46 +350,126 @@ struct AnalysisState {
       previousHan = nil
       hanRunLength = 0
     }
-    var i = 0
-    let end = normalized.count
-    while i < end {
-      guard let (scalar, width) = decode(i, end) else {
-        i += 1
-        continue
-      }
-      i += width
-      let value = scalar.value
+    func endWord() {
+      if wordLength > 0 { hashes.append(word) }
+      word = basis
+      wordLength = 0
+    }
+    // One normalized scalar; ASCII comes lower-cased.
+    func add(_ value: UInt32) throws {
       if HanRun.isHan(value) {
-        if wordLength > 0 { hashes.append(word) }
-        word = basis
-        wordLength = 0
+        endWord()
         if let previous = previousHan { hashes.append(mix(mix(basis, previous), value)) }
         previousHan = value
         hanRunLength += 1
-        continue
+        return
       }
       endHanRun()
       let isWordCharacter =
         value < 0x80
         ? (value >= 0x30 && value <= 0x39) || (value >= 0x61 && value <= 0x7A)
-        : try traits(scalar) & AnalysisState.wordCharacter != 0
+        : try traits(Unicode.Scalar(value)!) & AnalysisState.wordCharacter != 0
       if isWordCharacter {
         word = mix(word, value)
         wordLength += 1
-      } else if wordLength > 0 {
-        hashes.append(word)
-        word = basis
-        wordLength = 0
+      } else {
+        endWord()
+      }
+    }
+    var text = text
+    try text.withUTF8 { bytes in
+      var i = 0
+      while i < bytes.count {
+        let (value, length) = UTF8Scalars.decode(bytes, at: i)
+        i += length
+        if value < 0x80 {
+          try add((value >= 0x41 && value <= 0x5A) ? value + 0x20 : value)
+        } else if value < 0x10000 && HanRun.isHan(value) && !(0xF900...0xFAFF).contains(value) {
+          try add(UInt32(folding.fold(UInt16(value))))
+        } else if value < 0x10000, try traits(Unicode.Scalar(value)!) & AnalysisState.foldsToItself != 0 {
+          try add(value)
+        } else {
+          let folded = try fold(Unicode.Scalar(value)!)
+          var k = 0
+          while k < folded.count {
+            var unit = UInt32(folded[k])
+            k += 1
+            // NFKC maps compatibility ideographs to unified ones, which fold too.
+            if HanRun.isHan(unit) { unit = UInt32(folding.fold(UInt16(unit))) }
+            if unit & 0xFC00 == 0xD800, k < folded.count, folded[k] & 0xFC00 == 0xDC00 {
+              try add(0x10000 + ((unit - 0xD800) << 10) + (UInt32(folded[k]) - 0xDC00))
+              k += 1
+            } else if unit & 0xF800 != 0xD800 {
+              try add(unit)
+            }
+          }
+        }
       }
     }
     endHanRun()
-    if wordLength > 0 { hashes.append(word) }
-    hashes.sort()
-    var distinct: [UInt64] = []
-    distinct.reserveCapacity(hashes.count)
-    for hash in hashes where distinct.last != hash { distinct.append(hash) }
-    return distinct
+    endWord()
+    return AnalysisState.sortedDistinct(hashes)
   }
+
+  /// Hashes sorted, without repeats. They are spread evenly, so they are first counted into
+  /// about one bucket each by their top bits and then sorted by insertion, which moves each
+  /// only within its bucket: 1.2 µs for 400 hashes, where `sort` took 6.2 (a quarter of
+  /// `fingerprint`). Should a bucket hold more than `insertionLimit` (uneven hashes), all
+  /// are sorted by `sort`.
+  static func sortedDistinct(_ hashes: [UInt64]) -> [UInt64] {
+    let n = hashes.count
+    guard n > 1 else { return hashes }
+    let bits = min(16, Int.bitWidth - n.leadingZeroBitCount)
+    let shift = UInt64(64 - bits)
+    let buckets = 1 << bits
+    return [UInt64](unsafeUninitializedCapacity: n) { buffer, count in
+      let sorted = buffer.baseAddress!
+      withUnsafeTemporaryAllocation(of: Int32.self, capacity: buckets + 1) { startsBuffer in
+        let starts = startsBuffer.baseAddress!
+        hashes.withUnsafeBufferPointer { hashesBuffer in
+          let hashes = hashesBuffer.baseAddress!
+          starts.initialize(repeating: 0, count: buckets + 1)
+          var largest: Int32 = 0
+          for i in 0..<n {
+            let b = Int(hashes[i] >> shift) + 1
+            starts[b] &+= 1
+            largest = max(largest, starts[b])
+          }
+          guard largest <= insertionLimit else {
+            sorted.initialize(from: hashes, count: n)
+            buffer.sort()
+            return
+          }
+          for b in 0..<buckets { starts[b + 1] &+= starts[b] }
+          for i in 0..<n {
+            let hash = hashes[i]
+            let b = Int(hash >> shift)
+            (sorted + Int(starts[b])).initialize(to: hash)
+            starts[b] &+= 1
+          }
+          var i = 1
+          while i < n {
+            let hash = sorted[i]
+            var j = i
+            while j > 0 && sorted[j - 1] > hash {
+              sorted[j] = sorted[j - 1]
+              j -= 1
+            }
+            sorted[j] = hash
+            i += 1
+          }
+        }
+      }
+      var distinct = 1
+      for i in 1..<n where sorted[i] != sorted[distinct - 1] {
+        sorted[distinct] = sorted[i]
+        distinct += 1
+      }
+      count = distinct
+    }
+  }
+
+  static let insertionLimit: Int32 = 16
 
   // MARK: - Word boundaries
 
@@ -576,59 +658,51 @@ struct AnalysisState {
     }
     units.removeAll(keepingCapacity: true)
     offsets.removeAll(keepingCapacity: true)
+    var text = text
     var room = text.utf8.count + 32
-    var scalars = text.unicodeScalars.makeIterator()
-    var pending: Unicode.Scalar? = nil  // the scalar that did not fit
+    var next = 0  // the byte where the scalar that did not fit starts, once one did not
     var count = 0
     var index: Int32 = 0
     while true {
       units.append(contentsOf: repeatElement(0, count: room - units.count))
       offsets.append(contentsOf: repeatElement(0, count: room - offsets.count))
-      let finished = try units.withUnsafeMutableBufferPointer { units in
-        try offsets.withUnsafeMutableBufferPointer { offsets in
-          while let scalar = pending ?? scalars.next() {
-            pending = nil
-            let value = scalar.value
-            if value < 0x80 {
-              guard count < units.count else {
-                pending = scalar
-                return false
-              }
-              units[count] = UInt16((value >= 0x41 && value <= 0x5A) ? value + 0x20 : value)
-              offsets[count] = index
-              count += 1
-            } else if value < 0x10000 && HanRun.isHan(value) && !(0xF900...0xFAFF).contains(value) {
-              guard count < units.count else {
-                pending = scalar
-                return false
-              }
-              units[count] = folding.fold(UInt16(value))
-              offsets[count] = index
-              count += 1
-            } else if value < 0x10000, try traits(scalar) & AnalysisState.foldsToItself != 0 {
-              guard count < units.count else {
-                pending = scalar
-                return false
-              }
-              units[count] = UInt16(value)
-              offsets[count] = index
-              count += 1
-            } else {
-              let folded = try fold(scalar)
-              guard count + folded.count <= units.count else {
-                pending = scalar
-                return false
-              }
-              for unit in folded {
-                // NFKC maps compatibility ideographs to unified ones, which fold too.
-                units[count] = HanRun.isHan(UInt32(unit)) ? folding.fold(unit) : unit
+      // Scalars decoded from the (valid) UTF-8 bytes: the unicode scalar view's iterator
+      // took most of this loop's time.
+      let finished = try text.withUTF8 { bytes in
+        try units.withUnsafeMutableBufferPointer { units in
+          try offsets.withUnsafeMutableBufferPointer { offsets in
+            while next < bytes.count {
+              let (value, length) = UTF8Scalars.decode(bytes, at: next)
+              if value < 0x80 {
+                guard count < units.count else { return false }
+                units[count] = UInt16((value >= 0x41 && value <= 0x5A) ? value + 0x20 : value)
                 offsets[count] = index
                 count += 1
+              } else if value < 0x10000 && HanRun.isHan(value) && !(0xF900...0xFAFF).contains(value) {
+                guard count < units.count else { return false }
+                units[count] = folding.fold(UInt16(value))
+                offsets[count] = index
+                count += 1
+              } else if value < 0x10000, try traits(Unicode.Scalar(value)!) & AnalysisState.foldsToItself != 0 {
+                guard count < units.count else { return false }
+                units[count] = UInt16(value)
+                offsets[count] = index
+                count += 1
+              } else {
+                let folded = try fold(Unicode.Scalar(value)!)
+                guard count + folded.count <= units.count else { return false }
+                for unit in folded {
+                  // NFKC maps compatibility ideographs to unified ones, which fold too.
+                  units[count] = HanRun.isHan(UInt32(unit)) ? folding.fold(unit) : unit
+                  offsets[count] = index
+                  count += 1
+                }
               }
+              next += length
+              index += 1
             }
-            index += 1
+            return true
           }
-          return true
         }
       }
       if finished { break }

@@ -231,6 +231,17 @@ struct ByteReader {
     return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)]), as: UTF8.self)
   }
 
+  /// Moves past a string (`string()`) without making it.
+  mutating func skipString() throws {
+    offset += try count(max: end - offset)
+  }
+
+  /// Moves past an optional string (`optionalString()`) without making it.
+  mutating func skipOptionalString() throws {
+    let tagged = try count(max: end - offset + 1)
+    if tagged > 0 { offset += tagged - 1 }
+  }
+
   /// Reads what `ByteWriter.frontCoded(_:after:)` wrote against `previous`, which becomes it.
   mutating func frontCoded(after previous: inout [UInt8]) throws {
     let shared = try count(max: previous.count)

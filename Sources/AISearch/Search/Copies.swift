@@ -4,7 +4,7 @@
 /// `pairPrefilter` (the pairs need no analysis and compare in 64 word operations).
 enum Copies {
   /// Passages whose term sets (`Analyzer.fingerprint`) overlap this much (Jaccard) and
-  /// that are written in the same script (`writtenInTraditional`) are copies of one text:
+  /// that are written in the same script (`Sketch.traditional`) are copies of one text:
   /// seed 000 repeats each paragraph as a lightly edited transcript inside <details>, and
   /// mirrored documentation repeats pages. The best-ranked copy is shown; the others become
   /// its `duplicates`.
@@ -15,41 +15,28 @@ enum Copies {
   /// compared term by term.
   static let pairPrefilter = 0.3
 
-  /// Whether a text is written in Traditional Chinese: at least 2 of its Han characters, and
-  /// 1 in 20, are ones `folding` changes. Folded, a zh_TW page and its zh_CN twin hold the
-  /// same terms, but they are read by different readers and neither is a copy of the other:
-  /// each is a hit of its own (the development queries count them as separate evidence:
-  /// R@10 0.771 → 0.875 when they stopped being collapsed into one). Read on UTF-8 bytes:
-  /// the folded ranges are three-byte sequences.
-  static func writtenInTraditional(_ text: String, folding: HanFolding) -> Bool {
-    var text = text
-    return text.withUTF8 { utf8 in
-      var han = 0
-      var traditional = 0
-      var i = 0
-      while i < utf8.count {
-        let lead = utf8[i]
-        guard lead >= 0xE3 && lead <= 0xE9 else {
-          i += UTF8Scalars.length(lead: lead)
-          continue
-        }
-        // U+3000–U+9FFF, three bytes (the text is valid UTF-8).
-        let unit = UInt16(lead & 0x0F) << 12 | UInt16(utf8[i + 1] & 0x3F) << 6 | UInt16(utf8[i + 2] & 0x3F)
-        i += 3
-        guard HanRun.isHan(UInt32(unit)) else { continue }
-        han += 1
-        if folding.fold(unit) != unit { traditional += 1 }
-      }
-      return traditional >= 2 && traditional * 20 >= han
-    }
+  /// What the copy test reads of every passage, in one pass over its UTF-8 bytes (two
+  /// passes took a tenth of making a query's hits):
+  ///
+  /// - `pairs`: its pairs of adjacent non-space characters (ASCII lower-cased), hashed into
+  ///   a 4096-bit set: a fingerprint that needs no analysis and compares in 64 word
+  ///   operations (hash collisions only raise the estimate, which is safe for a prefilter);
+  /// - `traditional`: whether it is written in Traditional Chinese: at least 2 of its Han
+  ///   characters from U+3000 to U+9FFF, and 1 in 20, are ones `folding` changes. Folded, a
+  ///   zh_TW page and its zh_CN twin hold the same terms, but they are read by different
+  ///   readers and neither is a copy of the other: each is a hit of its own (the development
+  ///   queries count them as separate evidence: R@10 0.771 → 0.875 when they stopped being
+  ///   collapsed into one).
+  struct Sketch {
+    var pairs: [UInt64]
+    var traditional: Bool
   }
 
-  /// A text's pairs of adjacent non-space characters (ASCII lower-cased), hashed into a
-  /// 4096-bit set: a fingerprint that needs no analysis and compares in 64 word operations
-  /// (hash collisions only raise the estimate, which is safe for a prefilter).
-  static func characterPairs(_ text: String) -> [UInt64] {
+  static func sketch(_ text: String, folding: HanFolding) -> Sketch {
     var text = text
-    return text.withUTF8 { utf8 in
+    var han = 0
+    var traditional = 0
+    let pairs = text.withUTF8 { utf8 in
       [UInt64](unsafeUninitializedCapacity: 64) { bits, count in
         bits.initialize(repeating: 0)
         count = 64
@@ -63,6 +50,10 @@ enum Copies {
           i += scalar.length
           if value == 0x20 || value == 0x0A || value == 0x09 || value == 0x0D || value == 0x3000 { continue }
           if value >= 0x41 && value <= 0x5A { value += 0x20 }
+          if value >= 0x3000 && value <= 0x9FFF && HanRun.isHan(value) {
+            han += 1
+            if folding.fold(UInt16(value)) != UInt16(value) { traditional += 1 }
+          }
           if previous != 0 {
             let hash = (UInt64(previous) << 21 | UInt64(value)) &* 0x9E37_79B9_7F4A_7C15
             let bit = Int(hash >> 52)
@@ -72,9 +63,10 @@ enum Copies {
         }
       }
     }
+    return Sketch(pairs: pairs, traditional: traditional >= 2 && traditional * 20 >= han)
   }
 
-  /// Jaccard similarity of two `characterPairs` bit sets.
+  /// Jaccard similarity of two `Sketch.pairs` bit sets.
   static func pairJaccard(_ a: [UInt64], _ b: [UInt64]) -> Double {
     var shared = 0
     var union = 0

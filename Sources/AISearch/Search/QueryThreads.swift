@@ -1,3 +1,4 @@
+import Synchronization
 import CPrefetch
 
 #if canImport(Glibc)
@@ -117,3 +118,49 @@ final class QueryThreads {
     }
   }
 }
+
+/// A fixed number of slots shared by a query's threads, each slot written by one thread and
+/// read by the others once an atomic access has ordered the write before the read (through
+/// a Swift array, a write checked the array's uniqueness and could copy it).
+final class Slots<Element> {
+  private let storage: UnsafeMutableBufferPointer<Element?>
+
+  init(_ count: Int) {
+    storage = .allocate(capacity: count)
+    storage.initialize(repeating: nil)
+  }
+
+  deinit {
+    storage.deinitialize()
+    storage.deallocate()
+  }
+
+  subscript(i: Int) -> Element? {
+    get { storage[i] }
+    set { storage[i] = newValue }
+  }
+}
+
+/// Elements one thread appends while others read those appended so far: each is written
+/// before the count that takes it in is published.
+final class PublishedList<Element> {
+  private let elements: Slots<Element>
+  private let published = Atomic<Int>(0)
+
+  init(capacity: Int) {
+    elements = Slots(capacity)
+  }
+
+  /// Appends an element (the writing thread only; at most `capacity` in all).
+  func append(_ element: Element) {
+    let count = published.load(ordering: .relaxed)
+    elements[count] = element
+    published.store(count + 1, ordering: .releasing)
+  }
+
+  /// The elements appended so far, each readable once this count is seen.
+  var count: Int { published.load(ordering: .acquiring) }
+
+  subscript(i: Int) -> Element { elements[i]! }
+}
+

@@ -33,6 +33,9 @@ public final class Searcher {
   var proximity = Proximity()
   var listPagePrior = ListPagePrior()
   let analyzer: Analyzer
+  /// The analyzer of the thread that helps make the hits (`makeHits`), made there on the
+  /// first query that needs it.
+  var helperAnalyzer: Analyzer?
   let queryThreads = QueryThreads()
 
   public init(index: IndexReader) throws {
