@@ -22,6 +22,9 @@ import Synchronization
 /// are proposed, in exhaustive scoring too, so the rule changes which passages are ranked,
 /// not how pruning ranks them.
 struct PassageScorer {
+  /// A segment's lists of the query's terms, as the walk reads and moves them.
+  typealias Lists = UnsafeMutableBufferPointer<PostingList>
+
   let plan: QueryPlan
   let idf: [Double]
   let bm25: BM25
@@ -164,6 +167,9 @@ struct PassageScorer {
   ) throws -> Int {
     var scoredPassages = 0
     var lists = lists
+    // Walked through a pointer: through the array, every list access was bounds-checked and
+    // every move of a list checked the array's uniqueness.
+    return try lists.withUnsafeMutableBufferPointer { lists in
     var exclusions = exclusions
     let termCount = plan.terms.count
     // Terms byBound[0..<nonEssential] only follow; the others propose passages.
@@ -242,7 +248,7 @@ struct PassageScorer {
         var possible: UInt64 = 0
         for t in 0..<termCount {
           if Int64(doc) > boundUntil[t] {
-            (blockBounds[t], boundUntil[t]) = try termBlockBound(t, at: doc, &lists)
+            (blockBounds[t], boundUntil[t]) = try termBlockBound(t, at: doc, lists)
           }
           windowEnd = min(windowEnd, boundUntil[t])
           guard blockBounds[t] > 0 else { continue }
@@ -268,14 +274,14 @@ struct PassageScorer {
       if dynamicPruning && minimum > 0 && termCount - nonEssential == 1 {
         let e = byBound[nonEssential]
         let others = (nonEssentialBound, nonEssentialPossible)
-        if try passOverOneField(0, of: e, through: windowEnd, &lists, lengths: lengths, nonEssential: others, minimum: minimum)
+        if try passOverOneField(0, of: e, through: windowEnd, lists, lengths: lengths, nonEssential: others, minimum: minimum)
         { continue }
-        if try passOverOneField(1, of: e, through: windowEnd, &lists, lengths: lengths, nonEssential: others, minimum: minimum)
+        if try passOverOneField(1, of: e, through: windowEnd, lists, lengths: lengths, nonEssential: others, minimum: minimum)
         { continue }
       }
       let d = Int(doc)
       guard !(hasDeletions && segment.isDeleted(d)) && allowed?[d] != false else {
-        try PassageScorer.pass(doc, &lists)
+        try PassageScorer.pass(doc, lists)
         continue
       }
       let bounding = dynamicPruning && minimum > 0
@@ -292,7 +298,7 @@ struct PassageScorer {
           bound += contribution(t, doc, lists, shortestNorms)
         }
         if cannotMatter(bound * coverage(possible), minimum) {
-          try PassageScorer.pass(doc, &lists)
+          try PassageScorer.pass(doc, lists)
           continue
         }
       }
@@ -311,7 +317,7 @@ struct PassageScorer {
         // Block-max: the essential terms' exact scores plus what the non-essential terms'
         // blocks allow; below the threshold, their lists are not even advanced to `doc`.
         if cannotMatter((sum + nonEssentialBound) * coverage(mask | nonEssentialPossible), minimum) {
-          try PassageScorer.pass(doc, &lists)
+          try PassageScorer.pass(doc, lists)
           continue
         }
       }
@@ -326,7 +332,7 @@ struct PassageScorer {
       // Summed in term order, so the score is the same to the last bit whichever terms
       // were essential.
       sum = expansionGroup.isEmpty ? contributions.reduce(0, +) : PassageScorer.sum(contributions, groups: expansionGroup)
-      if try requiredClausesHold(doc, mask, &lists), try !isExcluded(doc, &exclusions) {
+      if try requiredClausesHold(doc, mask, lists), try !isExcluded(doc, &exclusions) {
         let coverage = self.coverage(mask)
         var candidate = Candidate(segment: s, doc: doc, coverage: coverage, score: sum * coverage)
         // Below the threshold nothing is admitted, and most scored passages are below it:
@@ -362,7 +368,8 @@ struct PassageScorer {
           thresholds?.shared.publish(minimum, from: thresholds!.order)
         }
       }
-      try PassageScorer.pass(doc, &lists)
+      try PassageScorer.pass(doc, lists)
+    }
     }
   }
 
@@ -380,7 +387,7 @@ struct PassageScorer {
   /// list stands on itself.
   @inline(__always)
   private func passOverOneField(
-    _ field: Int, of e: Int, through last: Int64, _ lists: inout [PostingList], lengths: PassageLengths.Reader,
+    _ field: Int, of e: Int, through last: Int64, _ lists: Lists, lengths: PassageLengths.Reader,
     nonEssential: (bound: Double, possible: UInt64), minimum: Double
   ) throws -> Bool {
     let list = 2 * e + field
@@ -477,14 +484,14 @@ struct PassageScorer {
 
   /// Whether term t's lists stand on passage `doc`.
   @inline(__always)
-  private static func holds(_ t: Int, _ doc: UInt32, _ lists: [PostingList]) -> Bool {
+  private static func holds(_ t: Int, _ doc: UInt32, _ lists: Lists) -> Bool {
     lists[2 * t].doc == doc || lists[2 * t + 1].doc == doc
   }
 
   /// Term t's BM25F in passage `doc` (its lists there), times its count in the query.
   @inline(__always)
   private func contribution(
-    _ t: Int, _ doc: UInt32, _ lists: [PostingList], _ norms: (body: Double, title: Double)
+    _ t: Int, _ doc: UInt32, _ lists: Lists, _ norms: (body: Double, title: Double)
   ) -> Double {
     let tf = lists[2 * t].doc == doc ? lists[2 * t].freq : 0
     let titleTF = lists[2 * t + 1].doc == doc ? lists[2 * t + 1].freq : 0
@@ -492,14 +499,14 @@ struct PassageScorer {
   }
 
   /// Moves every list that stands on `doc` past it.
-  private static func pass(_ doc: UInt32, _ lists: inout [PostingList]) throws {
+  private static func pass(_ doc: UInt32, _ lists: Lists) throws {
     for i in lists.indices where lists[i].doc == doc { try lists[i].advance() }
   }
 
   /// The most term `t` can add to a passage from `doc` on, as far as the returned passage,
   /// from its lists' blocks there (the bound of `Postings`' skip entries), or count · idf for
   /// a list without skip data; 0 where neither list holds anything.
-  private func termBlockBound(_ t: Int, at doc: UInt32, _ lists: inout [PostingList]) throws -> (Double, Int64) {
+  private func termBlockBound(_ t: Int, at doc: UInt32, _ lists: Lists) throws -> (Double, Int64) {
     var frequency = 0.0
     var unbounded = false
     var until = Int64(UInt32.max)
@@ -630,10 +637,10 @@ struct PassageScorer {
 
   /// Every required clause has an alternative present: a word with a term at each of its
   /// positions, a phrase with its terms side by side, title: items in the title.
-  private func requiredClausesHold(_ doc: UInt32, _ mask: UInt64, _ lists: inout [PostingList]) throws -> Bool {
+  private func requiredClausesHold(_ doc: UInt32, _ mask: UInt64, _ lists: Lists) throws -> Bool {
     for clause in plan.clauses where clause.isRequired {
       var holds = false
-      for alternative in clause.alternatives where try chunkHolds(alternative, doc, mask, &lists) {
+      for alternative in clause.alternatives where try chunkHolds(alternative, doc, mask, lists) {
         holds = true
         break
       }
@@ -642,7 +649,7 @@ struct PassageScorer {
     return true
   }
 
-  private func chunkHolds(_ c: Int, _ doc: UInt32, _ mask: UInt64, _ lists: inout [PostingList]) throws -> Bool {
+  private func chunkHolds(_ c: Int, _ doc: UInt32, _ mask: UInt64, _ lists: Lists) throws -> Bool {
     let chunk = plan.chunks[c]
     let pattern = phrases[c]
     let fields = chunk.inTitle ? [1] : [0, 1]
