@@ -11,9 +11,9 @@ import Synchronization
 /// The searcher never waits for more than the one passage the helper is reading.
 ///
 /// With a passage comes what the searcher's copy test needs of every passage: its character
-/// pairs and script (`Copies.sketch`); and, read
-/// ahead, its term set (`Analyzer.fingerprint`) when it may be a copy of a hit, which only
-/// an earlier candidate can be (see `mayNeedTerms`).
+/// pairs and script (`Copies.sketch`); and, when the helper read it, its term set
+/// (`Analyzer.fingerprint`) if it may be a copy of a hit, which only an earlier candidate
+/// can be (`mayNeedTerms`).
 final class PassageReadAhead {
   private let entries: [(store: PassageStore.Reader, passage: Int)]
   private let folding: HanFolding

@@ -49,8 +49,8 @@ public final class Searcher {
   /// gives more distinct hits than 100 passages did (docs/analysis.md).
   var rerankDepth = 10
 
-  /// Threads a query runs on: they take its segments in order, each the next one not yet
-  /// taken (one thread scores every segment where the index has one segment with postings
+  /// Threads a query runs on: they take its segments, most postings first, each the next one
+  /// not yet taken (one thread scores every segment where the index has one segment with postings
   /// of the query or the query's lists are short: `parallelScoringPostings`), and with two
   /// or more the hits' passages are read ahead (`PassageReadAhead`).
   public var threadCount = min(2, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
@@ -374,21 +374,27 @@ public final class Searcher {
         entries.reduce(0) { $0 + Int($1.body[s]?.docFreq ?? 0) + Int($1.title[s]?.docFreq ?? 0) }
       }
       var noLog: [Candidate]? = nil
+      // Segments are walked with the most postings of the query first, on one thread as on
+      // two: with copies side by side one segment can hold most of a heavy query's work,
+      // and taken last it left the other thread idle (a quarter of the summed ranking time
+      // on the large tier); taken first, its threshold also prunes the other segments
+      // (passages scored −8 to −13%).
+      let byWork = segments.indices.sorted { postings[$0] > postings[$1] || (postings[$0] == postings[$1] && $0 < $1) }
       if !Searcher.scoresInParallel(postings: postings, threads: threadCount, minimum: parallelScoringPostings) {
         sharedSegmentCount = 0
-        for s in segments.indices { try score(s, &scorer, &top, &kBest, &noLog) }
+        for s in byWork { try score(s, &scorer, &top, &kBest, &noLog) }
       } else {
-        // The threads take the segments in order, each the next one not yet taken, and
+        // The threads take the segments in that order, each the next one not yet taken, and
         // score them with heaps of their own, logging per segment every candidate they
-        // admit. Replayed segment by segment into one pair of heaps, the logs make the heaps
-        // one thread would have made: the same hits and citations, exactly. (A heap's
-        // contents alone are not enough: which followers it keeps depends on the order
-        // candidates came in.) A thread's heaps have seen some of the segments before the
+        // admit. Replayed segment by segment in that order into one pair of heaps, the logs
+        // make the heaps one thread would have made: the same hits and citations, exactly.
+        // (A heap's contents alone are not enough: which followers it keeps depends on the
+        // order candidates came in.) A thread's heaps have seen some of the segments before the
         // one it scores, so they prune with a threshold no higher than one thread's would
         // be there; so does the highest threshold reached in the segments before it, which
         // it also prunes with. Two fixed ranges of segments, one per thread, left one thread
         // idle while the other finished, and scored 1.4% more passages.
-        let units = segments.indices.filter { postings[$0] > 0 }
+        let units = byWork.filter { postings[$0] > 0 }
         sharedSegmentCount = units.count
         let threads = min(threadCount, units.count)
         // Per segment its log; per thread its scorer.
