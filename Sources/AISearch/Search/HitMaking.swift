@@ -18,7 +18,8 @@ extension Searcher {
   /// the hits' ICU analysis itself, it was a quarter of a median large-tier query's hit
   /// making.
   func makeHits(
-    _ ranked: [Candidate], plan: QueryPlan, k: Int, explain: Bool, scorer: PassageScorer, pool: PositionPool
+    _ ranked: [Candidate], plan: QueryPlan, k: Int, explain: Bool, scorer: PassageScorer, pool: PositionPool,
+    blocks: SharedBlocks
   ) throws -> [Hit] {
     let termBytes = plan.terms.map { Array($0.text.utf8) }
     // Han and kana are segmented only in runs that contain a query term: no token of
@@ -35,7 +36,8 @@ extension Searcher {
       }
     }
     let folding = index.manifest.folding
-    let passages = try PassageReadAhead(ranked.map { (index.segments[$0.segment].store, Int($0.doc)) }, folding: folding)
+    let passages = try PassageReadAhead(
+      ranked.map { (index.segments[$0.segment].store, Int($0.doc)) }, folding: folding, blocks: blocks)
     let finishing = HitFinishing(capacity: k)
     // The hits' texts, term sets (computed once a later passage is similar enough to need
     // them), character pairs, scripts and copy signatures, and the copies each cites.

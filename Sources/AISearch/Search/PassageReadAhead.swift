@@ -17,7 +17,7 @@ import Synchronization
 final class PassageReadAhead {
   private let entries: [(store: PassageStore.Reader, passage: Int)]
   private let folding: HanFolding
-  private let blocks = SharedBlocks()
+  private let blocks: SharedBlocks
   private let passages: Slots<Result<Fetched, Error>>
   /// Per entry: 0 unclaimed, 1 being read, 2 read.
   private let states: UnsafeMutablePointer<Atomic<Int>>
@@ -45,9 +45,10 @@ final class PassageReadAhead {
   static let reading = 1
   static let read = 2
 
-  init(_ entries: [(store: PassageStore.Reader, passage: Int)], folding: HanFolding) throws {
+  init(_ entries: [(store: PassageStore.Reader, passage: Int)], folding: HanFolding, blocks: SharedBlocks) throws {
     self.entries = entries
     self.folding = folding
+    self.blocks = blocks
     for entry in entries { try entry.store.prepareDictionary() }
     passages = Slots(entries.count)
     states = .allocate(capacity: entries.count)

@@ -107,6 +107,10 @@ public final class Searcher {
     return PassageScorer.coverage(of: common, plan: plan, idf: idf) < confidentCoverage ? anchors : 0
   }
 
+  /// The candidates whose passages' blocks are decompressed while the candidates are
+  /// re-ranked (a median large-tier query reads 29 passages for its hits).
+  static let prefetchedCandidates = 24
+
   /// Probable copies of a candidate kept beside it (to be cited, or shown when their text
   /// turns out not to be a copy), at least k.
   static let followerLimit = 32
@@ -226,7 +230,8 @@ public final class Searcher {
       }
       rankingDuration = ContinuousClock.now - started
       result.hits = try makeHits(
-        ranked.candidates, plan: plan, k: k, explain: explain, scorer: ranked.scorer, pool: ranked.pool)
+        ranked.candidates, plan: plan, k: k, explain: explain, scorer: ranked.scorer, pool: ranked.pool,
+        blocks: ranked.blocks)
       result.confident =
         !missingWord && (ranked.candidates.first.map { $0.coverage >= Searcher.confidentCoverage } ?? false)
       if result.hits.count >= k || !ranked.mayHaveMore || depth >= Searcher.maxCollectionDepth(k) { return result }
@@ -239,7 +244,7 @@ public final class Searcher {
   /// query has anchor terms (`anchorTerms`).
   private func rank(
     _ plan: QueryPlan, depth: Int, idf: [Double], anchors: UInt64, infos: (String) throws -> [TermDictionary.Info?]
-  ) throws -> (candidates: [Candidate], scorer: PassageScorer, pool: PositionPool, mayHaveMore: Bool)? {
+  ) throws -> (candidates: [Candidate], scorer: PassageScorer, pool: PositionPool, blocks: SharedBlocks, mayHaveMore: Bool)? {
     var scorer = try PassageScorer(
       plan: plan, idf: idf, bm25: bm25, listPagePrior: listPagePrior, index: index, anchors: anchors)
     scorer.dynamicPruning = dynamicPruning
@@ -251,18 +256,45 @@ public final class Searcher {
     if let liftLimit = scorer.liftLimit, let kth = collected.kthScore {
       candidates.removeAll { $0.score * liftLimit < kth }
     }
-    let pool = plan.chunks.isEmpty ? PositionPool() : try readPositions(&candidates, plan: plan, lists: collected.lists)
-    for i in candidates.indices {
-      guard candidates[i].slot >= 0 else { continue }
-      let body = pool.body[candidates[i].slot]
-      let features = proximity.features(plan, positions: body, idf: idf)
-      candidates[i].phrase = features.phrase
-      candidates[i].closeness = features.closeness
-      candidates[i].score *= proximity.factor(phrase: features.phrase, closeness: features.closeness)
+    // While this thread reads the candidates' positions and re-ranks them, the other
+    // decompresses the blocks of the best by first-pass score, for the hits to come.
+    let blocks = SharedBlocks()
+    var pool = PositionPool()
+    func rerank() throws {
+      pool = plan.chunks.isEmpty ? PositionPool() : try readPositions(&candidates, plan: plan, lists: collected.lists)
+      for i in candidates.indices {
+        guard candidates[i].slot >= 0 else { continue }
+        let body = pool.body[candidates[i].slot]
+        let features = proximity.features(plan, positions: body, idf: idf)
+        candidates[i].phrase = features.phrase
+        candidates[i].closeness = features.closeness
+        candidates[i].score *= proximity.factor(phrase: features.phrase, closeness: features.closeness)
+      }
+    }
+    if threadCount > 1 && candidates.count > 1 && !plan.chunks.isEmpty {
+      let best = candidates.prefix(Searcher.prefetchedCandidates).map { (index.segments[$0.segment].store, Int($0.doc)) }
+      for (store, _) in best { try store.prepareDictionary() }
+      let reranked = Atomic<Bool>(false)
+      var failure: Error? = nil
+      queryThreads.run(2) { thread in
+        guard thread == 1 else {
+          do { try rerank() } catch { failure = error }
+          reranked.store(true, ordering: .relaxed)
+          return
+        }
+        for (store, passage) in best {
+          if reranked.load(ordering: .relaxed) { break }
+          // A block that cannot be read here is read, and its error reported, by the hits.
+          _ = try? store.passage(sharing: passage, blocks: blocks)
+        }
+      }
+      if let failure { throw failure }
+    } else {
+      try rerank()
     }
     if !plan.chunks.isEmpty { candidates.removeAll { $0.score <= 0 } }
     if candidates.isEmpty && anchors != 0 { return nil }
-    return (candidates.sorted(by: Candidate.ranksBefore), scorer, pool, collected.kthScore != nil)
+    return (candidates.sorted(by: Candidate.ranksBefore), scorer, pool, blocks, collected.kthScore != nil)
   }
 
   /// Reads the query terms' positions in `candidates` into a pool (`Candidate.slot`), a
