@@ -153,23 +153,24 @@ struct PassageScorer {
     into top: inout CandidateHeap, best kBest: inout CandidateHeap,
     admitted: inout [Candidate]?, thresholds: (shared: SharedThresholds, order: Int)? = nil
   ) throws {
-    scoredPassages += try walk(
-      s, segment, lists: lists, exclusions: exclusions, allowed: allowed, into: &top, best: &kBest,
-      admitted: &admitted, thresholds: thresholds)
+    // Walked through a pointer: through the array, every list access was bounds-checked and
+    // every move of a list checked the array's uniqueness.
+    var lists = lists
+    scoredPassages += try lists.withUnsafeMutableBufferPointer { lists in
+      try walk(
+        s, segment, lists: lists, exclusions: exclusions, allowed: allowed, into: &top, best: &kBest,
+        admitted: &admitted, thresholds: thresholds)
+    }
   }
 
   /// `scoreSegment`'s walk; returns the passages it scored. Not mutating: from a mutating
   /// method, every call of a helper on `self` copied the scorer's 200 bytes.
   private func walk(
-    _ s: Int, _ segment: SegmentReader, lists: [PostingList], exclusions: [[PostingList]], allowed: [Bool]?,
+    _ s: Int, _ segment: SegmentReader, lists: Lists, exclusions: [[PostingList]], allowed: [Bool]?,
     into top: inout CandidateHeap, best kBest: inout CandidateHeap,
     admitted: inout [Candidate]?, thresholds: (shared: SharedThresholds, order: Int)?
   ) throws -> Int {
     var scoredPassages = 0
-    var lists = lists
-    // Walked through a pointer: through the array, every list access was bounds-checked and
-    // every move of a list checked the array's uniqueness.
-    return try lists.withUnsafeMutableBufferPointer { lists in
     var exclusions = exclusions
     let termCount = plan.terms.count
     // Terms byBound[0..<nonEssential] only follow; the others propose passages.
@@ -369,7 +370,6 @@ struct PassageScorer {
         }
       }
       try PassageScorer.pass(doc, lists)
-    }
     }
   }
 
