@@ -334,9 +334,9 @@ struct AnalysisState {
   }
 
   mutating func fingerprint(_ text: String) throws -> [UInt64] {
-    // Read from the UTF-8 bytes, each scalar normalized as `normalize` does but without
-    // writing the normalized text and its offsets out: the normalization was a third of
-    // this function's time.
+    // Read from the UTF-8 bytes, each scalar normalized as `normalize` does it
+    // (`normalizedUnit`), but without writing the normalized text and its offsets out: the
+    // normalization was a third of this function's time.
     var hashes: [UInt64] = []
     hashes.reserveCapacity(text.utf8.count / 2)
     let basis: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -382,20 +382,14 @@ struct AnalysisState {
       while i < bytes.count {
         let (value, length) = UTF8Scalars.decode(bytes, at: i)
         i += length
-        if value < 0x80 {
-          try add((value >= 0x41 && value <= 0x5A) ? value + 0x20 : value)
-        } else if value < 0x10000 && HanRun.isHan(value) && !(0xF900...0xFAFF).contains(value) {
-          try add(UInt32(folding.fold(UInt16(value))))
-        } else if value < 0x10000, try traits(Unicode.Scalar(value)!) & AnalysisState.foldsToItself != 0 {
-          try add(value)
+        if let unit = try normalizedUnit(value) {
+          try add(UInt32(unit))
         } else {
           let folded = try fold(Unicode.Scalar(value)!)
           var k = 0
           while k < folded.count {
-            var unit = UInt32(folded[k])
+            let unit = UInt32(refolded(folded[k]))
             k += 1
-            // NFKC maps compatibility ideographs to unified ones, which fold too.
-            if HanRun.isHan(unit) { unit = UInt32(folding.fold(UInt16(unit))) }
             if unit & 0xFC00 == 0xD800, k < folded.count, folded[k] & 0xFC00 == 0xDC00 {
               try add(0x10000 + ((unit - 0xD800) << 10) + (UInt32(folded[k]) - 0xDC00))
               k += 1
@@ -673,27 +667,16 @@ struct AnalysisState {
           try offsets.withUnsafeMutableBufferPointer { offsets in
             while next < bytes.count {
               let (value, length) = UTF8Scalars.decode(bytes, at: next)
-              if value < 0x80 {
+              if let unit = try normalizedUnit(value) {
                 guard count < units.count else { return false }
-                units[count] = UInt16((value >= 0x41 && value <= 0x5A) ? value + 0x20 : value)
-                offsets[count] = index
-                count += 1
-              } else if value < 0x10000 && HanRun.isHan(value) && !(0xF900...0xFAFF).contains(value) {
-                guard count < units.count else { return false }
-                units[count] = folding.fold(UInt16(value))
-                offsets[count] = index
-                count += 1
-              } else if value < 0x10000, try traits(Unicode.Scalar(value)!) & AnalysisState.foldsToItself != 0 {
-                guard count < units.count else { return false }
-                units[count] = UInt16(value)
+                units[count] = unit
                 offsets[count] = index
                 count += 1
               } else {
                 let folded = try fold(Unicode.Scalar(value)!)
                 guard count + folded.count <= units.count else { return false }
                 for unit in folded {
-                  // NFKC maps compatibility ideographs to unified ones, which fold too.
-                  units[count] = HanRun.isHan(UInt32(unit)) ? folding.fold(unit) : unit
+                  units[count] = refolded(unit)
                   offsets[count] = index
                   count += 1
                 }
@@ -710,6 +693,27 @@ struct AnalysisState {
     }
     units.removeSubrange(count...)
     offsets.removeSubrange(count...)
+  }
+
+  /// The one UTF-16 unit a scalar normalizes to: ASCII lower-cased, Han folded, or a BMP
+  /// character that NFKC and case folding leave alone; nil for one that needs `fold`, whose
+  /// units are then `refolded`. The rule of `normalize` and `fingerprint`; ASCII and Han take
+  /// the fast path.
+  @inline(__always)
+  private mutating func normalizedUnit(_ value: UInt32) throws -> UInt16? {
+    if value < 0x80 { return UInt16((value >= 0x41 && value <= 0x5A) ? value + 0x20 : value) }
+    if value < 0x10000 && HanRun.isHan(value) && !(0xF900...0xFAFF).contains(value) {
+      return folding.fold(UInt16(value))
+    }
+    if value < 0x10000, try traits(Unicode.Scalar(value)!) & AnalysisState.foldsToItself != 0 { return UInt16(value) }
+    return nil
+  }
+
+  /// A unit of `fold`'s output, Han-folded: NFKC maps compatibility ideographs to unified
+  /// ones, which fold too.
+  @inline(__always)
+  private func refolded(_ unit: UInt16) -> UInt16 {
+    HanRun.isHan(UInt32(unit)) ? folding.fold(unit) : unit
   }
 
   /// Replaces with spaces each maximal run of normalized Han and kana scalars (a surrogate
