@@ -105,11 +105,14 @@ extension Searcher {
       }
     }
 
-    // A chosen hit's document, highlights (ICU analysis of the runs holding query terms),
+    // Claimed hit h's document, highlights (ICU analysis of the runs holding query terms),
     // snippet and explanation.
-    func make(_ h: Int, _ chosen: HitFinishing.Chosen, analyzer: Analyzer) throws -> Hit {
-      let entry = chosen.entry
-      let passage = chosen.passage
+    func make(_ h: Int, analyzer: Analyzer) {
+      finishing.made(h, Result { try hit(h, analyzer: analyzer) })
+    }
+    func hit(_ h: Int, analyzer: Analyzer) throws -> Hit {
+      let entry = finishing.chosen(h).entry
+      let passage = finishing.chosen(h).passage
       let document = try index.segments[entry.segment].store.document(passage.document)
       try analyzer.analyzeTerms(passage.text, dictionaryRuns: .containing(highlightedRuns))
       let highlights = Highlighter.highlights(analyzer.terms, terms: termBytes)
@@ -128,7 +131,7 @@ extension Searcher {
       finishing.close()
       passages.finish()
       try decided.get()
-      while let h = finishing.claim() { finishing.made(h, Result { try make(h, finishing.chosen(h), analyzer: analyzer) }) }
+      while let h = finishing.claim() { make(h, analyzer: analyzer) }
     }
 
     var failure: Error? = nil
@@ -154,7 +157,7 @@ extension Searcher {
           // Read first: once closed, every hit is claimable.
           let closed = finishing.isClosed
           if let h = finishing.claim() {
-            finishing.made(h, Result { try make(h, finishing.chosen(h), analyzer: analyzer) })
+            make(h, analyzer: analyzer)
             continue
           }
           if closed { return }

@@ -49,10 +49,10 @@ public final class Searcher {
   /// gives more distinct hits than 100 passages did (docs/analysis.md).
   var rerankDepth = 10
 
-  /// Threads a query runs on: they take its segments, most postings first, each the next one
-  /// not yet taken (one thread scores every segment where the index has one segment with postings
-  /// of the query or the query's lists are short: `parallelScoringPostings`), and with two
-  /// or more the hits' passages are read ahead (`PassageReadAhead`).
+  /// Threads a query runs on: they take its segments, most postings first, each the next
+  /// one not yet taken (one thread scores every segment where the index has one segment
+  /// with postings of the query or the query's lists are short: `parallelScoringPostings`),
+  /// and with two or more the hits' passages are read ahead (`PassageReadAhead`).
   public var threadCount = min(2, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
   /// The postings (summed over the query's lists) below which one thread scores every
   /// segment. Large tier, 500 queries, three runs each: p50 2.10 ms at 0, 2.06 at 500,
@@ -383,9 +383,7 @@ public final class Searcher {
       let segments = index.segments
       let filters = plan.filters
       // Written by the thread that walks the segment.
-      let walked = UnsafeMutableBufferPointer<[PostingList]?>.allocate(capacity: segments.count)
-      walked.initialize(repeating: nil)
-      defer { walked.deinitialize(); walked.deallocate() }
+      let walked = Slots<[PostingList]>(segments.count)
       func score(
         _ s: Int, _ scorer: inout PassageScorer, _ top: inout CandidateHeap, _ kBest: inout CandidateHeap,
         _ admitted: inout [Candidate]?, _ thresholds: (shared: SharedThresholds, order: Int)? = nil
@@ -430,12 +428,8 @@ public final class Searcher {
         sharedSegmentCount = units.count
         let threads = min(threadCount, units.count)
         // Per segment its log; per thread its scorer.
-        let logs = UnsafeMutableBufferPointer<Result<[Candidate], Error>?>.allocate(capacity: units.count)
-        logs.initialize(repeating: nil)
-        defer { logs.deinitialize(); logs.deallocate() }
-        let ends = UnsafeMutableBufferPointer<PassageScorer?>.allocate(capacity: threads)
-        ends.initialize(repeating: nil)
-        defer { ends.deinitialize(); ends.deallocate() }
+        let logs = Slots<Result<[Candidate], Error>>(units.count)
+        let ends = Slots<PassageScorer>(threads)
         let start = scorer
         let thresholds = SharedThresholds(segments: units.count)
         let claimed = Atomic<Int>(0)
@@ -455,9 +449,9 @@ public final class Searcher {
           ends[thread] = scorer
         }
         var scored = 0
-        for end in ends { scored += end!.scoredPassages }
-        for entry in logs {
-          for candidate in try entry!.get() {
+        for thread in 0..<threads { scored += ends[thread]!.scoredPassages }
+        for u in units.indices {
+          for candidate in try logs[u]!.get() {
             guard scorer.admits(candidate, top, kBest) else { continue }
             if kBest.admits(candidate) { kBest.insert(candidate) }
             top.insert(candidate)
@@ -465,7 +459,8 @@ public final class Searcher {
         }
         scorer.addScoredPassages(scored)
       }
-      return CollectedCandidates(candidates: top.sorted(), kthScore: kBest.floor?.score, lists: Array(walked))
+      return CollectedCandidates(
+        candidates: top.sorted(), kthScore: kBest.floor?.score, lists: segments.indices.map { walked[$0] })
     }
 
     return CollectedCandidates(candidates: filtered, kthScore: kBest.floor?.score)
